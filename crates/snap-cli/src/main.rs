@@ -1,0 +1,52 @@
+//! `snap`: every snap-rs capability from a terminal.
+//!
+//! Exit codes: 0 success, 1 a negative answer (invalid signature, invalid payload, invalid JSON),
+//! 2 usage errors and unreadable inputs.
+
+mod code;
+mod qris;
+mod signing;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The snap-rs command line: SNAP response codes, signatures and QRIS payloads.
+#[derive(Debug, Parser)]
+#[command(name = "snap", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Explain SNAP response codes (HTTP status + service code + case code).
+    Code(code::CodeArgs),
+    /// Minify a JSON body exactly as SNAP signatures need (whitespace outside strings only).
+    Minify(signing::MinifyArgs),
+    /// Print the exact string-to-sign for an auth or service request.
+    #[command(subcommand)]
+    StringToSign(signing::StringToSignCommand),
+    /// Sign an auth or service request; prints the base64 signature.
+    #[command(subcommand)]
+    Sign(signing::SignCommand),
+    /// Verify a signature; prints `valid` (exit 0) or `invalid` (exit 1).
+    #[command(subcommand)]
+    Verify(signing::VerifyCommand),
+    /// Decode, validate, build and render QRIS / EMV MPM payloads.
+    #[command(subcommand)]
+    Qris(qris::QrisCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Code(args) => code::run(&args),
+        Command::Minify(args) => signing::run_minify(&args),
+        Command::StringToSign(cmd) => signing::run_string_to_sign(&cmd),
+        Command::Sign(cmd) => signing::run_sign(&cmd),
+        Command::Verify(cmd) => signing::run_verify(&cmd),
+        Command::Qris(cmd) => qris::run(&cmd),
+    }
+}
