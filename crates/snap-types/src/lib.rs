@@ -1,1 +1,8 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+
+mod generated;
+mod response_code;
+mod service_code;
+
+pub use response_code::{Category, KnownResponse, ParseResponseCodeError, ResponseCode};
+pub use service_code::{ServiceCode, ServiceInfo};
