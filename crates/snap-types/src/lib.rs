@@ -4,5 +4,6 @@ mod generated;
 mod response_code;
 mod service_code;
 
+pub use generated::Case;
 pub use response_code::{Category, KnownResponse, ParseResponseCodeError, ResponseCode};
-pub use service_code::{ServiceCode, ServiceInfo};
+pub use service_code::{ParseServiceCodeError, ServiceCode, ServiceInfo};
