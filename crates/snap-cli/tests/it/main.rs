@@ -1,0 +1,4 @@
+//! Integration tests of the `snap` binary: each module drives one command through the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod code;
