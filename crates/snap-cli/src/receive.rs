@@ -1,0 +1,3 @@
+//! `snap receive`: the merchant callback receiver.
+
+mod journal;
