@@ -1,0 +1,432 @@
+//! The borrowing TLV parser and the parsed payload.
+
+use std::fmt;
+
+use crate::crc16::{crc16, parse_hex4};
+use crate::issue::{Issue, IssueCode, Path};
+
+/// Two-digit text of every ID, so IDs display without allocating.
+static ID_TEXT: [&str; 100] = [
+    "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15",
+    "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
+    "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
+    "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63",
+    "64", "65", "66", "67", "68", "69", "70", "71", "72", "73", "74", "75", "76", "77", "78", "79",
+    "80", "81", "82", "83", "84", "85", "86", "87", "88", "89", "90", "91", "92", "93", "94", "95",
+    "96", "97", "98", "99",
+];
+
+/// The two-digit text of an ID (`7` → `"07"`); `"??"` above 99.
+pub fn id_text(id: u8) -> &'static str {
+    ID_TEXT.get(usize::from(id)).copied().unwrap_or("??")
+}
+
+/// Whether `id` holds a template when it sits under `parent` (`None` = root level).
+///
+/// Root templates are exactly 26–51, 62, 64 and 80–99. Inside the additional data template 62,
+/// IDs 50–98 are payment-system templates (EMV MPM §4.8); 62.99 (QRIS proprietary) stays primitive
+/// because its inner format is not published. Everything deeper is primitive.
+pub fn is_template(parent: Option<u8>, id: u8) -> bool {
+    match parent {
+        None => matches!(id, 26..=51 | 62 | 64 | 80..=99),
+        Some(62) => matches!(id, 50..=98),
+        Some(_) => false,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Primitive,
+    Template,
+    /// A template ID whose value is not a TLV list; kept verbatim.
+    Malformed {
+        code: IssueCode,
+        position: usize,
+    },
+}
+
+/// One data object (ID, length, value), borrowing its value from the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataObject<'a> {
+    id: u8,
+    value: &'a str,
+    length: usize,
+    position: usize,
+    path: Path,
+    kind: Kind,
+    children: Vec<DataObject<'a>>,
+}
+
+impl<'a> DataObject<'a> {
+    /// The ID, 0–99.
+    pub fn id(&self) -> u8 {
+        self.id
+    }
+
+    /// The ID as its two digits (`"07"`).
+    pub fn id_str(&self) -> &'static str {
+        id_text(self.id)
+    }
+
+    /// The value exactly as it appears in the payload (for templates: the raw inner TLV text).
+    pub fn value(&self) -> &'a str {
+        self.value
+    }
+
+    /// The declared length: the value's length in characters (Unicode scalar values).
+    pub fn length(&self) -> usize {
+        self.length
+    }
+
+    /// Character offset of the object's ID in the payload.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// Character offset of the value in the payload.
+    pub fn value_position(&self) -> usize {
+        self.position + 4
+    }
+
+    /// Full path (`62.07`).
+    pub fn path(&self) -> Path {
+        self.path
+    }
+
+    /// Whether this ID is a template at its level (see [`is_template`]), even if malformed.
+    pub fn is_template(&self) -> bool {
+        !matches!(self.kind, Kind::Primitive)
+    }
+
+    /// For a template whose value is not a TLV list: why and where (character offset).
+    pub fn template_error(&self) -> Option<(IssueCode, usize)> {
+        match self.kind {
+            Kind::Malformed { code, position } => Some((code, position)),
+            _ => None,
+        }
+    }
+
+    /// The child objects of a well-formed template, in payload order (empty otherwise).
+    pub fn children(&self) -> &[DataObject<'a>] {
+        &self.children
+    }
+
+    /// The first child with this ID.
+    pub fn child(&self, id: u8) -> Option<&DataObject<'a>> {
+        self.children.iter().find(|c| c.id == id)
+    }
+
+    /// The value of the first child with this ID.
+    pub fn child_value(&self, id: u8) -> Option<&'a str> {
+        self.child(id).map(|c| c.value)
+    }
+
+    fn write_to(&self, out: &mut String) {
+        out.push_str(id_text(self.id));
+        out.push_str(id_text(u8::try_from(self.length).unwrap_or(99)));
+        if matches!(self.kind, Kind::Template) {
+            for c in &self.children {
+                c.write_to(out);
+            }
+        } else {
+            out.push_str(self.value);
+        }
+    }
+}
+
+/// Why the TLV walk could not read the payload (nothing is returned for malformed input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseError {
+    code: IssueCode,
+    position: usize,
+}
+
+impl ParseError {
+    /// The stable code (`E_TRUNCATED`, `E_TRAILING_DATA`, …).
+    pub fn code(&self) -> IssueCode {
+        self.code
+    }
+
+    /// Character offset where reading failed.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// The same finding as a validation [`Issue`].
+    pub fn to_issue(&self) -> Issue {
+        Issue::new(self.code, Path::ROOT, self.position, self.to_string())
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.code {
+            IssueCode::Empty => "empty payload",
+            IssueCode::IdNotNumeric => "object ID is not two digits",
+            IssueCode::LengthNotNumeric => "object length is not two digits",
+            IssueCode::TrailingData => "data after the final CRC object",
+            _ => "payload ends inside an object",
+        };
+        write!(f, "{what} (character {})", self.position)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// The CRC as found in the payload and as computed over it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrcStatus<'a> {
+    found: Option<&'a str>,
+    computed: Option<u16>,
+}
+
+impl<'a> CrcStatus<'a> {
+    /// The CRC text of the final `63` object, verbatim (`None` when the last object is not `63`).
+    pub fn found(&self) -> Option<&'a str> {
+        self.found
+    }
+
+    /// CRC-16 over the UTF-8 bytes up to and including the final `6304` (`None` without a final `63`).
+    pub fn computed(&self) -> Option<u16> {
+        self.computed
+    }
+
+    /// [`CrcStatus::computed`] as four upper-case hex digits.
+    pub fn computed_hex(&self) -> Option<String> {
+        self.computed.map(crate::crc16::crc16_hex)
+    }
+
+    /// True when the found CRC is four hex digits (either case) equal to the computed one.
+    pub fn is_valid(&self) -> bool {
+        match (self.found.and_then(parse_hex4), self.computed) {
+            (Some(f), Some(c)) => f == c,
+            _ => false,
+        }
+    }
+}
+
+/// A parsed payload: the root objects in order, borrowing from the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload<'a> {
+    raw: &'a str,
+    chars: usize,
+    objects: Vec<DataObject<'a>>,
+    crc: CrcStatus<'a>,
+}
+
+/// Parses an EMV MPM payload exactly as given (no trimming) and computes its CRC.
+///
+/// Succeeds when the whole input is a sequence of `ID LL value` objects (lengths in characters)
+/// whose templates are parsed into children; everything else — CRC, formats, presence — is
+/// reported by [`Payload::validate`]. Never panics.
+pub fn parse(input: &str) -> Result<Payload<'_>, ParseError> {
+    if input.is_empty() {
+        return Err(ParseError {
+            code: IssueCode::Empty,
+            position: 0,
+        });
+    }
+    let ascii = input.is_ascii();
+    let mut objects = Vec::with_capacity(16);
+    let chars = walk(input, 0, ascii, None, Path::ROOT, &mut objects)?;
+    let crc = match objects.last() {
+        Some(last) if last.id == 63 => {
+            // The value of the final object starts 4 bytes after its header; CRC covers the header.
+            let value_byte = input.len() - last.value.len();
+            let covered = input.as_bytes().get(..value_byte).unwrap_or(&[]);
+            CrcStatus {
+                found: Some(last.value),
+                computed: Some(crc16(covered)),
+            }
+        }
+        _ => CrcStatus {
+            found: None,
+            computed: None,
+        },
+    };
+    Ok(Payload {
+        raw: input,
+        chars,
+        objects,
+        crc,
+    })
+}
+
+#[inline]
+fn two_digits(a: u8, b: u8) -> Option<u8> {
+    if a.is_ascii_digit() && b.is_ascii_digit() {
+        Some((a - b'0') * 10 + (b - b'0'))
+    } else {
+        None
+    }
+}
+
+/// Byte index after `n` characters starting at byte `start`, or `None` if the text ends first.
+#[inline]
+fn advance_chars(b: &[u8], start: usize, n: usize) -> Option<usize> {
+    let mut i = start;
+    for _ in 0..n {
+        let lead = *b.get(i)?;
+        i += match lead {
+            0x00..=0x7F => 1,
+            0x80..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+    }
+    if i <= b.len() { Some(i) } else { None }
+}
+
+/// Walks a TLV list; returns the number of characters consumed (all of `text`).
+fn walk<'a>(
+    text: &'a str,
+    base: usize,
+    ascii: bool,
+    parent: Option<u8>,
+    parent_path: Path,
+    out: &mut Vec<DataObject<'a>>,
+) -> Result<usize, ParseError> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut pos = base;
+    let mut after_crc = false;
+    while i < b.len() {
+        let fail = |code| {
+            let code = if parent.is_none() && after_crc {
+                IssueCode::TrailingData
+            } else {
+                code
+            };
+            ParseError {
+                code,
+                position: pos,
+            }
+        };
+        let (Some(&b0), Some(&b1), Some(&b2), Some(&b3)) =
+            (b.get(i), b.get(i + 1), b.get(i + 2), b.get(i + 3))
+        else {
+            return Err(fail(IssueCode::Truncated));
+        };
+        let id = two_digits(b0, b1).ok_or_else(|| fail(IssueCode::IdNotNumeric))?;
+        let len = two_digits(b2, b3).ok_or_else(|| {
+            let mut e = fail(IssueCode::LengthNotNumeric);
+            if e.code == IssueCode::LengthNotNumeric {
+                e.position += 2;
+            }
+            e
+        })?;
+        let len = usize::from(len);
+        let vstart = i + 4;
+        let vend = if ascii {
+            let e = vstart + len;
+            if e <= b.len() { Some(e) } else { None }
+        } else {
+            advance_chars(b, vstart, len)
+        };
+        let value = vend
+            .and_then(|e| text.get(vstart..e))
+            .ok_or_else(|| fail(IssueCode::Truncated))?;
+        let path = parent_path.child(id);
+        let mut obj = DataObject {
+            id,
+            value,
+            length: len,
+            position: pos,
+            path,
+            kind: Kind::Primitive,
+            children: Vec::new(),
+        };
+        if is_template(parent, id) {
+            let mut children = Vec::new();
+            match walk(value, pos + 4, ascii, Some(id), path, &mut children) {
+                Ok(_) => {
+                    obj.kind = Kind::Template;
+                    obj.children = children;
+                }
+                Err(e) => {
+                    obj.kind = Kind::Malformed {
+                        code: e.code,
+                        position: e.position,
+                    }
+                }
+            }
+        }
+        after_crc = id == 63;
+        out.push(obj);
+        pos += 4 + len;
+        i = vstart + value.len();
+    }
+    Ok(pos - base)
+}
+
+impl<'a> Payload<'a> {
+    /// The input text, verbatim.
+    pub fn as_str(&self) -> &'a str {
+        self.raw
+    }
+
+    /// Length of the payload in characters.
+    pub fn char_len(&self) -> usize {
+        self.chars
+    }
+
+    /// The root objects in payload order, the final CRC object included.
+    pub fn objects(&self) -> &[DataObject<'a>] {
+        &self.objects
+    }
+
+    /// The first root object with this ID.
+    pub fn get(&self, id: u8) -> Option<&DataObject<'a>> {
+        self.objects.iter().find(|o| o.id == id)
+    }
+
+    /// The value of the first root object with this ID.
+    pub fn value(&self, id: u8) -> Option<&'a str> {
+        self.get(id).map(|o| o.value)
+    }
+
+    /// The object at a path of IDs (`&[62, 7]` is 62.07).
+    pub fn find(&self, path: &[u8]) -> Option<&DataObject<'a>> {
+        let (first, rest) = path.split_first()?;
+        let mut obj = self.get(*first)?;
+        for id in rest {
+            obj = obj.child(*id)?;
+        }
+        Some(obj)
+    }
+
+    /// The CRC found and computed.
+    pub fn crc(&self) -> CrcStatus<'a> {
+        self.crc
+    }
+
+    /// `Ok` when the final object is a CRC that matches (lower-case hex accepted here;
+    /// [`Payload::validate`] reports it as a leniency).
+    pub fn check_crc(&self) -> Result<(), crate::Error> {
+        match (self.crc.found, self.crc.computed) {
+            (Some(found), Some(computed)) if parse_hex4(found) == Some(computed) => Ok(()),
+            (Some(found), Some(computed)) => Err(crate::Error::CrcMismatch {
+                found: found.to_owned(),
+                computed: crate::crc16::crc16_hex(computed),
+            }),
+            _ => Err(crate::Error::CrcMissing),
+        }
+    }
+
+    /// Re-serializes the objects (templates from their children, the original CRC text kept).
+    ///
+    /// For any payload [`parse`] accepts, this returns the input unchanged.
+    pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(self.raw.len());
+        for o in &self.objects {
+            o.write_to(&mut out);
+        }
+        out
+    }
+}
+
+impl fmt::Display for Payload<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.raw)
+    }
+}
