@@ -1,3 +1,4 @@
 //! `snap receive`: the merchant callback receiver.
 
+mod config;
 mod journal;
