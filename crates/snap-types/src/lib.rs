@@ -1,9 +1,40 @@
 #![doc = include_str!("../README.md")]
 
+mod access_token;
+mod amount;
+mod create_va;
+mod debit_notify;
+mod error;
 mod generated;
+mod ids;
+mod qr_mpm;
+mod request;
 mod response_code;
 mod service_code;
+mod status_response;
+mod timestamp;
+mod transaction_status;
+mod va_payment;
+mod validation;
+mod virtual_account;
 
+pub use access_token::{AccessTokenRequest, AccessTokenResponse, GRANT_TYPE_CLIENT_CREDENTIALS};
+pub use amount::{Amount, Currency, Money};
+pub use create_va::{BillDescription, BillDetail, CreateVaRequest, CreateVaResponse};
+pub use debit_notify::DebitNotification;
+pub use error::Error;
 pub use generated::Case;
+pub use ids::{AccessToken, ChannelId, ExternalId, PartnerId};
+pub use qr_mpm::{
+    QrMpmGenerateRequest, QrMpmGenerateResponse, QrMpmNotification, QrMpmQueryRequest,
+    QrMpmQueryResponse, QrMpmRefundRequest, QrMpmRefundResponse,
+};
+pub use request::{RequestError, SnapRequest, SnapResponse, parse_body, parse_request};
 pub use response_code::{Category, KnownResponse, ParseResponseCodeError, ResponseCode};
 pub use service_code::{ParseServiceCodeError, ServiceCode, ServiceInfo};
+pub use status_response::StatusResponse;
+pub use timestamp::Timestamp;
+pub use transaction_status::{PaymentFlagStatus, TransactionStatus};
+pub use va_payment::{VaPaymentNotification, VaPaymentResponse, VirtualAccountData};
+pub use validation::{FieldError, FieldErrorKind, Validate};
+pub use virtual_account::{CustomerNo, PartnerServiceId, VirtualAccountNo};
