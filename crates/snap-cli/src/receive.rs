@@ -1,4 +1,5 @@
 //! `snap receive`: the merchant callback receiver.
 
 mod config;
+mod forward;
 mod journal;
