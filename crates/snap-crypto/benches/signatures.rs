@@ -1,0 +1,224 @@
+//! `cargo bench -p snap-crypto`: each figure printed with a baseline measured in the same run, and
+//! the ratio (subject throughput / baseline throughput). Own harness: prints exactly the figures the
+//! issue asks for, and alternates subject and baseline batches so machine noise hits both alike.
+//! Without `--bench` (as under `cargo test --benches`) every case runs once as a smoke test.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use ring::{digest, hmac};
+use snap_crypto::{
+    ClientSecret, RsaPrivateKey, SignatureOptions, minify, minify_into, sign_asymmetric, sign_symmetric,
+    verify_symmetric,
+};
+
+const PATH: &str = "/api/v1.0/transfer-va/payment";
+const TOKEN: &str = "gp9HjjEj813Y9JGoqwOeOPWbnt4CupvIJbU1Mmu4a11MNDZ7Sg5u9a";
+const TS: &str = "2023-07-06T14:12:50+07:00";
+
+/// The seed VA payment notification (service 25), pretty-printed.
+fn va_payment_pretty(indent: &str) -> String {
+    let fields = [
+        ("customerNo", "\"\""),
+        ("partnerServiceId", "\"   088899\""),
+        ("paymentRequestId", "\"\""),
+        ("referenceNo", "\"abcdefgh0017\""),
+        ("trxDateTime", "\"2024-08-23T07:44:11+07:00\""),
+        ("trxId", "\"abcdefgh0017\""),
+        ("virtualAccountEmail", "\"jokul.doe@example.com\""),
+        ("virtualAccountName", "\"Jokul Doe \""),
+        ("virtualAccountNo", "\"7509240700664378\""),
+        ("virtualAccountPhone", "\"6281828384858\""),
+    ];
+    let i1 = format!("{indent}  ");
+    let i2 = format!("{indent}    ");
+    let mut s = format!("{{\n{i1}\"additionalInfo\": {{\n{i2}\"paymentFlagStatus\": \"00\"\n{i1}}},\n");
+    s += &format!("{i1}\"paidAmount\": {{\n{i2}\"currency\": \"IDR\",\n{i2}\"value\": \"12346678.00\"\n{i1}}},\n");
+    for (k, (name, value)) in fields.iter().enumerate() {
+        let comma = if k + 1 < fields.len() { "," } else { "" };
+        s += &format!("{i1}\"{name}\": {value}{comma}\n");
+    }
+    s += &format!("{indent}}}");
+    s
+}
+
+fn pretty_16k() -> Vec<u8> {
+    let mut s = String::from("{\n  \"notifications\": [\n");
+    let mut first = true;
+    while s.len() < 16 * 1024 - 600 {
+        if !first {
+            s += ",\n";
+        }
+        first = false;
+        s += "    ";
+        s += &va_payment_pretty("    ");
+    }
+    s += "\n  ]\n}\n";
+    s.into_bytes()
+}
+
+/// What a straightforward minifier does: look at every byte, push the kept ones one by one.
+fn byte_at_a_time(input: &[u8], out: &mut Vec<u8>) {
+    let (mut in_str, mut esc) = (false, false);
+    for &b in input {
+        if in_str {
+            out.push(b);
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+        } else if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            in_str = b == b'"';
+            out.push(b);
+        }
+    }
+}
+
+struct Bench {
+    full: bool,
+}
+
+impl Bench {
+    /// Nanoseconds per call: best of several alternated batches of ~`batch` duration.
+    fn compare(&self, mut subject: impl FnMut(), mut baseline: impl FnMut()) -> (f64, f64) {
+        if !self.full {
+            subject();
+            baseline();
+            return (1.0, 1.0);
+        }
+        // Calibrate a batch size of about 20 ms.
+        let mut n = 1u64;
+        loop {
+            let t = Instant::now();
+            for _ in 0..n {
+                subject();
+            }
+            if t.elapsed() > Duration::from_millis(20) {
+                break;
+            }
+            n *= 2;
+        }
+        let (mut best_s, mut best_b) = (f64::MAX, f64::MAX);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(1500) {
+            let t = Instant::now();
+            for _ in 0..n {
+                subject();
+            }
+            best_s = best_s.min(t.elapsed().as_nanos() as f64 / n as f64);
+            let t = Instant::now();
+            for _ in 0..n {
+                baseline();
+            }
+            best_b = best_b.min(t.elapsed().as_nanos() as f64 / n as f64);
+        }
+        (best_s, best_b)
+    }
+
+    fn report_time(&self, name: &str, (s, b): (f64, f64), baseline_name: &str) {
+        if self.full {
+            println!(
+                "{name}: {:.3} µs/op, baseline ({baseline_name}) {:.3} µs/op, ratio {:.2}×",
+                s / 1000.0,
+                b / 1000.0,
+                b / s
+            );
+        }
+    }
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let bench = Bench { full };
+    let opts = SignatureOptions::default();
+    let secret = ClientSecret::new("QoinSnap-test-client-secret-not-for-production");
+    let ring_key = hmac::Key::new(hmac::HMAC_SHA512, b"QoinSnap-test-client-secret-not-for-production");
+
+    // Symmetric service signature over the pretty seed body.
+    let body = va_payment_pretty("").into_bytes();
+    let minified = minify(&body).unwrap();
+    let sts_len = snap_crypto::StringToSign::symmetric("POST", PATH, TOKEN, &body, TS, &opts).unwrap().as_bytes().len();
+    let same_len = vec![b'x'; sts_len];
+    let sig = sign_symmetric(&secret, "POST", PATH, TOKEN, &body, TS, &opts).unwrap();
+    let tag = hmac::sign(&ring_key, &same_len);
+    if full {
+        println!(
+            "body: {} bytes pretty, {} minified; string-to-sign {} bytes",
+            body.len(),
+            minified.len(),
+            sts_len
+        );
+    }
+    let bare_sign = || {
+        black_box(digest::digest(&digest::SHA256, black_box(&minified)));
+        black_box(hmac::sign(&ring_key, black_box(&same_len)));
+    };
+    let r = bench.compare(
+        || {
+            black_box(sign_symmetric(&secret, "POST", PATH, TOKEN, black_box(&body), TS, &opts).unwrap());
+        },
+        bare_sign,
+    );
+    bench.report_time("symmetric sign (minify+sha256+string-to-sign+hmac-sha512+base64)", r, "bare ring sha256+hmac");
+    let r = bench.compare(
+        || {
+            verify_symmetric(&secret, "POST", PATH, TOKEN, black_box(&body), TS, black_box(&sig), &opts).unwrap();
+        },
+        || {
+            black_box(digest::digest(&digest::SHA256, black_box(&minified)));
+            hmac::verify(&ring_key, black_box(&same_len), tag.as_ref()).unwrap();
+        },
+    );
+    bench.report_time("symmetric verify (base64+minify+sha256+string-to-sign+hmac-sha512)", r, "bare ring sha256+hmac verify");
+
+    // Minify throughput on a 16 KB pretty body.
+    let big = pretty_16k();
+    let mut out = Vec::with_capacity(big.len());
+    let (s, b) = bench.compare(
+        || {
+            out.clear();
+            minify_into(black_box(&big), &mut out).unwrap();
+            black_box(&out);
+        },
+        || {
+            let mut o = Vec::with_capacity(big.len());
+            byte_at_a_time(black_box(&big), &mut o);
+            black_box(o);
+        },
+    );
+    let mut naive = Vec::new();
+    byte_at_a_time(&big, &mut naive);
+    assert_eq!(minify(&big).unwrap(), naive);
+    if full {
+        let gbps = |ns: f64| big.len() as f64 / ns;
+        println!(
+            "minify ({} bytes pretty): {:.2} GB/s, baseline (byte-at-a-time, no validation) {:.2} GB/s, ratio {:.2}× (target ≥ 2 GB/s)",
+            big.len(),
+            gbps(s),
+            gbps(b),
+            b / s
+        );
+    }
+
+    // Asymmetric: dominated by RSA; shown for context against ring's bare RSA signature.
+    let key = RsaPrivateKey::parse(include_bytes!("../../../fixtures/keys/rsa2048-pkcs8.pem")).unwrap();
+    let pair = ring::signature::RsaKeyPair::from_pkcs8(include_bytes!("../../../fixtures/keys/rsa2048-pkcs8.der")).unwrap();
+    let rng = ring::rand::SystemRandom::new();
+    let asym_len = sts_len - TOKEN.len() - 1;
+    let asym_msg = vec![b'x'; asym_len];
+    let mut rsa_sig = vec![0u8; 256];
+    let r = bench.compare(
+        || {
+            black_box(sign_asymmetric(&key, "POST", PATH, black_box(&body), TS, &opts).unwrap());
+        },
+        || {
+            black_box(digest::digest(&digest::SHA256, black_box(&minified)));
+            pair.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, black_box(&asym_msg), &mut rsa_sig).unwrap();
+        },
+    );
+    bench.report_time("asymmetric sign (SHA256withRSA-2048)", r, "bare ring sha256+rsa sign");
+}
