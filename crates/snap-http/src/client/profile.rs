@@ -1,0 +1,216 @@
+//! Provider profiles: where a provider mounts each service and how it wants requests signed.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use snap_crypto::{SignatureOptions, TimestampStyle};
+use snap_types::ServiceCode;
+
+use crate::SignatureMode;
+
+/// Where a provider mounts its endpoints and how it wants requests signed.
+///
+/// The shipped profiles follow the seeds: [`ProviderProfile::qoinhub`] and
+/// [`ProviderProfile::finpay`]. Any other provider is a profile you build:
+///
+/// ```
+/// use snap_http::{ProviderProfile, SignatureMode};
+/// use snap_types::ServiceCode;
+///
+/// let profile = ProviderProfile::new("acme", "/snap/v1.0/access-token/b2b")
+///     .with_prefix("/snap/v1.0")
+///     .with_path(ServiceCode::QR_MPM_GENERATE, "/snap/v1.0/qris/generate")
+///     .with_signature_mode(SignatureMode::Symmetric);
+/// assert_eq!(profile.path(ServiceCode::QR_MPM_GENERATE).as_deref(), Some("/snap/v1.0/qris/generate"));
+/// assert_eq!(profile.path(ServiceCode::TRANSFER_VA_CREATE_VA).as_deref(), Some("/snap/v1.0/transfer-va/create-va"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderProfile {
+    name: Cow<'static, str>,
+    token_path: Cow<'static, str>,
+    prefix: Option<Cow<'static, str>>,
+    paths: BTreeMap<ServiceCode, Cow<'static, str>>,
+    timestamp_style: TimestampStyle,
+    signature_mode: SignatureMode,
+    signature_options: SignatureOptions,
+}
+
+impl ProviderProfile {
+    /// A profile with this name and token path, no service paths, `+07:00` timestamps, symmetric
+    /// signatures and the standard signature options.
+    pub fn new(name: impl Into<Cow<'static, str>>, token_path: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            name: name.into(),
+            token_path: token_path.into(),
+            prefix: None,
+            paths: BTreeMap::new(),
+            timestamp_style: TimestampStyle::Wib,
+            signature_mode: SignatureMode::Symmetric,
+            signature_options: SignatureOptions::standard(),
+        }
+    }
+
+    /// QoinHub (seeds 002, 004): every endpoint under `/ordersnap/api/v1.0`, symmetric
+    /// signatures, `+07:00` timestamps.
+    ///
+    /// The seeds name QoinHub's create-VA (`/ordersnap/api/v1.0/transfer-va/create-va`) and QR
+    /// generate (`/ordersnap/api/v1.0/qr/qr-mpm-generate`) paths but not its token endpoint; the
+    /// token path is the same prefix plus the standard suffix,
+    /// `/ordersnap/api/v1.0/access-token/b2b`, and other services use the prefix plus the
+    /// standard's suffix too. Override with [`ProviderProfile::with_token_path`] if your
+    /// onboarding papers say otherwise.
+    pub fn qoinhub() -> Self {
+        Self::new("qoinhub", "/ordersnap/api/v1.0/access-token/b2b")
+            .with_prefix("/ordersnap/api/v1.0")
+            .with_path(
+                ServiceCode::TRANSFER_VA_CREATE_VA,
+                "/ordersnap/api/v1.0/transfer-va/create-va",
+            )
+            .with_path(
+                ServiceCode::QR_MPM_GENERATE,
+                "/ordersnap/api/v1.0/qr/qr-mpm-generate",
+            )
+    }
+
+    /// Finpay (seed 003): token at `/snap/oauth/v1.0/access-token/b2b`, QR MPM generate, query,
+    /// refund (and notify) at `/pg/payment/card/v1.0/qr/qr-mpm-*`, symmetric signatures, `+07:00`
+    /// timestamps. The seed names no other service, so there is no prefix fallback: calling
+    /// another service is a configuration error until you add its path.
+    pub fn finpay() -> Self {
+        Self::new("finpay", "/snap/oauth/v1.0/access-token/b2b")
+            .with_path(
+                ServiceCode::QR_MPM_GENERATE,
+                "/pg/payment/card/v1.0/qr/qr-mpm-generate",
+            )
+            .with_path(ServiceCode::QR_MPM_QUERY, "/pg/payment/card/v1.0/qr/qr-mpm-query")
+            .with_path(ServiceCode::QR_MPM_NOTIFY, "/pg/payment/card/v1.0/qr/qr-mpm-notify")
+            .with_path(
+                ServiceCode::QR_MPM_REFUND,
+                "/pg/payment/card/v1.0/qr/qr-mpm-refund",
+            )
+    }
+
+    /// A shipped profile by name (`qoinhub`, `finpay`).
+    pub fn by_name(name: &str) -> Option<Self> {
+        match name {
+            "qoinhub" => Some(Self::qoinhub()),
+            "finpay" => Some(Self::finpay()),
+            _ => None,
+        }
+    }
+
+    /// Sets the token endpoint path.
+    #[must_use]
+    pub fn with_token_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.token_path = path.into();
+        self
+    }
+
+    /// Sets the prefix for services without an explicit path: the path becomes the prefix plus
+    /// the standard's suffix (`/snap/v1.0` + `/transfer-va/create-va`).
+    #[must_use]
+    pub fn with_prefix(mut self, prefix: impl Into<Cow<'static, str>>) -> Self {
+        let prefix = prefix.into();
+        self.prefix = Some(match prefix.strip_suffix('/') {
+            Some(p) => Cow::Owned(p.to_owned()),
+            None => prefix,
+        });
+        self
+    }
+
+    /// Sets the path of one service (with the query string, if the provider wants one).
+    #[must_use]
+    pub fn with_path(mut self, service: ServiceCode, path: impl Into<Cow<'static, str>>) -> Self {
+        self.paths.insert(service, path.into());
+        self
+    }
+
+    /// Sets how X-TIMESTAMP values are written.
+    #[must_use]
+    pub fn with_timestamp_style(mut self, style: TimestampStyle) -> Self {
+        self.timestamp_style = style;
+        self
+    }
+
+    /// Sets how service requests are signed.
+    #[must_use]
+    pub fn with_signature_mode(mut self, mode: SignatureMode) -> Self {
+        self.signature_mode = mode;
+        self
+    }
+
+    /// Sets the string-to-sign variations (empty-body hash, query string).
+    #[must_use]
+    pub fn with_signature_options(mut self, options: SignatureOptions) -> Self {
+        self.signature_options = options;
+        self
+    }
+
+    /// The profile's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The token endpoint path.
+    pub fn token_path(&self) -> &str {
+        &self.token_path
+    }
+
+    /// The path of a service: its explicit path, else the prefix plus the standard's suffix, else
+    /// `None`.
+    pub fn path(&self, service: ServiceCode) -> Option<Cow<'_, str>> {
+        if let Some(path) = self.paths.get(&service) {
+            return Some(Cow::Borrowed(path));
+        }
+        let prefix = self.prefix.as_deref()?;
+        let info = service.info()?;
+        Some(Cow::Owned(format!("{prefix}{}", info.path_suffix)))
+    }
+
+    /// How X-TIMESTAMP values are written.
+    pub fn timestamp_style(&self) -> TimestampStyle {
+        self.timestamp_style
+    }
+
+    /// How service requests are signed.
+    pub fn signature_mode(&self) -> SignatureMode {
+        self.signature_mode
+    }
+
+    /// The string-to-sign variations.
+    pub fn signature_options(&self) -> SignatureOptions {
+        self.signature_options
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_paths() {
+        let q = ProviderProfile::qoinhub();
+        assert_eq!(
+            q.path(ServiceCode::TRANSFER_VA_CREATE_VA).as_deref(),
+            Some("/ordersnap/api/v1.0/transfer-va/create-va")
+        );
+        assert_eq!(
+            q.path(ServiceCode::QR_MPM_GENERATE).as_deref(),
+            Some("/ordersnap/api/v1.0/qr/qr-mpm-generate")
+        );
+        assert_eq!(
+            q.path(ServiceCode::QR_MPM_QUERY).as_deref(),
+            Some("/ordersnap/api/v1.0/qr/qr-mpm-query")
+        );
+        assert_eq!(q.token_path(), "/ordersnap/api/v1.0/access-token/b2b");
+        let f = ProviderProfile::finpay();
+        assert_eq!(f.token_path(), "/snap/oauth/v1.0/access-token/b2b");
+        assert_eq!(
+            f.path(ServiceCode::QR_MPM_REFUND).as_deref(),
+            Some("/pg/payment/card/v1.0/qr/qr-mpm-refund")
+        );
+        assert_eq!(f.path(ServiceCode::TRANSFER_VA_CREATE_VA), None);
+        assert_eq!(ProviderProfile::by_name("finpay"), Some(f));
+        assert_eq!(ProviderProfile::by_name("dana"), None);
+    }
+}
