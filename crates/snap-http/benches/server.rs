@@ -1,0 +1,2 @@
+//! Placeholder: the load-generator benchmark lands next.
+fn main() {}

@@ -1,0 +1,172 @@
+//! Registered partners: who may get a token and send notifications, with which keys.
+
+use std::fmt;
+use std::sync::Arc;
+
+use snap_crypto::{ClientSecret, SignatureOptions, Verifier};
+use snap_types::{ChannelId, PartnerId};
+
+use crate::Error;
+
+/// How a partner signs its service calls (notifications).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum SignatureMode {
+    /// HMAC-SHA512 with the client secret over a string that includes the B2B token (the standard
+    /// for transactions; QoinHub, Finpay). A bearer token is required.
+    #[default]
+    Symmetric,
+    /// SHA256withRSA with the partner's private key, no token (DANA, Midtrans notifications).
+    /// Verified with the partner's public key.
+    Asymmetric,
+}
+
+/// A partner (a PJP calling the merchant): its ids, keys and what it may do.
+///
+/// ```
+/// use snap_crypto::{ClientSecret, RsaPublicKey};
+/// use snap_http::{Partner, SignatureMode};
+///
+/// let pem = std::fs::read("../../fixtures/keys/rsa2048-public.pem")?;
+/// let partner = Partner::new("QoinSnap")?
+///     .with_public_key(RsaPublicKey::parse(&pem)?)
+///     .with_client_secret(ClientSecret::new("secret"))
+///     .with_mode(SignatureMode::Symmetric)
+///     .with_channels(["95221"])?;
+/// assert_eq!(partner.partner_id(), "QoinSnap");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Partner {
+    pub(crate) client_id: PartnerId,
+    pub(crate) partner_id: PartnerId,
+    pub(crate) public_key: Option<Arc<dyn Verifier>>,
+    pub(crate) client_secret: Option<Arc<dyn Verifier>>,
+    pub(crate) mode: SignatureMode,
+    pub(crate) channels: Vec<ChannelId>,
+    pub(crate) options: SignatureOptions,
+}
+
+impl Partner {
+    /// A partner with this client id (`X-CLIENT-KEY` of the token request, and by default the
+    /// `X-PARTNER-ID` of its notifications). Symmetric mode, any channel, standard signatures.
+    pub fn new(client_id: &str) -> Result<Self, Error> {
+        let client_id: PartnerId = client_id.parse()?;
+        Ok(Self {
+            partner_id: client_id.clone(),
+            client_id,
+            public_key: None,
+            client_secret: None,
+            mode: SignatureMode::Symmetric,
+            channels: Vec::new(),
+            options: SignatureOptions::standard(),
+        })
+    }
+
+    /// A distinct `X-PARTNER-ID` for notifications (when the provider's partner id differs from
+    /// the client key it gets tokens with).
+    pub fn with_partner_id(mut self, partner_id: &str) -> Result<Self, Error> {
+        self.partner_id = partner_id.parse()?;
+        Ok(self)
+    }
+
+    /// The RSA public key that verifies the token request (and asymmetric notifications).
+    #[must_use]
+    pub fn with_public_key(self, key: impl Verifier + 'static) -> Self {
+        self.with_public_key_arc(Arc::new(key))
+    }
+
+    /// Like [`Partner::with_public_key`] for a shared verifier (a KMS, a key shared by partners).
+    #[must_use]
+    pub fn with_public_key_arc(mut self, key: Arc<dyn Verifier>) -> Self {
+        self.public_key = Some(key);
+        self
+    }
+
+    /// The client secret that verifies symmetric notifications.
+    #[must_use]
+    pub fn with_client_secret(mut self, secret: ClientSecret) -> Self {
+        self.client_secret = Some(Arc::new(secret));
+        self
+    }
+
+    /// How the partner signs notifications.
+    #[must_use]
+    pub fn with_mode(mut self, mode: SignatureMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The `CHANNEL-ID`s the partner may send; none (the default) allows any.
+    pub fn with_channels<I, S>(mut self, channels: I) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.channels = channels
+            .into_iter()
+            .map(|c| c.as_ref().parse())
+            .collect::<Result<_, _>>()?;
+        Ok(self)
+    }
+
+    /// Provider variations of the service string-to-sign (query string, empty body).
+    #[must_use]
+    pub fn with_signature_options(mut self, options: SignatureOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        self.client_id.as_str()
+    }
+
+    /// The partner id (`X-PARTNER-ID`).
+    pub fn partner_id(&self) -> &str {
+        self.partner_id.as_str()
+    }
+
+    /// The signature mode.
+    pub fn mode(&self) -> SignatureMode {
+        self.mode
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        match self.mode {
+            SignatureMode::Symmetric if self.client_secret.is_none() => {
+                Err(Error::Config(format!(
+                    "partner {} signs symmetrically but has no client secret",
+                    self.client_id
+                )))
+            }
+            SignatureMode::Asymmetric if self.public_key.is_none() => Err(Error::Config(format!(
+                "partner {} signs asymmetrically but has no public key",
+                self.client_id
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn allows_channel(&self, channel: Option<&str>) -> bool {
+        self.channels.is_empty()
+            || channel.is_some_and(|c| self.channels.iter().any(|a| a.as_str() == c))
+    }
+}
+
+impl fmt::Debug for Partner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Partner")
+            .field("client_id", &self.client_id)
+            .field("partner_id", &self.partner_id)
+            .field("public_key", &self.public_key.is_some())
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("mode", &self.mode)
+            .field("channels", &self.channels)
+            .field("options", &self.options)
+            .finish()
+    }
+}

@@ -1,0 +1,355 @@
+//! Idempotency of notifications: one X-EXTERNAL-ID per partner per Jakarta day.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use bytes::Bytes;
+use time::{Date, OffsetDateTime, UtcOffset};
+use tokio::sync::watch;
+
+use crate::Error;
+
+/// A boxed, sendable future, as returned by [`ReplayStore`] methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Asia/Jakarta (WIB): UTC+7 all year, no daylight saving.
+pub const JAKARTA: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// The Asia/Jakarta calendar date of an instant: the day an X-EXTERNAL-ID is unique within.
+pub fn jakarta_date(instant: OffsetDateTime) -> Date {
+    instant.to_offset(JAKARTA).date()
+}
+
+/// Who sent which X-EXTERNAL-ID on which day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct ReplayKey {
+    /// The verified partner's `X-PARTNER-ID`.
+    pub partner_id: String,
+    /// The `X-EXTERNAL-ID`.
+    pub external_id: String,
+    /// The Asia/Jakarta date the request arrived on.
+    pub date: Date,
+}
+
+impl ReplayKey {
+    /// A key from its parts.
+    pub fn new(partner_id: impl Into<String>, external_id: impl Into<String>, date: Date) -> Self {
+        Self {
+            partner_id: partner_id.into(),
+            external_id: external_id.into(),
+            date,
+        }
+    }
+}
+
+/// A final answer kept for identical retries: the HTTP status and the exact body bytes
+/// (`X-TIMESTAMP` is regenerated when it is replayed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// The JSON body as first sent.
+    pub body: Bytes,
+}
+
+/// The answer of [`ReplayStore::claim`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Claim {
+    /// First time: the caller owns the key and must call [`ReplayStore::complete`] or
+    /// [`ReplayStore::release`].
+    New,
+    /// The same request (same fingerprint) was answered before: here is that answer.
+    Duplicate(StoredResponse),
+    /// The key was used with a different request (`409xx00 Conflict`).
+    Conflict,
+    /// The same request is being handled right now; [`ReplayStore::wait`] then claim again.
+    InProgress,
+}
+
+/// Where claims on (partner, X-EXTERNAL-ID, date) live: in memory by default
+/// ([`MemoryReplayStore`]); implement it over redb or Redis to survive restarts or to share it
+/// between instances.
+///
+/// The fingerprint identifies the request (SHA-256 over the path and the minified body): the same
+/// key with another fingerprint is a conflict. Only final answers are stored: a claim whose
+/// handling failed with a 5xx is released, so the provider's retry is handled afresh.
+pub trait ReplayStore: Send + Sync + 'static {
+    /// Claims `key` for a request with `fingerprint`.
+    fn claim<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        fingerprint: [u8; 32],
+    ) -> BoxFuture<'a, Result<Claim, Error>>;
+
+    /// Stores the final answer of a claimed key and wakes the requests waiting on it.
+    fn complete<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        response: StoredResponse,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+
+    /// Gives a claimed key up without an answer (the handling failed): the next claim is `New`.
+    fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), Error>>;
+
+    /// Resolves when `key` is probably no longer in progress. The default polls every 20 ms;
+    /// stores that can notify should override it.
+    fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
+        let _ = key;
+        Box::pin(tokio::time::sleep(std::time::Duration::from_millis(20)))
+    }
+}
+
+enum Entry {
+    InProgress {
+        fingerprint: [u8; 32],
+        done: watch::Sender<bool>,
+    },
+    Done {
+        fingerprint: [u8; 32],
+        response: StoredResponse,
+    },
+}
+
+#[derive(Default)]
+struct Shard {
+    entries: HashMap<ReplayKey, Entry>,
+}
+
+/// The default [`ReplayStore`]: sharded maps in memory. Entries expire at the end of their
+/// Asia/Jakarta day (they are dropped when the first claim of a later day reaches their shard).
+/// Not shared between instances and lost on restart.
+pub struct MemoryReplayStore {
+    shards: Box<[Mutex<Shard>]>,
+    hasher: RandomState,
+    /// Julian day of the newest date claimed: when it advances, earlier days are dropped.
+    today: AtomicI32,
+}
+
+impl Default for MemoryReplayStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for MemoryReplayStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryReplayStore")
+            .field("entries", &self.len())
+            .finish()
+    }
+}
+
+impl MemoryReplayStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self {
+            shards: (0..32).map(|_| Mutex::new(Shard::default())).collect(),
+            hasher: RandomState::new(),
+            today: AtomicI32::new(i32::MIN),
+        }
+    }
+
+    /// How many keys are held (in progress or answered).
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).entries.len()).sum()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn shard(&self, key: &ReplayKey) -> MutexGuard<'_, Shard> {
+        let len = self.shards.len() as u64;
+        // The modulo keeps the index below the shard count, which fits in usize.
+        let index = usize::try_from(self.hasher.hash_one(key) % len).unwrap_or(0);
+        lock(&self.shards[index])
+    }
+
+    fn claim_now(&self, key: &ReplayKey, fingerprint: [u8; 32]) -> Claim {
+        let day = key.date.to_julian_day();
+        if self.today.fetch_max(day, Ordering::AcqRel) < day {
+            for shard in &self.shards {
+                lock(shard).entries.retain(|k, _| k.date >= key.date);
+            }
+        }
+        let mut shard = self.shard(key);
+        match shard.entries.get(key) {
+            None => {
+                let (done, _) = watch::channel(false);
+                shard
+                    .entries
+                    .insert(key.clone(), Entry::InProgress { fingerprint, done });
+                Claim::New
+            }
+            Some(Entry::InProgress { fingerprint: f, .. }) if *f == fingerprint => {
+                Claim::InProgress
+            }
+            Some(Entry::Done {
+                fingerprint: f,
+                response,
+            }) if *f == fingerprint => Claim::Duplicate(response.clone()),
+            Some(_) => Claim::Conflict,
+        }
+    }
+
+    fn finish(&self, key: &ReplayKey, response: Option<StoredResponse>) {
+        let mut shard = self.shard(key);
+        let previous = match response {
+            Some(response) => {
+                let fingerprint = match shard.entries.get(key) {
+                    Some(
+                        Entry::InProgress { fingerprint, .. } | Entry::Done { fingerprint, .. },
+                    ) => *fingerprint,
+                    None => return,
+                };
+                shard.entries.insert(
+                    key.clone(),
+                    Entry::Done {
+                        fingerprint,
+                        response,
+                    },
+                )
+            }
+            None => shard.entries.remove(key),
+        };
+        if let Some(Entry::InProgress { done, .. }) = previous {
+            done.send_replace(true);
+        }
+    }
+}
+
+fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    // A panic while holding the lock leaves a consistent map (every update is one insert/remove).
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl ReplayStore for MemoryReplayStore {
+    fn claim<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        fingerprint: [u8; 32],
+    ) -> BoxFuture<'a, Result<Claim, Error>> {
+        let claim = self.claim_now(key, fingerprint);
+        Box::pin(std::future::ready(Ok(claim)))
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        response: StoredResponse,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        self.finish(key, Some(response));
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), Error>> {
+        self.finish(key, None);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
+        // Subscribing under the lock means a completion cannot slip between the check and the wait.
+        let receiver = match self.shard(key).entries.get(key) {
+            Some(Entry::InProgress { done, .. }) => Some(done.subscribe()),
+            _ => None,
+        };
+        Box::pin(async move {
+            if let Some(mut receiver) = receiver {
+                // An error means the sender is gone, i.e. the entry was replaced: done either way.
+                let _ = receiver.wait_for(|done| *done).await;
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn key(ext: &str, date: Date) -> ReplayKey {
+        ReplayKey::new("QoinSnap", ext, date)
+    }
+
+    #[tokio::test]
+    async fn lifecycle() {
+        let store = MemoryReplayStore::new();
+        let d = date!(2024 - 08 - 23);
+        let k = key("1", d);
+        assert_eq!(store.claim(&k, [1; 32]).await.unwrap(), Claim::New);
+        assert_eq!(store.claim(&k, [1; 32]).await.unwrap(), Claim::InProgress);
+        assert_eq!(store.claim(&k, [2; 32]).await.unwrap(), Claim::Conflict);
+        let waiter = store.wait(&k);
+        let response = StoredResponse {
+            status: 200,
+            body: Bytes::from_static(b"{}"),
+        };
+        store.complete(&k, response.clone()).await.unwrap();
+        waiter.await;
+        assert_eq!(
+            store.claim(&k, [1; 32]).await.unwrap(),
+            Claim::Duplicate(response)
+        );
+        assert_eq!(store.claim(&k, [2; 32]).await.unwrap(), Claim::Conflict);
+
+        let k2 = key("2", d);
+        assert_eq!(store.claim(&k2, [1; 32]).await.unwrap(), Claim::New);
+        store.release(&k2).await.unwrap();
+        assert_eq!(store.claim(&k2, [1; 32]).await.unwrap(), Claim::New);
+        // Another partner, another day: independent.
+        assert_eq!(
+            store
+                .claim(&ReplayKey::new("Other", "1", d), [9; 32])
+                .await
+                .unwrap(),
+            Claim::New
+        );
+        assert_eq!(
+            store
+                .claim(&key("1", d.next_day().unwrap()), [9; 32])
+                .await
+                .unwrap(),
+            Claim::New
+        );
+    }
+
+    #[tokio::test]
+    async fn old_days_expire() {
+        let store = MemoryReplayStore::new();
+        let d = date!(2024 - 08 - 23);
+        for i in 0..200 {
+            store.claim(&key(&i.to_string(), d), [0; 32]).await.unwrap();
+        }
+        assert_eq!(store.len(), 200);
+        for i in 0..200 {
+            store
+                .claim(&key(&format!("n{i}"), d.next_day().unwrap()), [0; 32])
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.len(), 200);
+    }
+
+    #[test]
+    fn jakarta_day_boundary() {
+        assert_eq!(
+            jakarta_date(datetime!(2024-08-22 16:59:59 UTC)),
+            date!(2024 - 08 - 22)
+        );
+        assert_eq!(
+            jakarta_date(datetime!(2024-08-22 17:00:00 UTC)),
+            date!(2024 - 08 - 23)
+        );
+    }
+}
