@@ -8,8 +8,8 @@ use http::{HeaderValue, Uri};
 use snap_crypto::Signer;
 use snap_types::{ChannelId, PartnerId};
 
-use crate::client::error::ClientError;
 use crate::SignatureMode;
+use crate::client::error::ClientError;
 use crate::client::profile::ProviderProfile;
 
 /// Default time to open a TCP connection (and finish TLS).
@@ -74,7 +74,13 @@ impl ClientConfig {
         private_key: impl Signer + 'static,
         profile: ProviderProfile,
     ) -> Result<Self, ClientError> {
-        Self::with_signer(base_url, client_id, channel_id, Arc::new(private_key), profile)
+        Self::with_signer(
+            base_url,
+            client_id,
+            channel_id,
+            Arc::new(private_key),
+            profile,
+        )
     }
 
     /// [`ClientConfig::new`] with a shared signer.
@@ -92,13 +98,19 @@ impl ClientConfig {
             .scheme()
             .filter(|s| s.as_str() == "https" || s.as_str() == "http")
             .cloned()
-            .ok_or_else(|| ClientError::Config(format!("base URL {base_url:?} must start with https:// or http://")))?;
+            .ok_or_else(|| {
+                ClientError::Config(format!(
+                    "base URL {base_url:?} must start with https:// or http://"
+                ))
+            })?;
         let authority = uri
             .authority()
             .cloned()
             .ok_or_else(|| ClientError::Config(format!("base URL {base_url:?} has no host")))?;
         if uri.query().is_some() {
-            return Err(ClientError::Config(format!("base URL {base_url:?} must not have a query string")));
+            return Err(ClientError::Config(format!(
+                "base URL {base_url:?} must not have a query string"
+            )));
         }
         let base_path = uri.path().trim_end_matches('/').to_owned();
         let client_id: PartnerId = client_id
@@ -141,8 +153,9 @@ impl ClientConfig {
 
     /// Sends `ORIGIN` with every service request.
     pub fn with_origin(mut self, origin: &str) -> Result<Self, ClientError> {
-        let value = HeaderValue::from_str(origin)
-            .map_err(|_| ClientError::Config(format!("origin {origin:?} is not a valid header value")))?;
+        let value = HeaderValue::from_str(origin).map_err(|_| {
+            ClientError::Config(format!("origin {origin:?} is not a valid header value"))
+        })?;
         self.origin = Some(value);
         Ok(self)
     }
@@ -225,7 +238,8 @@ impl ClientConfig {
 
     /// Checks that the profile's signature mode has the key it needs.
     pub(crate) fn check(&self) -> Result<(), ClientError> {
-        if self.profile.signature_mode() == SignatureMode::Symmetric && self.client_secret.is_none() {
+        if self.profile.signature_mode() == SignatureMode::Symmetric && self.client_secret.is_none()
+        {
             return Err(ClientError::Config(format!(
                 "profile {} signs symmetrically and needs a client secret",
                 self.profile.name()
@@ -238,13 +252,19 @@ impl ClientConfig {
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("base_url", &format_args!("{}://{}{}", self.scheme, self.authority, self.base_path))
+            .field(
+                "base_url",
+                &format_args!("{}://{}{}", self.scheme, self.authority, self.base_path),
+            )
             .field("client_id", &self.client_id)
             .field("partner_id", &self.partner_id)
             .field("channel_id", &self.channel_id)
             .field("origin", &self.origin)
             .field("private_key", &self.private_key.algorithm())
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
             .field("profile", &self.profile)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)

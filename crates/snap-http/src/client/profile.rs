@@ -38,7 +38,10 @@ pub struct ProviderProfile {
 impl ProviderProfile {
     /// A profile with this name and token path, no service paths, `+07:00` timestamps, symmetric
     /// signatures and the standard signature options.
-    pub fn new(name: impl Into<Cow<'static, str>>, token_path: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(
+        name: impl Into<Cow<'static, str>>,
+        token_path: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self {
             name: name.into(),
             token_path: token_path.into(),
@@ -82,8 +85,14 @@ impl ProviderProfile {
                 ServiceCode::QR_MPM_GENERATE,
                 "/pg/payment/card/v1.0/qr/qr-mpm-generate",
             )
-            .with_path(ServiceCode::QR_MPM_QUERY, "/pg/payment/card/v1.0/qr/qr-mpm-query")
-            .with_path(ServiceCode::QR_MPM_NOTIFY, "/pg/payment/card/v1.0/qr/qr-mpm-notify")
+            .with_path(
+                ServiceCode::QR_MPM_QUERY,
+                "/pg/payment/card/v1.0/qr/qr-mpm-query",
+            )
+            .with_path(
+                ServiceCode::QR_MPM_NOTIFY,
+                "/pg/payment/card/v1.0/qr/qr-mpm-notify",
+            )
             .with_path(
                 ServiceCode::QR_MPM_REFUND,
                 "/pg/payment/card/v1.0/qr/qr-mpm-refund",

@@ -17,9 +17,9 @@ use snap_crypto::{
 use snap_types::AccessToken;
 use tower::{Layer, Service};
 
+use crate::SignatureMode;
 use crate::client::config::ClientConfig;
 use crate::client::error::ClientError;
-use crate::SignatureMode;
 use crate::headers::{CHANNEL_ID, ORIGIN, X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP};
 
 /// A boxed, sendable future (what the client's services return).
@@ -118,10 +118,10 @@ fn header_value(value: &str) -> HeaderValue {
 impl Params {
     fn sign(&self, request: &mut Request<Bytes>) -> Result<(), ClientError> {
         let timestamp = format_timestamp(self.clock.now(), self.style);
-        let path = request
-            .uri()
-            .path_and_query()
-            .map_or_else(|| request.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+        let path = request.uri().path_and_query().map_or_else(
+            || request.uri().path().to_owned(),
+            |pq| pq.as_str().to_owned(),
+        );
         let method = request.method().as_str().to_owned();
         let token = request.extensions().get::<AccessToken>().cloned();
 
@@ -165,7 +165,10 @@ impl Params {
         }
         headers.insert(X_PARTNER_ID, self.partner_id.clone());
         if !headers.contains_key(X_EXTERNAL_ID) {
-            headers.insert(X_EXTERNAL_ID, value(&self.ids.next_id_with(self.clock.as_ref()))?);
+            headers.insert(
+                X_EXTERNAL_ID,
+                value(&self.ids.next_id_with(self.clock.as_ref()))?,
+            );
         }
         headers.insert(CHANNEL_ID, self.channel_id.clone());
         if let Some(origin) = &self.origin {

@@ -16,13 +16,13 @@ use snap_types::{
 };
 use tower::{Layer, ServiceExt};
 
+use crate::SignatureMode;
 use crate::client::config::ClientConfig;
 use crate::client::error::ClientError;
-use crate::SignatureMode;
 use crate::client::sign::{SigningLayer, SigningService, value};
-use crate::headers::{X_CLIENT_KEY, X_EXTERNAL_ID, X_SIGNATURE, X_TIMESTAMP};
 use crate::client::token::{DEFAULT_EXPIRES_IN, TokenCache};
 use crate::client::transport::HttpTransport;
+use crate::headers::{X_CLIENT_KEY, X_EXTERNAL_ID, X_SIGNATURE, X_TIMESTAMP};
 
 /// The token request body of the standard (`grantType` plus an empty `additionalInfo`).
 const TOKEN_BODY: &[u8] = br#"{"grantType":"client_credentials","additionalInfo":{}}"#;
@@ -72,7 +72,10 @@ pub struct SnapReply {
 impl SnapReply {
     /// Reads an HTTP answer: its body must be a JSON object with `responseCode` and
     /// `responseMessage`, else [`ClientError::MalformedResponse`].
-    fn from_response(response: Response<Bytes>, external_id: Option<ExternalId>) -> Result<Self, ClientError> {
+    fn from_response(
+        response: Response<Bytes>,
+        external_id: Option<ExternalId>,
+    ) -> Result<Self, ClientError> {
         let (parts, body) = response.into_parts();
         let http_status = parts.status.as_u16();
         let status: StatusResponse = serde_json::from_slice(&body).map_err(|e| {
@@ -134,7 +137,10 @@ impl SnapReply {
             (true, true) => Ok(self),
             (true, false) => Err(ClientError::malformed(
                 self.http_status,
-                format!("success responseCode {} under HTTP {}", self.response_code, self.http_status),
+                format!(
+                    "success responseCode {} under HTTP {}",
+                    self.response_code, self.http_status
+                ),
             )),
             (false, _) => Err(ClientError::Rejected {
                 code: self.response_code,
@@ -152,7 +158,8 @@ impl SnapReply {
     }
 
     fn is_invalid_token(&self) -> bool {
-        self.response_code.http_status() == 401 && self.response_code.case() == Some(Case::InvalidTokenB2b)
+        self.response_code.http_status() == 401
+            && self.response_code.case() == Some(Case::InvalidTokenB2b)
     }
 }
 
@@ -234,7 +241,8 @@ impl SnapClient {
     pub fn with_clock(config: ClientConfig, clock: Arc<dyn Clock>) -> Result<Self, ClientError> {
         config.check()?;
         let transport = HttpTransport::new(&config)?;
-        let service = SigningLayer::with_clock(&config, Arc::clone(&clock)).layer(transport.clone());
+        let service =
+            SigningLayer::with_clock(&config, Arc::clone(&clock)).layer(transport.clone());
         let tokens = TokenCache::new(config.token_skew);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -254,26 +262,38 @@ impl SnapClient {
     }
 
     /// Create virtual account (service 27).
-    pub async fn create_va(&self, request: &CreateVaRequest) -> Result<CreateVaResponse, ClientError> {
+    pub async fn create_va(
+        &self,
+        request: &CreateVaRequest,
+    ) -> Result<CreateVaResponse, ClientError> {
         self.call(request).await
     }
 
     /// Generate a QRIS (service 47). A `qrContent` in the answer is parsed with snap-qris and
     /// its CRC checked ([`ClientError::InvalidQris`]); an answer with none of `qrContent`,
     /// `qrUrl`, `qrImage` is a [`ClientError::MalformedResponse`].
-    pub async fn generate_qr(&self, request: &QrMpmGenerateRequest) -> Result<QrMpmGenerateResponse, ClientError> {
+    pub async fn generate_qr(
+        &self,
+        request: &QrMpmGenerateRequest,
+    ) -> Result<QrMpmGenerateResponse, ClientError> {
         let response = self.call(request).await?;
         check_qr(&response)?;
         Ok(response)
     }
 
     /// Query a QRIS payment (service 51).
-    pub async fn query_qr(&self, request: &QrMpmQueryRequest) -> Result<QrMpmQueryResponse, ClientError> {
+    pub async fn query_qr(
+        &self,
+        request: &QrMpmQueryRequest,
+    ) -> Result<QrMpmQueryResponse, ClientError> {
         self.call(request).await
     }
 
     /// Refund a QRIS payment (service 78).
-    pub async fn refund_qr(&self, request: &QrMpmRefundRequest) -> Result<QrMpmRefundResponse, ClientError> {
+    pub async fn refund_qr(
+        &self,
+        request: &QrMpmRefundRequest,
+    ) -> Result<QrMpmRefundResponse, ClientError> {
         self.call(request).await
     }
 
@@ -290,7 +310,9 @@ impl SnapClient {
         options: &CallOptions,
     ) -> Result<R::Response, ClientError> {
         let body = serde_json::to_vec(request).map_err(ClientError::Serialize)?;
-        let reply = self.call_raw(R::SERVICE, Bytes::from(body), options).await?;
+        let reply = self
+            .call_raw(R::SERVICE, Bytes::from(body), options)
+            .await?;
         reply.into_success()?.parse()
     }
 
@@ -403,7 +425,10 @@ impl SnapClient {
         let mut signature = value(&signature)?;
         signature.set_sensitive(true);
         headers.insert(X_SIGNATURE, signature);
-        tracing::debug!(path = config.profile.token_path(), "requesting B2B access token");
+        tracing::debug!(
+            path = config.profile.token_path(),
+            "requesting B2B access token"
+        );
         let response = self.inner.transport.clone().oneshot(request).await?;
         SnapReply::from_response(response, None)
     }
@@ -411,9 +436,9 @@ impl SnapClient {
 
 fn token_of(reply: &SnapReply) -> Result<(AccessToken, u32), ClientError> {
     let response: AccessTokenResponse = reply.parse()?;
-    let token = response
-        .access_token
-        .ok_or_else(|| ClientError::malformed(reply.http_status, "token answer without accessToken"))?;
+    let token = response.access_token.ok_or_else(|| {
+        ClientError::malformed(reply.http_status, "token answer without accessToken")
+    })?;
     Ok((token, response.expires_in.unwrap_or(DEFAULT_EXPIRES_IN)))
 }
 
@@ -422,12 +447,16 @@ pub(crate) fn check_qr(response: &QrMpmGenerateResponse) -> Result<(), ClientErr
     let non_empty = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
     if non_empty(&response.qr_content) {
         let content = response.qr_content.as_deref().unwrap_or_default();
-        let payload = snap_qris::parse(content).map_err(|e| ClientError::InvalidQris(snap_qris::Error::Parse(e)))?;
+        let payload = snap_qris::parse(content)
+            .map_err(|e| ClientError::InvalidQris(snap_qris::Error::Parse(e)))?;
         payload.check_crc().map_err(ClientError::InvalidQris)?;
         return Ok(());
     }
     if non_empty(&response.qr_url) || non_empty(&response.qr_image) {
         return Ok(());
     }
-    Err(ClientError::malformed(200, "generate answer has no qrContent, qrUrl or qrImage"))
+    Err(ClientError::malformed(
+        200,
+        "generate answer has no qrContent, qrUrl or qrImage",
+    ))
 }

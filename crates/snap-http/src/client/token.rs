@@ -37,7 +37,11 @@ impl TokenCache {
 
     /// The cached token if it is not due for refresh at `clock.now()`, else the result of
     /// `fetch` (token and lifetime in seconds), which is then cached.
-    pub(crate) async fn get<F, Fut>(&self, clock: &dyn Clock, fetch: F) -> Result<AccessToken, ClientError>
+    pub(crate) async fn get<F, Fut>(
+        &self,
+        clock: &dyn Clock,
+        fetch: F,
+    ) -> Result<AccessToken, ClientError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(AccessToken, u32), ClientError>>,
@@ -70,7 +74,9 @@ impl TokenCache {
     fn entry(&self, token: AccessToken, expires_in: u32, issued: OffsetDateTime) -> Cached {
         let lifetime = Duration::from_secs(u64::from(expires_in));
         let early = self.skew.min(lifetime / 2);
-        let refresh_at = issued.saturating_add(time::Duration::try_from(lifetime - early).unwrap_or(time::Duration::ZERO));
+        let refresh_at = issued.saturating_add(
+            time::Duration::try_from(lifetime - early).unwrap_or(time::Duration::ZERO),
+        );
         Cached { token, refresh_at }
     }
 }

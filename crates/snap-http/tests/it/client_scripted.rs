@@ -5,7 +5,7 @@ use std::time::Duration;
 use snap_http::{CallOptions, ClientError, ProviderProfile, SnapClient};
 use snap_types::{Case, QrMpmGenerateRequest, QrMpmQueryRequest, ResponseCode, ServiceCode};
 
-use crate::client_support::{CLIENT_ID, CHANNEL, Reply, Scripted, config, with_tokens};
+use crate::client_support::{CHANNEL, CLIENT_ID, Reply, Scripted, config, with_tokens};
 
 fn query() -> QrMpmQueryRequest {
     QrMpmQueryRequest {
@@ -21,7 +21,10 @@ async fn finpay(server: &Scripted) -> SnapClient {
 #[tokio::test]
 async fn signs_every_header_and_the_exact_bytes() {
     let server = Scripted::start(with_tokens(|_, _| {
-        Reply::json(200, r#"{"responseCode":"2005100","responseMessage":"Successful","transactionStatus":"00"}"#)
+        Reply::json(
+            200,
+            r#"{"responseCode":"2005100","responseMessage":"Successful","transactionStatus":"00"}"#,
+        )
     }))
     .await;
     let client = SnapClient::new(
@@ -36,7 +39,10 @@ async fn signs_every_header_and_the_exact_bytes() {
     let token = &server.recorded()[0];
     assert_eq!(token.path, "/snap/oauth/v1.0/access-token/b2b");
     assert_eq!(token.header("x-client-key"), CLIENT_ID);
-    assert_eq!(&token.body[..], br#"{"grantType":"client_credentials","additionalInfo":{}}"#);
+    assert_eq!(
+        &token.body[..],
+        br#"{"grantType":"client_credentials","additionalInfo":{}}"#
+    );
     snap_crypto::verify_auth(
         &crate::client_support::public_key(),
         CLIENT_ID,
@@ -63,15 +69,24 @@ async fn signs_every_header_and_the_exact_bytes() {
 #[tokio::test]
 async fn raw_bodies_are_sent_verbatim_and_external_id_is_kept() {
     let server = Scripted::start(with_tokens(|_, _| {
-        Reply::json(200, r#"{"responseCode":"2005100","responseMessage":"Successful"}"#)
+        Reply::json(
+            200,
+            r#"{"responseCode":"2005100","responseMessage":"Successful"}"#,
+        )
     }))
     .await;
     let client = finpay(&server).await;
     let pretty = bytes::Bytes::from_static(b"{\n  \"partnerReferenceNo\": \"INV 1\"\n}");
     let options = CallOptions::new().with_external_id("12345678901234567890".parse().unwrap());
-    let reply = client.call_raw(ServiceCode::QR_MPM_QUERY, pretty.clone(), &options).await.unwrap();
+    let reply = client
+        .call_raw(ServiceCode::QR_MPM_QUERY, pretty.clone(), &options)
+        .await
+        .unwrap();
     assert!(reply.is_success());
-    assert_eq!(reply.external_id().unwrap().as_str(), "12345678901234567890");
+    assert_eq!(
+        reply.external_id().unwrap().as_str(),
+        "12345678901234567890"
+    );
     let call = &server.service_requests()[0];
     assert_eq!(call.body, pretty);
     assert_eq!(call.header("x-external-id"), "12345678901234567890");
@@ -81,12 +96,19 @@ async fn raw_bodies_are_sent_verbatim_and_external_id_is_kept() {
 #[tokio::test]
 async fn server_error_with_snap_body_is_a_rejection() {
     let server = Scripted::start(with_tokens(|_, _| {
-        Reply::json(500, r#"{"responseCode":"5005100","responseMessage":"General Error"}"#)
+        Reply::json(
+            500,
+            r#"{"responseCode":"5005100","responseMessage":"General Error"}"#,
+        )
     }))
     .await;
     let err = finpay(&server).await.query_qr(&query()).await.unwrap_err();
     match err {
-        ClientError::Rejected { code, message, http_status } => {
+        ClientError::Rejected {
+            code,
+            message,
+            http_status,
+        } => {
             assert_eq!(code.to_string(), "5005100");
             assert_eq!(message, "General Error");
             assert_eq!(http_status, 500);
@@ -98,7 +120,10 @@ async fn server_error_with_snap_body_is_a_rejection() {
 
 #[tokio::test]
 async fn html_gateway_error_is_malformed() {
-    let server = Scripted::start(with_tokens(|_, _| Reply::json(502, "<html>Bad Gateway</html>"))).await;
+    let server = Scripted::start(with_tokens(|_, _| {
+        Reply::json(502, "<html>Bad Gateway</html>")
+    }))
+    .await;
     let err = finpay(&server).await.query_qr(&query()).await.unwrap_err();
     assert!(
         matches!(&err, ClientError::MalformedResponse { http_status: 502, reason } if reason.contains("Bad Gateway")),
@@ -111,23 +136,47 @@ async fn html_gateway_error_is_malformed() {
 async fn non_json_success_is_malformed() {
     let server = Scripted::start(with_tokens(|_, _| Reply::json(200, "OK"))).await;
     let err = finpay(&server).await.query_qr(&query()).await.unwrap_err();
-    assert!(matches!(err, ClientError::MalformedResponse { http_status: 200, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ClientError::MalformedResponse {
+                http_status: 200,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn success_code_under_error_status_is_malformed() {
     let server = Scripted::start(with_tokens(|_, _| {
-        Reply::json(500, r#"{"responseCode":"2005100","responseMessage":"Successful"}"#)
+        Reply::json(
+            500,
+            r#"{"responseCode":"2005100","responseMessage":"Successful"}"#,
+        )
     }))
     .await;
     let err = finpay(&server).await.query_qr(&query()).await.unwrap_err();
-    assert!(matches!(err, ClientError::MalformedResponse { http_status: 500, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ClientError::MalformedResponse {
+                http_status: 500,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn wrong_field_type_in_success_is_malformed() {
     let server = Scripted::start(with_tokens(|_, _| {
-        Reply::json(200, r#"{"responseCode":"2005100","responseMessage":"Successful","referenceNo":7}"#)
+        Reply::json(
+            200,
+            r#"{"responseCode":"2005100","responseMessage":"Successful","referenceNo":7}"#,
+        )
     }))
     .await;
     let err = finpay(&server).await.query_qr(&query()).await.unwrap_err();
@@ -141,14 +190,21 @@ async fn wrong_field_type_in_success_is_malformed() {
 async fn slow_answer_times_out_without_retry() {
     let server = Scripted::start(with_tokens(|_, _| Reply {
         delay: Duration::from_secs(5),
-        ..Reply::json(200, r#"{"responseCode":"2005100","responseMessage":"Successful"}"#)
+        ..Reply::json(
+            200,
+            r#"{"responseCode":"2005100","responseMessage":"Successful"}"#,
+        )
     }))
     .await;
-    let config = config(&server.base, ProviderProfile::finpay()).with_request_timeout(Duration::from_millis(300));
+    let config = config(&server.base, ProviderProfile::finpay())
+        .with_request_timeout(Duration::from_millis(300));
     let client = SnapClient::new(config).unwrap();
     let started = std::time::Instant::now();
     let err = client.query_qr(&query()).await.unwrap_err();
-    assert!(matches!(err, ClientError::Timeout(d) if d == Duration::from_millis(300)), "{err:?}");
+    assert!(
+        matches!(err, ClientError::Timeout(d) if d == Duration::from_millis(300)),
+        "{err:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(4));
     assert_eq!(server.service_requests().len(), 1);
 }
@@ -157,9 +213,15 @@ async fn slow_answer_times_out_without_retry() {
 async fn invalid_token_once_refreshes_and_resends_once() {
     let server = Scripted::start(with_tokens(|_, n| {
         if n == 0 {
-            Reply::json(401, r#"{"responseCode":"4015101","responseMessage":"Invalid Token (B2B)"}"#)
+            Reply::json(
+                401,
+                r#"{"responseCode":"4015101","responseMessage":"Invalid Token (B2B)"}"#,
+            )
         } else {
-            Reply::json(200, r#"{"responseCode":"2005100","responseMessage":"Successful"}"#)
+            Reply::json(
+                200,
+                r#"{"responseCode":"2005100","responseMessage":"Successful"}"#,
+            )
         }
     }))
     .await;
@@ -170,7 +232,10 @@ async fn invalid_token_once_refreshes_and_resends_once() {
     assert_eq!(server.token_requests(), 2);
     assert_eq!(calls[0].header("authorization"), "Bearer token-0");
     assert_eq!(calls[1].header("authorization"), "Bearer token-1");
-    assert_eq!(calls[0].header("x-external-id"), calls[1].header("x-external-id"));
+    assert_eq!(
+        calls[0].header("x-external-id"),
+        calls[1].header("x-external-id")
+    );
     calls[1].verify_symmetric();
     // The new token is cached.
     client.query_qr(&query()).await.unwrap();
@@ -180,11 +245,17 @@ async fn invalid_token_once_refreshes_and_resends_once() {
 #[tokio::test]
 async fn invalid_token_twice_is_rejected_after_one_retry() {
     let server = Scripted::start(with_tokens(|_, _| {
-        Reply::json(401, r#"{"responseCode":"4015101","responseMessage":"Invalid Token (B2B)"}"#)
+        Reply::json(
+            401,
+            r#"{"responseCode":"4015101","responseMessage":"Invalid Token (B2B)"}"#,
+        )
     }))
     .await;
     let err = finpay(&server).await.query_qr(&query()).await.unwrap_err();
-    assert_eq!(err.response_code().and_then(ResponseCode::case), Some(Case::InvalidTokenB2b));
+    assert_eq!(
+        err.response_code().and_then(ResponseCode::case),
+        Some(Case::InvalidTokenB2b)
+    );
     assert_eq!(server.service_requests().len(), 2);
     assert_eq!(server.token_requests(), 2);
 }
@@ -192,7 +263,10 @@ async fn invalid_token_twice_is_rejected_after_one_retry() {
 #[tokio::test]
 async fn other_401_is_not_retried() {
     let server = Scripted::start(with_tokens(|_, _| {
-        Reply::json(401, r#"{"responseCode":"4015100","responseMessage":"Unauthorized. [Signature]"}"#)
+        Reply::json(
+            401,
+            r#"{"responseCode":"4015100","responseMessage":"Unauthorized. [Signature]"}"#,
+        )
     }))
     .await;
     let err = finpay(&server).await.query_qr(&query()).await.unwrap_err();
@@ -223,7 +297,10 @@ async fn unknown_codes_survive() {
 #[tokio::test]
 async fn token_rejection_is_reported_and_nothing_is_sent() {
     let server = Scripted::start(|_, _| {
-        Reply::json(401, r#"{"responseCode":"4017300","responseMessage":"Unauthorized. [Signature]"}"#)
+        Reply::json(
+            401,
+            r#"{"responseCode":"4017300","responseMessage":"Unauthorized. [Signature]"}"#,
+        )
     })
     .await;
     let err = finpay(&server).await.query_qr(&query()).await.unwrap_err();
@@ -233,9 +310,18 @@ async fn token_rejection_is_reported_and_nothing_is_sent() {
 
 #[tokio::test]
 async fn token_without_access_token_is_malformed() {
-    let server = Scripted::start(|_, _| Reply::json(200, r#"{"responseCode":"2007300","responseMessage":"Successful"}"#)).await;
+    let server = Scripted::start(|_, _| {
+        Reply::json(
+            200,
+            r#"{"responseCode":"2007300","responseMessage":"Successful"}"#,
+        )
+    })
+    .await;
     let err = finpay(&server).await.access_token().await.unwrap_err();
-    assert!(matches!(err, ClientError::MalformedResponse { .. }), "{err:?}");
+    assert!(
+        matches!(err, ClientError::MalformedResponse { .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -261,7 +347,9 @@ async fn generate_qr_checks_the_crc() {
         };
         Reply::json(
             200,
-            format!(r#"{{"responseCode":"2004700","responseMessage":"Successful","qrContent":"{qr}"}}"#),
+            format!(
+                r#"{{"responseCode":"2004700","responseMessage":"Successful","qrContent":"{qr}"}}"#
+            ),
         )
     }))
     .await;
@@ -270,24 +358,42 @@ async fn generate_qr_checks_the_crc() {
     let ok = client.generate_qr(&request).await.unwrap();
     assert!(ok.qr_content.unwrap().ends_with("59B2"));
     let err = client.generate_qr(&request).await.unwrap_err();
-    assert!(matches!(err, ClientError::InvalidQris(snap_qris::Error::CrcMismatch { .. })), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ClientError::InvalidQris(snap_qris::Error::CrcMismatch { .. })
+        ),
+        "{err:?}"
+    );
     let err = client.generate_qr(&request).await.unwrap_err();
     assert!(matches!(err, ClientError::InvalidQris(_)), "{err:?}");
     let err = client.generate_qr(&request).await.unwrap_err();
-    assert!(matches!(err, ClientError::MalformedResponse { .. }), "{err:?}");
-    assert_eq!(server.service_requests()[0].path, "/ordersnap/api/v1.0/qr/qr-mpm-generate");
+    assert!(
+        matches!(err, ClientError::MalformedResponse { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        server.service_requests()[0].path,
+        "/ordersnap/api/v1.0/qr/qr-mpm-generate"
+    );
 }
 
 #[tokio::test]
 async fn base_url_path_is_part_of_the_signed_path() {
     let server = Scripted::start(with_tokens(|_, _| {
-        Reply::json(200, r#"{"responseCode":"2005100","responseMessage":"Successful"}"#)
+        Reply::json(
+            200,
+            r#"{"responseCode":"2005100","responseMessage":"Successful"}"#,
+        )
     }))
     .await;
     let base = format!("{}/gateway/", server.base);
     let client = SnapClient::new(config(&base, ProviderProfile::finpay())).unwrap();
     client.query_qr(&query()).await.unwrap();
-    assert_eq!(server.recorded()[0].path, "/gateway/snap/oauth/v1.0/access-token/b2b");
+    assert_eq!(
+        server.recorded()[0].path,
+        "/gateway/snap/oauth/v1.0/access-token/b2b"
+    );
     let call = &server.service_requests()[0];
     assert_eq!(call.path, "/gateway/pg/payment/card/v1.0/qr/qr-mpm-query");
     call.verify_symmetric();
@@ -296,16 +402,48 @@ async fn base_url_path_is_part_of_the_signed_path() {
 #[tokio::test]
 async fn configuration_errors() {
     let key = crate::client_support::private_key();
-    let no_secret = snap_http::ClientConfig::new("http://127.0.0.1:1", CLIENT_ID, CHANNEL, key, ProviderProfile::qoinhub()).unwrap();
-    assert!(matches!(SnapClient::new(no_secret), Err(ClientError::Config(_))));
+    let no_secret = snap_http::ClientConfig::new(
+        "http://127.0.0.1:1",
+        CLIENT_ID,
+        CHANNEL,
+        key,
+        ProviderProfile::qoinhub(),
+    )
+    .unwrap();
+    assert!(matches!(
+        SnapClient::new(no_secret),
+        Err(ClientError::Config(_))
+    ));
     let key = crate::client_support::private_key();
-    assert!(snap_http::ClientConfig::new("ftp://x", CLIENT_ID, CHANNEL, key, ProviderProfile::qoinhub()).is_err());
+    assert!(
+        snap_http::ClientConfig::new(
+            "ftp://x",
+            CLIENT_ID,
+            CHANNEL,
+            key,
+            ProviderProfile::qoinhub()
+        )
+        .is_err()
+    );
     let key = crate::client_support::private_key();
-    assert!(snap_http::ClientConfig::new("http://x", CLIENT_ID, "123456", key, ProviderProfile::qoinhub()).is_err());
+    assert!(
+        snap_http::ClientConfig::new(
+            "http://x",
+            CLIENT_ID,
+            "123456",
+            key,
+            ProviderProfile::qoinhub()
+        )
+        .is_err()
+    );
     // Finpay's profile names no create-VA path.
     let client = SnapClient::new(config("http://127.0.0.1:1", ProviderProfile::finpay())).unwrap();
     let err = client
-        .call_raw(ServiceCode::TRANSFER_VA_CREATE_VA, bytes::Bytes::from_static(b"{}"), &CallOptions::new())
+        .call_raw(
+            ServiceCode::TRANSFER_VA_CREATE_VA,
+            bytes::Bytes::from_static(b"{}"),
+            &CallOptions::new(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, ClientError::Config(_)), "{err:?}");

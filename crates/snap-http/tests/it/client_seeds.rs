@@ -52,18 +52,30 @@ fn check<R: Serialize>(server: &Scripted, path: &str, request: &str, response: &
     {
         obj.insert("additionalInfo".into(), v);
     }
-    assert_eq!(sent, expected, "{request}: the sent body differs from the example");
+    assert_eq!(
+        sent, expected,
+        "{request}: the sent body differs from the example"
+    );
 
     let example_response: Value = serde_json::from_slice(&example(response)).unwrap();
     let reparsed = serde_json::to_value(parsed).unwrap();
     for key in example_response.as_object().unwrap().keys() {
         assert!(reparsed.get(key).is_some(), "{response}: field {key} lost");
     }
-    assert_eq!(reparsed["responseCode"], example_response["responseCode"], "{response}");
+    assert_eq!(
+        reparsed["responseCode"], example_response["responseCode"],
+        "{response}"
+    );
 }
 
-async fn run<T, F, Fut>(profile: ProviderProfile, seed_token: &str, request: &str, response: &str, path: &str, send: F)
-where
+async fn run<T, F, Fut>(
+    profile: ProviderProfile,
+    seed_token: &str,
+    request: &str,
+    response: &str,
+    path: &str,
+    send: F,
+) where
     T: SnapRequest,
     F: FnOnce(SnapClient, T) -> Fut,
     Fut: Future<Output = T::Response>,
@@ -112,7 +124,15 @@ async fn seed_002_create_va() {
         "/ordersnap/api/v1.0/transfer-va/create-va",
         |c, r| async move {
             let va = c.create_va(&r).await.unwrap();
-            assert_eq!(va.virtual_account_data.as_ref().unwrap().virtual_account_no.as_ref().map(|v| v.as_str()), Some("2035241100000664549"));
+            assert_eq!(
+                va.virtual_account_data
+                    .as_ref()
+                    .unwrap()
+                    .virtual_account_no
+                    .as_ref()
+                    .map(|v| v.as_str()),
+                Some("2035241100000664549")
+            );
             va
         },
     )
@@ -198,9 +218,18 @@ async fn seed_004_qoinhub_generate() {
 #[tokio::test]
 async fn seed_token_examples() {
     for (request, response) in [
-        ("000-qoinhub-access-token-b2b-request.json", "000-qoinhub-access-token-b2b-response.json"),
-        ("001-qoinhub-access-token-b2b-request.json", "001-qoinhub-access-token-b2b-response.json"),
-        ("003-finpay-access-token-b2b-request.json", "003-finpay-access-token-b2b-response.json"),
+        (
+            "000-qoinhub-access-token-b2b-request.json",
+            "000-qoinhub-access-token-b2b-response.json",
+        ),
+        (
+            "001-qoinhub-access-token-b2b-request.json",
+            "001-qoinhub-access-token-b2b-response.json",
+        ),
+        (
+            "003-finpay-access-token-b2b-request.json",
+            "003-finpay-access-token-b2b-response.json",
+        ),
     ] {
         let body = bytes::Bytes::from(example(response));
         let server = Scripted::start(move |_, _| Reply::json(200, body.clone())).await;
@@ -210,7 +239,11 @@ async fn seed_token_examples() {
         assert_eq!(&reply.body()[..], &example(response)[..]);
         let token = client.access_token().await.unwrap();
         assert!(token.expose().starts_with("eyJ"), "{response}");
-        assert_eq!(server.recorded().len(), 1, "{response}: the fetched token is cached");
+        assert_eq!(
+            server.recorded().len(),
+            1,
+            "{response}: the fetched token is cached"
+        );
 
         let sent: Value = serde_json::from_slice(&server.recorded()[0].body).unwrap();
         let expected: Value = serde_json::from_slice(&example(request)).unwrap();

@@ -52,7 +52,10 @@ pub(crate) struct Recorded {
 
 impl Recorded {
     pub(crate) fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     pub(crate) fn is_token(&self) -> bool {
@@ -61,7 +64,10 @@ impl Recorded {
 
     /// Checks the symmetric signature the way a provider would, over the received bytes.
     pub(crate) fn verify_symmetric(&self) {
-        let token = self.header("authorization").strip_prefix("Bearer ").unwrap();
+        let token = self
+            .header("authorization")
+            .strip_prefix("Bearer ")
+            .unwrap();
         verify_symmetric(
             &ClientSecret::new(SECRET),
             "POST",
@@ -113,7 +119,9 @@ pub(crate) struct Scripted {
 }
 
 impl Scripted {
-    pub(crate) async fn start(script: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static) -> Self {
+    pub(crate) async fn start(
+        script: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let requests: Arc<Mutex<Vec<Recorded>>> = Arc::default();
@@ -121,17 +129,27 @@ impl Scripted {
         let recorded = Arc::clone(&requests);
         tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
                 let script = Arc::clone(&script);
                 let recorded = Arc::clone(&recorded);
                 let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                     let script = Arc::clone(&script);
                     let recorded = Arc::clone(&recorded);
                     async move {
-                        let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+                        let path = request
+                            .uri()
+                            .path_and_query()
+                            .map(|p| p.as_str().to_owned())
+                            .unwrap_or_default();
                         let headers = request.headers().clone();
                         let body = request.into_body().collect().await.unwrap().to_bytes();
-                        let seen = Recorded { path, headers, body };
+                        let seen = Recorded {
+                            path,
+                            headers,
+                            body,
+                        };
                         let index = {
                             let mut all = recorded.lock().unwrap();
                             all.push(seen.clone());
@@ -161,7 +179,10 @@ impl Scripted {
     }
 
     pub(crate) fn service_requests(&self) -> Vec<Recorded> {
-        self.recorded().into_iter().filter(|r| !r.is_token()).collect()
+        self.recorded()
+            .into_iter()
+            .filter(|r| !r.is_token())
+            .collect()
     }
 
     pub(crate) fn token_requests(&self) -> usize {
@@ -180,7 +201,10 @@ pub(crate) fn with_tokens(
         if request.is_token() {
             Reply::token(tokens.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
         } else {
-            reply(request, calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+            reply(
+                request,
+                calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+            )
         }
     }
 }

@@ -1,0 +1,11 @@
+//! Integration tests of snap-http: one binary, one module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, unreachable_pub)]
+
+mod client_loopback;
+mod client_scripted;
+mod client_seeds;
+mod client_support;
+mod server_flow;
+mod server_rejections;
+mod server_replay;
+mod server_support;
