@@ -1,0 +1,59 @@
+//! The embedded DEMO / TEST ONLY credentials (`demo-keys/`), and the check that keeps them out of
+//! real configurations.
+
+use snap_crypto::{RsaPrivateKey, RsaPublicKey};
+
+/// The demo RSA private key (a copy of `fixtures/keys/rsa2048-pkcs8.pem`). Public test material.
+pub(crate) const DEMO_PRIVATE_PEM: &str = include_str!("../../demo-keys/demo-private.pem");
+/// Its public key.
+pub(crate) const DEMO_PUBLIC_PEM: &str = include_str!("../../demo-keys/demo-public.pem");
+/// The demo client secret (HMAC-SHA512 key of service signatures).
+const DEMO_CLIENT_SECRET_FILE: &str = include_str!("../../demo-keys/demo-client-secret.txt");
+/// The demo access-token key.
+const DEMO_TOKEN_KEY_FILE: &str = include_str!("../../demo-keys/demo-token-key.txt");
+
+/// The demo client secret without its line end.
+pub(crate) fn demo_client_secret() -> &'static str {
+    DEMO_CLIENT_SECRET_FILE.trim_end_matches(['\r', '\n'])
+}
+
+/// The demo token key without its line end.
+pub(crate) fn demo_token_key() -> &'static str {
+    DEMO_TOKEN_KEY_FILE.trim_end_matches(['\r', '\n'])
+}
+
+/// The demo private key.
+pub(crate) fn demo_private_key() -> Result<RsaPrivateKey, String> {
+    RsaPrivateKey::from_pem(DEMO_PRIVATE_PEM).map_err(|e| format!("embedded demo private key: {e}"))
+}
+
+/// The demo public key.
+pub(crate) fn demo_public_key() -> Result<RsaPublicKey, String> {
+    RsaPublicKey::from_pem(DEMO_PUBLIC_PEM).map_err(|e| format!("embedded demo public key: {e}"))
+}
+
+/// Whether `key` is the demo key pair's public half.
+pub(crate) fn is_demo_public_key(key: &RsaPublicKey) -> bool {
+    demo_public_key().is_ok_and(|demo| demo.pkcs1_der() == key.pkcs1_der())
+}
+
+/// Whether `secret` is one of the demo secrets.
+pub(crate) fn is_demo_secret(secret: &[u8]) -> bool {
+    secret == demo_client_secret().as_bytes() || secret == demo_token_key().as_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_embedded_material_loads_and_is_recognised() {
+        let private = demo_private_key().unwrap();
+        assert_eq!(private.bits(), 2048);
+        assert!(is_demo_public_key(&private.public_key()));
+        assert!(is_demo_secret(demo_client_secret().as_bytes()));
+        assert!(demo_token_key().len() >= 32);
+        assert!(!is_demo_secret(b"something else"));
+    }
+}

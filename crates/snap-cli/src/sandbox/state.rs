@@ -1,0 +1,319 @@
+//! The sandbox's in-memory ledger: virtual accounts, QRIS transactions and refunds.
+//!
+//! One mutex around plain maps: a sandbox serves one developer, and no lock is held across an
+//! `.await`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use serde::Serialize;
+use snap_types::Amount;
+use time::OffsetDateTime;
+
+/// Which provider profile a transaction was created through (decides response shapes and which
+/// notification the merchant gets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Flavor {
+    /// QoinHub (seeds 002, 004; QR payments notified with debit notify, seed 001).
+    QoinHub,
+    /// Finpay (seed 003; QR payments notified with qr-mpm-notify).
+    Finpay,
+}
+
+/// Where a transaction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Status {
+    /// Waiting for the payer.
+    Open,
+    /// Paid.
+    Paid,
+    /// Paid, then refunded in full.
+    Refunded,
+    /// Past its expiry (or expired by fault injection).
+    Expired,
+}
+
+impl Status {
+    /// The SNAP `latestTransactionStatus` code and description.
+    pub(crate) fn snap(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Open => ("03", "Pending"),
+            Self::Paid => ("00", "Success"),
+            Self::Refunded => ("04", "Refunded"),
+            Self::Expired => ("08", "Expiry"),
+        }
+    }
+
+    /// Finpay's `transactionStatus` word (seed 003 shows `PAID`).
+    pub(crate) fn finpay(self) -> &'static str {
+        match self {
+            Self::Open => "UNPAID",
+            Self::Paid => "PAID",
+            Self::Refunded => "REFUNDED",
+            Self::Expired => "EXPIRED",
+        }
+    }
+}
+
+/// A virtual account created with service 27.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Va {
+    #[serde(skip)]
+    pub(crate) merchant: usize,
+    pub(crate) partner_id: String,
+    pub(crate) virtual_account_no: String,
+    pub(crate) partner_service_id: String,
+    pub(crate) customer_no: String,
+    pub(crate) trx_id: String,
+    pub(crate) reference_no: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
+    pub(crate) phone: String,
+    /// Zero for an open-amount VA (any amount is accepted).
+    pub(crate) amount: Amount,
+    pub(crate) paid_amount: Option<Amount>,
+    #[serde(serialize_with = "stamp")]
+    pub(crate) expires_at: OffsetDateTime,
+    pub(crate) status: Status,
+}
+
+/// A refund of a QRIS payment.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Refund {
+    pub(crate) partner_reference_no: String,
+    pub(crate) reference_no: String,
+    pub(crate) amount: Amount,
+    #[serde(serialize_with = "stamp")]
+    pub(crate) at: OffsetDateTime,
+}
+
+/// A QRIS transaction created with service 47.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Qr {
+    #[serde(skip)]
+    pub(crate) merchant: usize,
+    pub(crate) partner_id: String,
+    pub(crate) flavor: Flavor,
+    pub(crate) reference_no: String,
+    pub(crate) partner_reference_no: String,
+    pub(crate) amount: Amount,
+    pub(crate) qr_content: String,
+    #[serde(serialize_with = "stamp")]
+    pub(crate) created_at: OffsetDateTime,
+    #[serde(serialize_with = "stamp_opt")]
+    pub(crate) expires_at: Option<OffsetDateTime>,
+    #[serde(serialize_with = "stamp_opt")]
+    pub(crate) paid_at: Option<OffsetDateTime>,
+    pub(crate) status: Status,
+    pub(crate) refunds: Vec<Refund>,
+}
+
+impl Qr {
+    /// What is left to refund.
+    pub(crate) fn refundable(&self) -> Amount {
+        let refunded: u64 = self.refunds.iter().map(|r| r.amount.minor_units()).sum();
+        Amount::new(self.amount.minor_units().saturating_sub(refunded)).unwrap_or(Amount::ZERO)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Ledger {
+    vas: HashMap<String, Va>,
+    qrs: HashMap<String, Qr>,
+    /// (partner id, partnerReferenceNo) of QRs, trxIds of VAs and refunds: each used once.
+    qr_partner_refs: HashMap<(String, String), String>,
+    va_trx_ids: HashSet<(String, String)>,
+    refund_refs: HashSet<(String, String)>,
+    sequence: u64,
+}
+
+/// The ledger behind a mutex.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    inner: Mutex<Ledger>,
+}
+
+/// The ways a ledger change can be refused (each maps to a SNAP case in the handlers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The partner reference / trxId / refund reference was used before.
+    Duplicate,
+    /// No such transaction.
+    NotFound,
+    /// The transaction is not in a state that allows this.
+    InvalidStatus(Status),
+    /// More than what can be refunded.
+    TooMuch,
+}
+
+impl Store {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ledger> {
+        // A poisoned ledger is still consistent: every change is a single insert or field write.
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The next sequence number (references, customer numbers).
+    pub(crate) fn next_sequence(&self) -> u64 {
+        let mut ledger = self.lock();
+        ledger.sequence += 1;
+        ledger.sequence
+    }
+
+    /// Stores a new VA unless its trxId was used by the same merchant.
+    pub(crate) fn insert_va(&self, va: Va) -> Result<(), Refusal> {
+        let mut ledger = self.lock();
+        if !ledger.va_trx_ids.insert((va.partner_id.clone(), va.trx_id.clone())) {
+            return Err(Refusal::Duplicate);
+        }
+        ledger.vas.insert(compact(&va.virtual_account_no), va);
+        Ok(())
+    }
+
+    /// Stores a new QR unless its partnerReferenceNo was used by the same merchant.
+    pub(crate) fn insert_qr(&self, qr: Qr) -> Result<(), Refusal> {
+        let mut ledger = self.lock();
+        let key = (qr.partner_id.clone(), qr.partner_reference_no.clone());
+        if ledger.qr_partner_refs.contains_key(&key) {
+            return Err(Refusal::Duplicate);
+        }
+        ledger.qr_partner_refs.insert(key, qr.reference_no.clone());
+        ledger.qrs.insert(qr.reference_no.clone(), qr);
+        Ok(())
+    }
+
+    /// A QR of `partner` by its referenceNo or, failing that, its partnerReferenceNo.
+    pub(crate) fn find_qr(&self, partner: Option<&str>, reference_no: Option<&str>, partner_reference_no: Option<&str>) -> Option<Qr> {
+        let ledger = self.lock();
+        let by_ref = reference_no.and_then(|r| ledger.qrs.get(r));
+        let found = by_ref.or_else(|| {
+            let partner = partner?;
+            let reference = ledger.qr_partner_refs.get(&(partner.to_owned(), partner_reference_no?.to_owned()))?;
+            ledger.qrs.get(reference)
+        })?;
+        match partner {
+            Some(p) if p != found.partner_id => None,
+            _ => Some(found.clone()),
+        }
+    }
+
+    /// A QR for the admin endpoint: by referenceNo, or by partnerReferenceNo of any merchant.
+    pub(crate) fn find_qr_any(&self, reference: &str) -> Option<Qr> {
+        let ledger = self.lock();
+        if let Some(qr) = ledger.qrs.get(reference) {
+            return Some(qr.clone());
+        }
+        ledger.qrs.values().find(|q| q.partner_reference_no == reference).cloned()
+    }
+
+    /// A VA by number (spaces ignored).
+    pub(crate) fn find_va(&self, number: &str) -> Option<Va> {
+        self.lock().vas.get(&compact(number)).cloned()
+    }
+
+    /// Marks an open VA paid (or expired, by `expire`), checking its state at `now`.
+    pub(crate) fn settle_va(&self, number: &str, paid: Amount, now: OffsetDateTime, expire: bool) -> Result<Va, Refusal> {
+        let mut ledger = self.lock();
+        let va = ledger.vas.get_mut(&compact(number)).ok_or(Refusal::NotFound)?;
+        if va.status == Status::Open && va.expires_at < now {
+            va.status = Status::Expired;
+        }
+        if va.status != Status::Open {
+            return Err(Refusal::InvalidStatus(va.status));
+        }
+        if expire {
+            va.status = Status::Expired;
+        } else {
+            va.status = Status::Paid;
+            va.paid_amount = Some(paid);
+        }
+        Ok(va.clone())
+    }
+
+    /// Marks an open QR paid at `now`.
+    pub(crate) fn settle_qr(&self, reference_no: &str, now: OffsetDateTime) -> Result<Qr, Refusal> {
+        let mut ledger = self.lock();
+        let qr = ledger.qrs.get_mut(reference_no).ok_or(Refusal::NotFound)?;
+        if qr.status == Status::Open && qr.expires_at.is_some_and(|e| e < now) {
+            qr.status = Status::Expired;
+        }
+        if qr.status != Status::Open {
+            return Err(Refusal::InvalidStatus(qr.status));
+        }
+        qr.status = Status::Paid;
+        qr.paid_at = Some(now);
+        Ok(qr.clone())
+    }
+
+    /// Refunds `amount` (or all that is left) of a paid QR, once per refund reference.
+    pub(crate) fn refund_qr(
+        &self,
+        reference_no: &str,
+        refund_ref: &str,
+        amount: Option<Amount>,
+        now: OffsetDateTime,
+    ) -> Result<(Qr, Refund), Refusal> {
+        let mut ledger = self.lock();
+        let sequence = {
+            ledger.sequence += 1;
+            ledger.sequence
+        };
+        let partner = ledger.qrs.get(reference_no).ok_or(Refusal::NotFound)?.partner_id.clone();
+        if ledger.refund_refs.contains(&(partner.clone(), refund_ref.to_owned())) {
+            return Err(Refusal::Duplicate);
+        }
+        let qr = ledger.qrs.get_mut(reference_no).ok_or(Refusal::NotFound)?;
+        if qr.status != Status::Paid {
+            return Err(Refusal::InvalidStatus(qr.status));
+        }
+        let left = qr.refundable();
+        let amount = amount.unwrap_or(left);
+        if amount > left || amount == Amount::ZERO {
+            return Err(Refusal::TooMuch);
+        }
+        let refund = Refund {
+            partner_reference_no: refund_ref.to_owned(),
+            reference_no: format!("RF{:010}", sequence),
+            amount,
+            at: now,
+        };
+        qr.refunds.push(refund.clone());
+        if qr.refundable() == Amount::ZERO {
+            qr.status = Status::Refunded;
+        }
+        let qr = qr.clone();
+        ledger.refund_refs.insert((partner, refund_ref.to_owned()));
+        Ok((qr, refund))
+    }
+
+    /// Every VA and QR, for the admin endpoint.
+    pub(crate) fn snapshot(&self) -> (Vec<Va>, Vec<Qr>) {
+        let ledger = self.lock();
+        let mut vas: Vec<Va> = ledger.vas.values().cloned().collect();
+        vas.sort_by(|a, b| a.virtual_account_no.cmp(&b.virtual_account_no));
+        let mut qrs: Vec<Qr> = ledger.qrs.values().cloned().collect();
+        qrs.sort_by_key(|q| q.created_at);
+        (vas, qrs)
+    }
+}
+
+fn stamp<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&snap_crypto::format_timestamp(*t, snap_crypto::TimestampStyle::Wib))
+}
+
+#[allow(clippy::ref_option)] // serde's serialize_with passes `&Option<T>`
+fn stamp_opt<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => stamp(t, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A VA number without its padding spaces.
+fn compact(number: &str) -> String {
+    number.chars().filter(|c| !c.is_whitespace()).collect()
+}
