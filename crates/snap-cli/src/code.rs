@@ -76,12 +76,17 @@ fn json(code: ResponseCode) -> String {
 
 fn text(code: ResponseCode) -> String {
     let service = code.service();
-    let service_name = service.info().map_or("(not a standard service)", |s| s.name);
+    let service_name = service
+        .info()
+        .map_or("(not a standard service)", |s| s.name);
     let (message, category, standard) = match code.known() {
         Some(k) => (k.message.to_owned(), k.category.as_str(), "yes"),
         None => {
             let hint = match code.case() {
-                Some(case) => format!("(not standard for this service; the case means: {})", case.known().message),
+                Some(case) => format!(
+                    "(not standard for this service; the case means: {})",
+                    case.known().message
+                ),
                 None => "(not in the standard table)".to_owned(),
             };
             (hint, "-", "no")

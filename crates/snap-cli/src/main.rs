@@ -5,6 +5,7 @@
 
 mod code;
 mod qris;
+mod receive;
 mod signing;
 
 use std::process::ExitCode;
@@ -37,6 +38,10 @@ enum Command {
     /// Decode, validate, build and render QRIS / EMV MPM payloads.
     #[command(subcommand)]
     Qris(qris::QrisCommand),
+    /// Run the merchant callback receiver: verify, store durably, hand on.
+    Receive(receive::ReceiveArgs),
+    /// Read the receiver's journal of stored notifications.
+    Inbox(receive::InboxArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,5 +53,7 @@ fn main() -> ExitCode {
         Command::Sign(cmd) => signing::run_sign(&cmd),
         Command::Verify(cmd) => signing::run_verify(&cmd),
         Command::Qris(cmd) => qris::run(&cmd),
+        Command::Receive(args) => receive::run(&args),
+        Command::Inbox(args) => receive::run_inbox(&args),
     }
 }

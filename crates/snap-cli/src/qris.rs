@@ -284,7 +284,9 @@ fn encode(a: &EncodeArgs) -> ExitCode {
         Value::Object(o) => match o.get("objects") {
             Some(Value::Array(list)) => list,
             _ => {
-                return negative("expected a list of objects or an object with an \"objects\" list");
+                return negative(
+                    "expected a list of objects or an object with an \"objects\" list",
+                );
             }
         },
         _ => return negative("expected a list of objects or an object with an \"objects\" list"),

@@ -15,7 +15,15 @@ pub(crate) enum SignCommand {}
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum VerifyCommand {}
 
-pub(crate) fn run_minify(_: &MinifyArgs) -> ExitCode { ExitCode::from(2) }
-pub(crate) fn run_string_to_sign(c: &StringToSignCommand) -> ExitCode { match *c {} }
-pub(crate) fn run_sign(c: &SignCommand) -> ExitCode { match *c {} }
-pub(crate) fn run_verify(c: &VerifyCommand) -> ExitCode { match *c {} }
+pub(crate) fn run_minify(_: &MinifyArgs) -> ExitCode {
+    ExitCode::from(2)
+}
+pub(crate) fn run_string_to_sign(c: &StringToSignCommand) -> ExitCode {
+    match *c {}
+}
+pub(crate) fn run_sign(c: &SignCommand) -> ExitCode {
+    match *c {}
+}
+pub(crate) fn run_verify(c: &VerifyCommand) -> ExitCode {
+    match *c {}
+}

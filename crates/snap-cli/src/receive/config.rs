@@ -34,7 +34,10 @@ pub(crate) struct ConfigError {
 }
 
 fn problem(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError { field: field.into(), message: message.into() }
+    ConfigError {
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 /// How a partner signs its notifications.
@@ -110,20 +113,36 @@ impl ReceiverConfig {
 
     /// Validates config text; `base` resolves relative paths.
     pub(crate) fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| problem("config", e.message().to_owned()))?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| problem("config", e.message().to_owned()))?;
         let listen = raw.listen.as_deref().unwrap_or("127.0.0.1:8080");
-        let listen = listen
-            .parse()
-            .map_err(|_| problem("listen", format!("{listen:?} is not an address such as 127.0.0.1:8080")))?;
+        let listen = listen.parse().map_err(|_| {
+            problem(
+                "listen",
+                format!("{listen:?} is not an address such as 127.0.0.1:8080"),
+            )
+        })?;
         let prefix = raw.prefix.unwrap_or_default();
         if !(prefix.is_empty() || prefix.starts_with('/') && !prefix.ends_with('/')) {
-            return Err(problem("prefix", format!("{prefix:?} must be empty or start with / and not end with /")));
+            return Err(problem(
+                "prefix",
+                format!("{prefix:?} must be empty or start with / and not end with /"),
+            ));
         }
         let data_dir = base.join(raw.data_dir.ok_or_else(|| problem("data_dir", "missing"))?);
-        let token_key = secret(base, "token_key", raw.token_key_file, raw.token_key_env, raw.token_key.is_some())?
-            .ok_or_else(|| problem("token_key_file", "missing (or token_key_env)"))?;
+        let token_key = secret(
+            base,
+            "token_key",
+            raw.token_key_file,
+            raw.token_key_env,
+            raw.token_key.is_some(),
+        )?
+        .ok_or_else(|| problem("token_key_file", "missing (or token_key_env)"))?;
         if token_key.len() < 32 {
-            return Err(problem("token_key_file", "the token key must be at least 32 bytes"));
+            return Err(problem(
+                "token_key_file",
+                "the token key must be at least 32 bytes",
+            ));
         }
         let forward_secret = secret(
             base,
@@ -133,12 +152,18 @@ impl ReceiverConfig {
             raw.forward_secret.is_some(),
         )?;
         if raw.partners.is_empty() {
-            return Err(problem("partners", "at least one [[partners]] entry is needed"));
+            return Err(problem(
+                "partners",
+                "at least one [[partners]] entry is needed",
+            ));
         }
         let mut partners: Vec<PartnerConfig> = Vec::with_capacity(raw.partners.len());
         for (i, p) in raw.partners.into_iter().enumerate() {
             let field = |name: &str| format!("partners[{i}].{name}");
-            let client_id = p.client_id.filter(|c| !c.is_empty()).ok_or_else(|| problem(field("client_id"), "missing"))?;
+            let client_id = p
+                .client_id
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| problem(field("client_id"), "missing"))?;
             if client_id.len() > 36 {
                 return Err(problem(field("client_id"), "longer than 36 characters"));
             }
@@ -146,18 +171,45 @@ impl ReceiverConfig {
             if partner_id.is_empty() || partner_id.len() > 36 {
                 return Err(problem(field("partner_id"), "must be 1 to 36 characters"));
             }
-            if partners.iter().any(|q| q.client_id == client_id || q.partner_id == partner_id) {
-                return Err(problem(field("client_id"), format!("{client_id:?} is configured twice")));
+            if partners
+                .iter()
+                .any(|q| q.client_id == client_id || q.partner_id == partner_id)
+            {
+                return Err(problem(
+                    field("client_id"),
+                    format!("{client_id:?} is configured twice"),
+                ));
             }
-            let key_path = base.join(p.public_key_file.ok_or_else(|| problem(field("public_key_file"), "missing"))?);
-            let public_key = RsaPublicKey::from_file(&key_path)
-                .map_err(|e| problem(field("public_key_file"), format!("{}: {e}", key_path.display())))?;
+            let key_path = base.join(
+                p.public_key_file
+                    .ok_or_else(|| problem(field("public_key_file"), "missing"))?,
+            );
+            let public_key = RsaPublicKey::from_file(&key_path).map_err(|e| {
+                problem(
+                    field("public_key_file"),
+                    format!("{}: {e}", key_path.display()),
+                )
+            })?;
             let secret_field = format!("partners[{i}].client_secret");
-            let secret = secret(base, &secret_field, p.client_secret_file, p.client_secret_env, p.client_secret.is_some())?
-                .ok_or_else(|| problem(field("client_secret_file"), "missing (or client_secret_env)"))?;
+            let secret = secret(
+                base,
+                &secret_field,
+                p.client_secret_file,
+                p.client_secret_env,
+                p.client_secret.is_some(),
+            )?
+            .ok_or_else(|| {
+                problem(
+                    field("client_secret_file"),
+                    "missing (or client_secret_env)",
+                )
+            })?;
             for channel in &p.channels {
                 if channel.is_empty() || channel.len() > 5 {
-                    return Err(problem(field("channels"), format!("{channel:?} is not a CHANNEL-ID (1 to 5 characters)")));
+                    return Err(problem(
+                        field("channels"),
+                        format!("{channel:?} is not a CHANNEL-ID (1 to 5 characters)"),
+                    ));
                 }
             }
             partners.push(PartnerConfig {
@@ -169,7 +221,14 @@ impl ReceiverConfig {
                 channels: p.channels,
             });
         }
-        Ok(Self { listen, prefix, data_dir, token_key, forward_secret, partners })
+        Ok(Self {
+            listen,
+            prefix,
+            data_dir,
+            token_key,
+            forward_secret,
+            partners,
+        })
     }
 }
 
@@ -182,23 +241,39 @@ fn secret(
     inline: bool,
 ) -> Result<Option<Zeroizing<Vec<u8>>>, ConfigError> {
     if inline {
-        return Err(problem(name, format!("secrets are never read from the config text; use {name}_file or {name}_env")));
+        return Err(problem(
+            name,
+            format!("secrets are never read from the config text; use {name}_file or {name}_env"),
+        ));
     }
     match (file, env) {
-        (Some(_), Some(_)) => Err(problem(name, format!("give {name}_file or {name}_env, not both"))),
+        (Some(_), Some(_)) => Err(problem(
+            name,
+            format!("give {name}_file or {name}_env, not both"),
+        )),
         (Some(file), None) => {
             let path = base.join(file);
-            let bytes = std::fs::read(&path)
-                .map_err(|e| problem(format!("{name}_file"), format!("cannot read {}: {e}", path.display())))?;
+            let bytes = std::fs::read(&path).map_err(|e| {
+                problem(
+                    format!("{name}_file"),
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
             let trimmed = trim_line_end(&bytes);
             if trimmed.is_empty() {
-                return Err(problem(format!("{name}_file"), format!("{} is empty", path.display())));
+                return Err(problem(
+                    format!("{name}_file"),
+                    format!("{} is empty", path.display()),
+                ));
             }
             Ok(Some(Zeroizing::new(trimmed.to_vec())))
         }
         (None, Some(var)) => match std::env::var(&var) {
             Ok(value) if !value.is_empty() => Ok(Some(Zeroizing::new(value.into_bytes()))),
-            _ => Err(problem(format!("{name}_env"), format!("environment variable {var} is not set"))),
+            _ => Err(problem(
+                format!("{name}_env"),
+                format!("environment variable {var} is not set"),
+            )),
         },
         (None, None) => Ok(None),
     }
@@ -206,7 +281,10 @@ fn secret(
 
 /// Secret files usually end with a newline that is not part of the secret.
 fn trim_line_end(bytes: &[u8]) -> &[u8] {
-    let end = bytes.iter().rposition(|b| !matches!(b, b'\n' | b'\r')).map_or(0, |i| i + 1);
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b'\n' | b'\r'))
+        .map_or(0, |i| i + 1);
     &bytes[..end]
 }
 
@@ -254,11 +332,16 @@ channels = ["95221"]
         assert_eq!(config.partners[0].partner_id, "QoinSnap");
         assert_eq!(config.partners[0].signature, SignatureMode::Symmetric);
         assert_eq!(config.data_dir, dir.join("data"));
-        assert_eq!(config.token_key.as_slice(), b"0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            config.token_key.as_slice(),
+            b"0123456789abcdef0123456789abcdef"
+        );
     }
 
     fn error(text: &str) -> String {
-        ReceiverConfig::parse(text, &fixture_dir()).unwrap_err().to_string()
+        ReceiverConfig::parse(text, &fixture_dir())
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -266,26 +349,59 @@ channels = ["95221"]
         let cases = [
             (GOOD.replace("127.0.0.1:0", "nowhere"), "listen:"),
             (GOOD.replace("\"/api\"", "\"api/\""), "prefix:"),
-            (GOOD.replace("data_dir = \"data\"\n", ""), "data_dir: missing"),
-            (GOOD.replace("token_key_file = \"token.key\"", "token_key = \"x\""), "token_key: secrets are never read"),
-            (GOOD.replace("token.key", "absent.key"), "token_key_file: cannot read"),
-            (GOOD.replace("client_id = \"QoinSnap\"", ""), "partners[0].client_id: missing"),
-            (GOOD.replace("partner.pub.pem", "token.key"), "partners[0].public_key_file:"),
             (
-                GOOD.replace("client_secret_file = \"partner.secret\"", "client_secret = \"s3cr3t\""),
+                GOOD.replace("data_dir = \"data\"\n", ""),
+                "data_dir: missing",
+            ),
+            (
+                GOOD.replace("token_key_file = \"token.key\"", "token_key = \"x\""),
+                "token_key: secrets are never read",
+            ),
+            (
+                GOOD.replace("token.key", "absent.key"),
+                "token_key_file: cannot read",
+            ),
+            (
+                GOOD.replace("client_id = \"QoinSnap\"", ""),
+                "partners[0].client_id: missing",
+            ),
+            (
+                GOOD.replace("partner.pub.pem", "token.key"),
+                "partners[0].public_key_file:",
+            ),
+            (
+                GOOD.replace(
+                    "client_secret_file = \"partner.secret\"",
+                    "client_secret = \"s3cr3t\"",
+                ),
                 "partners[0].client_secret: secrets are never read",
             ),
             (
-                GOOD.replace("client_secret_file = \"partner.secret\"", "client_secret_env = \"SNAP_TEST_UNSET_VAR\""),
+                GOOD.replace(
+                    "client_secret_file = \"partner.secret\"",
+                    "client_secret_env = \"SNAP_TEST_UNSET_VAR\"",
+                ),
                 "partners[0].client_secret_env: environment variable SNAP_TEST_UNSET_VAR is not set",
             ),
-            (GOOD.replace("[\"95221\"]", "[\"123456\"]"), "partners[0].channels:"),
-            (GOOD.replace("signature", "x").replace("channels", "colour"), "unknown field `colour`"),
-            (GOOD.split("[[partners]]").next().unwrap().to_owned(), "partners: at least one"),
+            (
+                GOOD.replace("[\"95221\"]", "[\"123456\"]"),
+                "partners[0].channels:",
+            ),
+            (
+                GOOD.replace("signature", "x").replace("channels", "colour"),
+                "unknown field `colour`",
+            ),
+            (
+                GOOD.split("[[partners]]").next().unwrap().to_owned(),
+                "partners: at least one",
+            ),
         ];
         for (text, expected) in cases {
             let message = error(&text);
-            assert!(message.contains(expected), "expected {expected:?} in {message:?}");
+            assert!(
+                message.contains(expected),
+                "expected {expected:?} in {message:?}"
+            );
         }
     }
 }

@@ -80,7 +80,9 @@ impl Forwarder {
     ) -> Result<Self, String> {
         let url: http::Uri = url.parse().map_err(|e| format!("--forward {url:?}: {e}"))?;
         if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
-            return Err(format!("--forward {url}: an http:// or https:// URL is needed"));
+            return Err(format!(
+                "--forward {url}: an http:// or https:// URL is needed"
+            ));
         }
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_webpki_roots()
@@ -88,7 +90,13 @@ impl Forwarder {
             .enable_http1()
             .build();
         let client = Client::builder(TokioExecutor::new()).build(connector);
-        Ok(Self { journal, url, secret, client, wake })
+        Ok(Self {
+            journal,
+            url,
+            secret,
+            client,
+            wake,
+        })
     }
 
     /// Runs until `shutdown` resolves.
@@ -97,7 +105,9 @@ impl Forwarder {
         let mut not_before: HashMap<u64, Instant> = HashMap::new();
         loop {
             let next = self.pass(&mut not_before).await;
-            let sleep = next.map_or(Duration::from_secs(5), |at| at.saturating_duration_since(Instant::now()));
+            let sleep = next.map_or(Duration::from_secs(5), |at| {
+                at.saturating_duration_since(Instant::now())
+            });
             tokio::select! {
                 () = &mut shutdown => return,
                 () = self.wake.notified() => {}
@@ -121,7 +131,9 @@ impl Forwarder {
             .filter(|(id, _)| not_before.get(id).is_none_or(|at| *at <= now))
             .collect();
         for chunk in due.chunks(IN_FLIGHT) {
-            let attempts = chunk.iter().map(|(id, state)| self.attempt(*id, state.clone()));
+            let attempts = chunk
+                .iter()
+                .map(|(id, state)| self.attempt(*id, state.clone()));
             for (id, delivery) in futures_util::future::join_all(attempts).await {
                 if delivery.delivered {
                     not_before.remove(&id);
@@ -163,7 +175,10 @@ impl Forwarder {
         let unix = time::OffsetDateTime::now_utc().unix_timestamp();
         let request = http::Request::post(self.url.clone())
             .header(http::header::CONTENT_TYPE, "application/json")
-            .header(SIGNATURE_HEADER, signature_header(&self.secret, unix, &payload))
+            .header(
+                SIGNATURE_HEADER,
+                signature_header(&self.secret, unix, &payload),
+            )
             .body(Full::new(Bytes::from(payload)))
             .map_err(|e| e.to_string())?;
         let response = tokio::time::timeout(ATTEMPT_TIMEOUT, self.client.request(request))
@@ -173,13 +188,18 @@ impl Forwarder {
         let status = response.status();
         // Drain the body so the connection can be reused.
         let _ = tokio::time::timeout(ATTEMPT_TIMEOUT, response.into_body().collect()).await;
-        if status.is_success() { Ok(()) } else { Err(format!("target answered {status}")) }
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("target answered {status}"))
+        }
     }
 }
 
 /// The envelope of one stored notification.
 pub(crate) fn envelope(record: &Record, body: &[u8]) -> Result<Vec<u8>, String> {
-    let text = std::str::from_utf8(body).map_err(|_| format!("notification {} body is not UTF-8", record.id))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| format!("notification {} body is not UTF-8", record.id))?;
     let notification: &RawValue =
         serde_json::from_str(text).map_err(|e| format!("notification {} body: {e}", record.id))?;
     serde_json::to_vec(&Envelope {

@@ -33,24 +33,28 @@ const MAX_GROUP: usize = 4096;
 pub(crate) enum JournalError {
     /// The database failed.
     #[error("journal database: {0}")]
-    Database(#[from] redb::Error),
+    Database(Box<redb::Error>),
     /// A stored record could not be decoded.
     #[error("journal record {0}: {1}")]
     Corrupt(u64, serde_json::Error),
     /// The group holding this write failed to commit; nothing of it was stored.
     #[error("journal commit failed: {0}")]
     Commit(String),
+    /// Another process (a running receiver) has the journal open.
+    #[error("the journal is open in another process")]
+    InUse,
     /// The writer thread is gone (the receiver is shutting down).
     #[error("the journal is closed")]
     Closed,
 }
 
 fn db_error(e: impl Into<redb::Error>) -> JournalError {
-    JournalError::Database(e.into())
+    JournalError::Database(Box::new(e.into()))
 }
 
 /// What the journal keeps of one notification besides its body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Record {
     /// Sequence number, assigned on commit (0 before).
     pub(crate) id: u64,
@@ -81,6 +85,7 @@ pub(crate) enum Accepted {
 
 /// Delivery state of a stored notification when forwarding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Delivery {
     /// Attempts so far.
     pub(crate) attempts: u32,
@@ -91,7 +96,12 @@ pub(crate) struct Delivery {
 }
 
 enum Op {
-    Accept(Record, Vec<u8>, bool, oneshot::Sender<Result<Accepted, JournalError>>),
+    Accept(
+        Record,
+        Vec<u8>,
+        bool,
+        oneshot::Sender<Result<Accepted, JournalError>>,
+    ),
     PutReplay(String, Vec<u8>, oneshot::Sender<Result<(), JournalError>>),
     SetDelivery(u64, Delivery, oneshot::Sender<Result<(), JournalError>>),
 }
@@ -110,10 +120,23 @@ impl Journal {
         Self::start(Database::create(path).map_err(db_error)?)
     }
 
+    /// Opens an existing journal; [`JournalError::InUse`] when a running receiver holds it.
+    pub(crate) fn open_existing(path: &Path) -> Result<Self, JournalError> {
+        match Database::open(path) {
+            Ok(db) => Self::start(db),
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => Err(JournalError::InUse),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
     /// A journal held in memory only: the same code path without the disk, for comparison.
     pub(crate) fn in_memory() -> Result<Self, JournalError> {
         let backend = redb::backends::InMemoryBackend::new();
-        Self::start(Database::builder().create_with_backend(backend).map_err(db_error)?)
+        Self::start(
+            Database::builder()
+                .create_with_backend(backend)
+                .map_err(db_error)?,
+        )
     }
 
     fn start(db: Database) -> Result<Self, JournalError> {
@@ -137,7 +160,11 @@ impl Journal {
             .name("snap-journal".into())
             .spawn(move || write_loop(&thread_db, &queue, next_id, &thread_commits))
             .map_err(|_| JournalError::Closed)?;
-        Ok(Self { db, writer, commits })
+        Ok(Self {
+            db,
+            writer,
+            commits,
+        })
     }
 
     /// How many transactions have committed since the journal was opened (one per group).
@@ -147,23 +174,42 @@ impl Journal {
 
     /// Stores a notification and its raw body durably, once per replay key. With `deliver`, the
     /// notification is also queued for forwarding in the same transaction.
-    pub(crate) async fn accept(&self, record: Record, body: Vec<u8>, deliver: bool) -> Result<Accepted, JournalError> {
+    pub(crate) async fn accept(
+        &self,
+        record: Record,
+        body: Vec<u8>,
+        deliver: bool,
+    ) -> Result<Accepted, JournalError> {
         let (reply, answer) = oneshot::channel();
-        self.writer.send(Op::Accept(record, body, deliver, reply)).map_err(|_| JournalError::Closed)?;
+        self.writer
+            .send(Op::Accept(record, body, deliver, reply))
+            .map_err(|_| JournalError::Closed)?;
         answer.await.map_err(|_| JournalError::Closed)?
     }
 
     /// Stores the final response for a replay key.
-    pub(crate) async fn put_replay(&self, key: String, response: Vec<u8>) -> Result<(), JournalError> {
+    pub(crate) async fn put_replay(
+        &self,
+        key: String,
+        response: Vec<u8>,
+    ) -> Result<(), JournalError> {
         let (reply, answer) = oneshot::channel();
-        self.writer.send(Op::PutReplay(key, response, reply)).map_err(|_| JournalError::Closed)?;
+        self.writer
+            .send(Op::PutReplay(key, response, reply))
+            .map_err(|_| JournalError::Closed)?;
         answer.await.map_err(|_| JournalError::Closed)?
     }
 
     /// Records a delivery attempt.
-    pub(crate) async fn set_delivery(&self, id: u64, delivery: Delivery) -> Result<(), JournalError> {
+    pub(crate) async fn set_delivery(
+        &self,
+        id: u64,
+        delivery: Delivery,
+    ) -> Result<(), JournalError> {
         let (reply, answer) = oneshot::channel();
-        self.writer.send(Op::SetDelivery(id, delivery, reply)).map_err(|_| JournalError::Closed)?;
+        self.writer
+            .send(Op::SetDelivery(id, delivery, reply))
+            .map_err(|_| JournalError::Closed)?;
         answer.await.map_err(|_| JournalError::Closed)?
     }
 
@@ -171,7 +217,10 @@ impl Journal {
     pub(crate) fn replay(&self, key: &str) -> Result<Option<Vec<u8>>, JournalError> {
         let txn = self.db.begin_read().map_err(db_error)?;
         let table = txn.open_table(REPLAYS).map_err(db_error)?;
-        Ok(table.get(key).map_err(db_error)?.map(|v| v.value().to_vec()))
+        Ok(table
+            .get(key)
+            .map_err(db_error)?
+            .map(|v| v.value().to_vec()))
     }
 
     /// Every stored notification in order, with its delivery state.
@@ -179,13 +228,18 @@ impl Journal {
         let txn = self.db.begin_read().map_err(db_error)?;
         let notifications = txn.open_table(NOTIFICATIONS).map_err(db_error)?;
         let deliveries = txn.open_table(DELIVERIES).map_err(db_error)?;
-        let mut out = Vec::with_capacity(usize::try_from(notifications.len().map_err(db_error)?).unwrap_or(0));
+        let mut out = Vec::with_capacity(
+            usize::try_from(notifications.len().map_err(db_error)?).unwrap_or(0),
+        );
         for entry in notifications.iter().map_err(db_error)? {
             let (id, bytes) = entry.map_err(db_error)?;
             let id = id.value();
-            let record = serde_json::from_slice(bytes.value()).map_err(|e| JournalError::Corrupt(id, e))?;
+            let record =
+                serde_json::from_slice(bytes.value()).map_err(|e| JournalError::Corrupt(id, e))?;
             let delivery = match deliveries.get(id).map_err(db_error)? {
-                Some(d) => Some(serde_json::from_slice(d.value()).map_err(|e| JournalError::Corrupt(id, e))?),
+                Some(d) => Some(
+                    serde_json::from_slice(d.value()).map_err(|e| JournalError::Corrupt(id, e))?,
+                ),
                 None => None,
             };
             out.push((record, delivery));
@@ -201,8 +255,13 @@ impl Journal {
         let Some(bytes) = notifications.get(id).map_err(db_error)? else {
             return Ok(None);
         };
-        let record = serde_json::from_slice(bytes.value()).map_err(|e| JournalError::Corrupt(id, e))?;
-        let body = bodies.get(id).map_err(db_error)?.map(|b| b.value().to_vec()).unwrap_or_default();
+        let record =
+            serde_json::from_slice(bytes.value()).map_err(|e| JournalError::Corrupt(id, e))?;
+        let body = bodies
+            .get(id)
+            .map_err(db_error)?
+            .map(|b| b.value().to_vec())
+            .unwrap_or_default();
         Ok(Some((record, body)))
     }
 
@@ -214,7 +273,8 @@ impl Journal {
         for entry in deliveries.iter().map_err(db_error)? {
             let (id, bytes) = entry.map_err(db_error)?;
             let id = id.value();
-            let delivery: Delivery = serde_json::from_slice(bytes.value()).map_err(|e| JournalError::Corrupt(id, e))?;
+            let delivery: Delivery =
+                serde_json::from_slice(bytes.value()).map_err(|e| JournalError::Corrupt(id, e))?;
             if !delivery.delivered {
                 out.push((id, delivery));
             }
@@ -242,8 +302,12 @@ fn write_loop(db: &Database, queue: &mpsc::Receiver<Op>, mut next_id: u64, commi
         let mut waiters = Vec::new();
         let mut push = |op| {
             let (w, waiter) = match op {
-                Op::Accept(record, body, deliver, tx) => (Work::Accept(record, body, deliver), Waiter::Accept(tx)),
-                Op::PutReplay(key, response, tx) => (Work::PutReplay(key, response), Waiter::Done(tx)),
+                Op::Accept(record, body, deliver, tx) => {
+                    (Work::Accept(record, body, deliver), Waiter::Accept(tx))
+                }
+                Op::PutReplay(key, response, tx) => {
+                    (Work::PutReplay(key, response), Waiter::Done(tx))
+                }
                 Op::SetDelivery(id, state, tx) => (Work::SetDelivery(id, state), Waiter::Done(tx)),
             };
             work.push(w);
@@ -273,8 +337,12 @@ fn write_loop(db: &Database, queue: &mpsc::Receiver<Op>, mut next_id: u64, commi
             Err(message) => {
                 for waiter in waiters {
                     match waiter {
-                        Waiter::Accept(tx) => drop(tx.send(Err(JournalError::Commit(message.clone())))),
-                        Waiter::Done(tx) => drop(tx.send(Err(JournalError::Commit(message.clone())))),
+                        Waiter::Accept(tx) => {
+                            drop(tx.send(Err(JournalError::Commit(message.clone()))))
+                        }
+                        Waiter::Done(tx) => {
+                            drop(tx.send(Err(JournalError::Commit(message.clone()))))
+                        }
                     }
                 }
             }
@@ -284,7 +352,11 @@ fn write_loop(db: &Database, queue: &mpsc::Receiver<Op>, mut next_id: u64, commi
 
 /// Applies a group in one write transaction; one outcome per work item (`Some` for accepts).
 /// On failure nothing of the group is stored.
-fn commit_group(db: &Database, work: Vec<Work>, next_id: &mut u64) -> Result<Vec<Option<Accepted>>, String> {
+fn commit_group(
+    db: &Database,
+    work: Vec<Work>,
+    next_id: &mut u64,
+) -> Result<Vec<Option<Accepted>>, String> {
     let apply = || -> Result<Vec<Option<Accepted>>, JournalError> {
         let txn = db.begin_write().map_err(db_error)?;
         let mut outcomes = Vec::with_capacity(work.len());
@@ -297,7 +369,10 @@ fn commit_group(db: &Database, work: Vec<Work>, next_id: &mut u64) -> Result<Vec
             for item in work {
                 match item {
                     Work::Accept(mut record, body, deliver) => {
-                        let existing = keys.get(record.key.as_str()).map_err(db_error)?.map(|v| v.value());
+                        let existing = keys
+                            .get(record.key.as_str())
+                            .map_err(db_error)?
+                            .map(|v| v.value());
                         if let Some(id) = existing {
                             let same_body = match notifications.get(id).map_err(db_error)? {
                                 Some(bytes) => serde_json::from_slice::<Record>(bytes.value())
@@ -311,24 +386,39 @@ fn commit_group(db: &Database, work: Vec<Work>, next_id: &mut u64) -> Result<Vec
                         let id = *next_id;
                         *next_id += 1;
                         record.id = id;
-                        let encoded = serde_json::to_vec(&record).map_err(|e| JournalError::Corrupt(id, e))?;
-                        notifications.insert(id, encoded.as_slice()).map_err(db_error)?;
+                        let encoded = serde_json::to_vec(&record)
+                            .map_err(|e| JournalError::Corrupt(id, e))?;
+                        notifications
+                            .insert(id, encoded.as_slice())
+                            .map_err(db_error)?;
                         bodies.insert(id, body.as_slice()).map_err(db_error)?;
                         keys.insert(record.key.as_str(), id).map_err(db_error)?;
                         if deliver {
-                            let state = Delivery { attempts: 0, delivered: false, last_error: None };
-                            let encoded = serde_json::to_vec(&state).map_err(|e| JournalError::Corrupt(id, e))?;
-                            deliveries.insert(id, encoded.as_slice()).map_err(db_error)?;
+                            let state = Delivery {
+                                attempts: 0,
+                                delivered: false,
+                                last_error: None,
+                            };
+                            let encoded = serde_json::to_vec(&state)
+                                .map_err(|e| JournalError::Corrupt(id, e))?;
+                            deliveries
+                                .insert(id, encoded.as_slice())
+                                .map_err(db_error)?;
                         }
                         outcomes.push(Some(Accepted::New(id)));
                     }
                     Work::PutReplay(key, response) => {
-                        replays.insert(key.as_str(), response.as_slice()).map_err(db_error)?;
+                        replays
+                            .insert(key.as_str(), response.as_slice())
+                            .map_err(db_error)?;
                         outcomes.push(None);
                     }
                     Work::SetDelivery(id, state) => {
-                        let encoded = serde_json::to_vec(&state).map_err(|e| JournalError::Corrupt(id, e))?;
-                        deliveries.insert(id, encoded.as_slice()).map_err(db_error)?;
+                        let encoded =
+                            serde_json::to_vec(&state).map_err(|e| JournalError::Corrupt(id, e))?;
+                        deliveries
+                            .insert(id, encoded.as_slice())
+                            .map_err(db_error)?;
                         outcomes.push(None);
                     }
                 }
@@ -364,13 +454,46 @@ mod tests {
         let path = dir.path().join("journal.redb");
         {
             let journal = Journal::open(&path).unwrap();
-            assert_eq!(journal.accept(record("1", "aa"), b"{}".to_vec(), true).await.unwrap(), Accepted::New(1));
-            assert_eq!(journal.accept(record("2", "bb"), b"[]".to_vec(), false).await.unwrap(), Accepted::New(2));
-            let again = journal.accept(record("1", "aa"), b"{}".to_vec(), true).await.unwrap();
-            assert_eq!(again, Accepted::Duplicate { id: 1, same_body: true });
-            let other = journal.accept(record("1", "cc"), b"{ }".to_vec(), true).await.unwrap();
-            assert_eq!(other, Accepted::Duplicate { id: 1, same_body: false });
-            journal.put_replay("QoinSnap|1|2024-08-23".into(), b"resp".to_vec()).await.unwrap();
+            assert_eq!(
+                journal
+                    .accept(record("1", "aa"), b"{}".to_vec(), true)
+                    .await
+                    .unwrap(),
+                Accepted::New(1)
+            );
+            assert_eq!(
+                journal
+                    .accept(record("2", "bb"), b"[]".to_vec(), false)
+                    .await
+                    .unwrap(),
+                Accepted::New(2)
+            );
+            let again = journal
+                .accept(record("1", "aa"), b"{}".to_vec(), true)
+                .await
+                .unwrap();
+            assert_eq!(
+                again,
+                Accepted::Duplicate {
+                    id: 1,
+                    same_body: true
+                }
+            );
+            let other = journal
+                .accept(record("1", "cc"), b"{ }".to_vec(), true)
+                .await
+                .unwrap();
+            assert_eq!(
+                other,
+                Accepted::Duplicate {
+                    id: 1,
+                    same_body: false
+                }
+            );
+            journal
+                .put_replay("QoinSnap|1|2024-08-23".into(), b"resp".to_vec())
+                .await
+                .unwrap();
         }
         // The writer thread holds the database until it has seen the last sender go.
         let journal = loop {
@@ -385,10 +508,29 @@ mod tests {
         assert_eq!(list[0].1.as_ref().map(|d| d.delivered), Some(false));
         assert_eq!(list[1].1, None);
         assert_eq!(journal.get(2).unwrap().unwrap().1, b"[]");
-        assert_eq!(journal.replay("QoinSnap|1|2024-08-23").unwrap().unwrap(), b"resp");
+        assert_eq!(
+            journal.replay("QoinSnap|1|2024-08-23").unwrap().unwrap(),
+            b"resp"
+        );
         assert_eq!(journal.undelivered().unwrap().len(), 1);
-        assert_eq!(journal.accept(record("3", "dd"), Vec::new(), false).await.unwrap(), Accepted::New(3));
-        journal.set_delivery(1, Delivery { attempts: 1, delivered: true, last_error: None }).await.unwrap();
+        assert_eq!(
+            journal
+                .accept(record("3", "dd"), Vec::new(), false)
+                .await
+                .unwrap(),
+            Accepted::New(3)
+        );
+        journal
+            .set_delivery(
+                1,
+                Delivery {
+                    attempts: 1,
+                    delivered: true,
+                    last_error: None,
+                },
+            )
+            .await
+            .unwrap();
         assert!(journal.undelivered().unwrap().is_empty());
     }
 
@@ -398,7 +540,11 @@ mod tests {
         let tasks: Vec<_> = (0..500)
             .map(|i| {
                 let journal = journal.clone();
-                tokio::spawn(async move { journal.accept(record(&(i % 250).to_string(), "h"), Vec::new(), false).await })
+                tokio::spawn(async move {
+                    journal
+                        .accept(record(&(i % 250).to_string(), "h"), Vec::new(), false)
+                        .await
+                })
             })
             .collect();
         let mut new = Vec::new();
@@ -409,6 +555,10 @@ mod tests {
         }
         new.sort_unstable();
         assert_eq!(new, (1..=250).collect::<Vec<u64>>());
-        assert!(journal.commits() < 500, "{} commits for 500 accepts", journal.commits());
+        assert!(
+            journal.commits() < 500,
+            "{} commits for 500 accepts",
+            journal.commits()
+        );
     }
 }

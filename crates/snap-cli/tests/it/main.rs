@@ -3,3 +3,4 @@
 
 mod code;
 mod qris;
+mod receive;
