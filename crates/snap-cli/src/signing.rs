@@ -1,29 +1,361 @@
-//! `snap minify`, `snap string-to-sign`, `snap sign`, `snap verify` (owned by the snap-crypto work; placeholder).
+//! `snap minify`, `snap string-to-sign`, `snap sign`, `snap verify`.
+//!
+//! Secrets are read only from files, never from arguments. Exit codes: 0 success (`valid`),
+//! 1 a negative answer (`invalid`, invalid JSON), 2 usage errors and unreadable inputs or keys.
 
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use clap::ArgGroup;
+use snap_crypto::{
+    ClientSecret, Error, RsaPrivateKey, RsaPublicKey, SignatureOptions, Signer, StringToSign,
+    Verifier, minify,
+};
 
 /// Arguments of `snap minify`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct MinifyArgs {}
+pub(crate) struct MinifyArgs {
+    /// JSON file to minify; `-` or nothing reads standard input.
+    #[arg(value_name = "FILE|-")]
+    file: Option<PathBuf>,
+}
+
 /// `snap string-to-sign` subcommands.
 #[derive(Debug, clap::Subcommand)]
-pub(crate) enum StringToSignCommand {}
+pub(crate) enum StringToSignCommand {
+    /// Auth (access-token request): `clientId|X-TIMESTAMP`.
+    Auth(AuthArgs),
+    /// Service: `METHOD:path[:token]:lowerhex(sha256(minify(body))):X-TIMESTAMP`.
+    Service(ServiceArgs),
+}
+
 /// `snap sign` subcommands.
 #[derive(Debug, clap::Subcommand)]
-pub(crate) enum SignCommand {}
+pub(crate) enum SignCommand {
+    /// SHA256withRSA over `clientId|X-TIMESTAMP`.
+    Auth(SignAuthArgs),
+    /// HMAC-SHA512 with a client secret and token, or SHA256withRSA with a private key.
+    Service(SignServiceArgs),
+}
+
 /// `snap verify` subcommands.
 #[derive(Debug, clap::Subcommand)]
-pub(crate) enum VerifyCommand {}
+pub(crate) enum VerifyCommand {
+    /// Check an auth signature with the consumer's public key.
+    Auth(VerifyAuthArgs),
+    /// Check a service signature (symmetric with a secret file and token, asymmetric with a public key).
+    Service(VerifyServiceArgs),
+}
 
-pub(crate) fn run_minify(_: &MinifyArgs) -> ExitCode {
-    ExitCode::from(2)
+/// Inputs of the auth string-to-sign.
+#[derive(Debug, clap::Args)]
+pub(crate) struct AuthArgs {
+    /// Client id (X-CLIENT-KEY).
+    #[arg(long, value_name = "ID")]
+    client_id: String,
+    /// X-TIMESTAMP, used verbatim.
+    #[arg(long, value_name = "TS")]
+    timestamp: String,
 }
-pub(crate) fn run_string_to_sign(c: &StringToSignCommand) -> ExitCode {
-    match *c {}
+
+/// Inputs of a service string-to-sign.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServiceArgs {
+    /// HTTP method (upper-cased).
+    #[arg(long, value_name = "M")]
+    method: String,
+    /// Relative URL as sent, query string included (e.g. `/v1.0/transfer-va/payment`).
+    #[arg(long, value_name = "P")]
+    path: String,
+    /// B2B access token without `Bearer ` (symmetric signatures only).
+    #[arg(long, value_name = "T")]
+    token: Option<String>,
+    /// X-TIMESTAMP, used verbatim.
+    #[arg(long, value_name = "TS")]
+    timestamp: String,
+    /// Body file as sent (it is minified here); `-` reads standard input; none means an empty body.
+    #[arg(long, value_name = "FILE")]
+    body: Option<PathBuf>,
 }
-pub(crate) fn run_sign(c: &SignCommand) -> ExitCode {
-    match *c {}
+
+/// Arguments of `snap sign auth`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SignAuthArgs {
+    /// RSA private key file (PKCS#8 / PKCS#1 PEM or DER, header-less base64, PEM with literal `\n`).
+    #[arg(long, value_name = "FILE")]
+    private_key: PathBuf,
+    #[command(flatten)]
+    auth: AuthArgs,
 }
-pub(crate) fn run_verify(c: &VerifyCommand) -> ExitCode {
-    match *c {}
+
+/// Arguments of `snap sign service`.
+#[derive(Debug, clap::Args)]
+#[command(group(ArgGroup::new("key").required(true).args(["secret_file", "private_key"])))]
+pub(crate) struct SignServiceArgs {
+    /// File holding the client secret (one trailing newline is ignored); needs --token.
+    #[arg(long, value_name = "FILE", requires = "token")]
+    secret_file: Option<PathBuf>,
+    /// RSA private key file, for asymmetric service signatures.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["secret_file", "token"])]
+    private_key: Option<PathBuf>,
+    #[command(flatten)]
+    service: ServiceFields,
+}
+
+/// Arguments of `snap verify auth`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct VerifyAuthArgs {
+    /// RSA public key file (SPKI or PKCS#1 `RSA PUBLIC KEY`, PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    public_key: PathBuf,
+    #[command(flatten)]
+    auth: AuthArgs,
+    /// The X-SIGNATURE value (standard base64).
+    #[arg(long, value_name = "B64")]
+    signature: String,
+}
+
+/// Arguments of `snap verify service`.
+#[derive(Debug, clap::Args)]
+#[command(group(ArgGroup::new("key").required(true).args(["secret_file", "public_key"])))]
+pub(crate) struct VerifyServiceArgs {
+    /// File holding the client secret (one trailing newline is ignored); needs --token.
+    #[arg(long, value_name = "FILE", requires = "token")]
+    secret_file: Option<PathBuf>,
+    /// RSA public key file, for asymmetric service signatures.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["secret_file", "token"])]
+    public_key: Option<PathBuf>,
+    #[command(flatten)]
+    service: ServiceFields,
+    /// The X-SIGNATURE value (standard base64).
+    #[arg(long, value_name = "B64")]
+    signature: String,
+    /// Also print the string-to-sign, the minified body and its SHA-256.
+    #[arg(long)]
+    explain: bool,
+}
+
+/// Service inputs shared by sign and verify (the token belongs to the key choice there).
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServiceFields {
+    /// HTTP method (upper-cased).
+    #[arg(long, value_name = "M")]
+    method: String,
+    /// Relative URL as sent, query string included.
+    #[arg(long, value_name = "P")]
+    path: String,
+    /// B2B access token without `Bearer ` (with --secret-file).
+    #[arg(long, value_name = "T")]
+    token: Option<String>,
+    /// X-TIMESTAMP, used verbatim.
+    #[arg(long, value_name = "TS")]
+    timestamp: String,
+    /// Body file as sent (it is minified here); `-` reads standard input; none means an empty body.
+    #[arg(long, value_name = "FILE")]
+    body: Option<PathBuf>,
+}
+
+/// Why a command stopped: the message and the exit code.
+struct Failure(u8, String);
+
+type Outcome = Result<ExitCode, Failure>;
+
+fn usage(msg: impl Into<String>) -> Failure {
+    Failure(2, msg.into())
+}
+
+fn finish(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Ok(code) => code,
+        Err(Failure(code, msg)) => {
+            eprintln!("snap: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Reads a file, or standard input for `-`.
+fn read_input(path: Option<&Path>) -> Result<Vec<u8>, Failure> {
+    match path {
+        None => Ok(Vec::new()),
+        Some(p) if p == Path::new("-") => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| usage(format!("cannot read standard input: {e}")))?;
+            Ok(buf)
+        }
+        Some(p) => std::fs::read(p).map_err(|e| usage(format!("cannot read {}: {e}", p.display()))),
+    }
+}
+
+fn key_failure(path: &Path, e: Error) -> Failure {
+    usage(format!("{}: {e}", path.display()))
+}
+
+fn private_key(path: &Path) -> Result<RsaPrivateKey, Failure> {
+    RsaPrivateKey::from_file(path).map_err(|e| key_failure(path, e))
+}
+
+fn public_key(path: &Path) -> Result<RsaPublicKey, Failure> {
+    RsaPublicKey::from_file(path).map_err(|e| key_failure(path, e))
+}
+
+fn secret(path: &Path) -> Result<ClientSecret, Failure> {
+    ClientSecret::from_file(path).map_err(|e| key_failure(path, e))
+}
+
+/// Builds a service string-to-sign; invalid JSON in the body is a negative answer (exit 1).
+fn service_string(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+    timestamp: &str,
+) -> Result<StringToSign, Failure> {
+    let opts = SignatureOptions::default();
+    let sts = match token {
+        Some(token) => StringToSign::symmetric(method, path, token, body, timestamp, &opts),
+        None => StringToSign::asymmetric(method, path, body, timestamp, &opts),
+    };
+    sts.map_err(|e| match e {
+        Error::Minify(e) => Failure(1, format!("body is not valid JSON: {e}")),
+        other => Failure(1, other.to_string()),
+    })
+}
+
+fn print_line(s: &str) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{s}")
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure(2, format!("cannot write output: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sign_with(signer: &dyn Signer, message: &[u8]) -> Outcome {
+    let sig = signer
+        .sign_base64(message)
+        .map_err(|e| Failure(2, e.to_string()))?;
+    print_line(&sig)
+}
+
+fn verdict(verifier: &dyn Verifier, message: &[u8], signature: &str) -> Outcome {
+    match verifier.verify_base64(message, signature) {
+        Ok(()) => print_line("valid"),
+        Err(e) => {
+            if matches!(e, Error::BadBase64) {
+                eprintln!("snap: {e}");
+            }
+            print_line("invalid")?;
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `snap minify`: minified bytes to stdout, no trailing newline.
+pub(crate) fn run_minify(args: &MinifyArgs) -> ExitCode {
+    let file = args.file.as_deref().unwrap_or(Path::new("-"));
+    finish((|| {
+        let input = read_input(Some(file))?;
+        let out = minify(&input).map_err(|e| Failure(1, format!("invalid JSON: {e}")))?;
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(&out)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| Failure(2, format!("cannot write output: {e}")))?;
+        Ok(ExitCode::SUCCESS)
+    })())
+}
+
+/// `snap string-to-sign`.
+pub(crate) fn run_string_to_sign(cmd: &StringToSignCommand) -> ExitCode {
+    finish(match cmd {
+        StringToSignCommand::Auth(a) => {
+            print_line(StringToSign::auth(&a.client_id, &a.timestamp).as_str())
+        }
+        StringToSignCommand::Service(s) => read_input(s.body.as_deref()).and_then(|body| {
+            let sts = service_string(&s.method, &s.path, s.token.as_deref(), &body, &s.timestamp)?;
+            print_line(sts.as_str())
+        }),
+    })
+}
+
+/// `snap sign`.
+pub(crate) fn run_sign(cmd: &SignCommand) -> ExitCode {
+    finish(match cmd {
+        SignCommand::Auth(a) => private_key(&a.private_key).and_then(|key| {
+            let sts = StringToSign::auth(&a.auth.client_id, &a.auth.timestamp);
+            sign_with(&key, sts.as_bytes())
+        }),
+        SignCommand::Service(s) => sign_service(s),
+    })
+}
+
+fn sign_service(s: &SignServiceArgs) -> Outcome {
+    let f = &s.service;
+    let signer: Box<dyn Signer> = match (&s.secret_file, &s.private_key) {
+        (Some(path), None) => Box::new(secret(path)?),
+        (None, Some(path)) => Box::new(private_key(path)?),
+        _ => {
+            return Err(usage(
+                "give exactly one of --secret-file (with --token) or --private-key",
+            ));
+        }
+    };
+    let body = read_input(f.body.as_deref())?;
+    let token = if s.secret_file.is_some() {
+        f.token.as_deref()
+    } else {
+        None
+    };
+    let sts = service_string(&f.method, &f.path, token, &body, &f.timestamp)?;
+    sign_with(signer.as_ref(), sts.as_bytes())
+}
+
+/// `snap verify`.
+pub(crate) fn run_verify(cmd: &VerifyCommand) -> ExitCode {
+    finish(match cmd {
+        VerifyCommand::Auth(a) => public_key(&a.public_key).and_then(|key| {
+            let sts = StringToSign::auth(&a.auth.client_id, &a.auth.timestamp);
+            verdict(&key, sts.as_bytes(), &a.signature)
+        }),
+        VerifyCommand::Service(s) => verify_service(s),
+    })
+}
+
+fn verify_service(s: &VerifyServiceArgs) -> Outcome {
+    let f = &s.service;
+    let verifier: Box<dyn Verifier> = match (&s.secret_file, &s.public_key) {
+        (Some(path), None) => Box::new(secret(path)?),
+        (None, Some(path)) => Box::new(public_key(path)?),
+        _ => {
+            return Err(usage(
+                "give exactly one of --secret-file (with --token) or --public-key",
+            ));
+        }
+    };
+    let body = read_input(f.body.as_deref())?;
+    let token = if s.secret_file.is_some() {
+        f.token.as_deref()
+    } else {
+        None
+    };
+    let sts = service_string(&f.method, &f.path, token, &body, &f.timestamp)?;
+    if s.explain {
+        // The body already minified once inside service_string, so this cannot fail.
+        let minified = minify(&body).unwrap_or_default();
+        let hash = snap_crypto::body_hash_hex(&body, &SignatureOptions::default())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let mut out = std::io::stdout().lock();
+        let written = writeln!(out, "string-to-sign: {sts}")
+            .and_then(|()| out.write_all(b"minified body: "))
+            .and_then(|()| out.write_all(&minified))
+            .and_then(|()| writeln!(out))
+            .and_then(|()| writeln!(out, "body sha-256: {hash}"));
+        written.map_err(|e| Failure(2, format!("cannot write output: {e}")))?;
+    }
+    verdict(verifier.as_ref(), sts.as_bytes(), &s.signature)
 }

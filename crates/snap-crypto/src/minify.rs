@@ -79,25 +79,27 @@ pub fn minify(input: &[u8]) -> Result<Vec<u8>, MinifyError> {
 /// On error `out` is left as it was before the call.
 pub fn minify_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), MinifyError> {
     let start = out.len();
-    out.reserve(input.len());
+    // Write into a pre-sized buffer so short runs can be copied as fixed 32-byte blocks; the slack
+    // past the real output is cut off at the end.
+    out.resize(start + input.len() + SLACK, 0);
     let mut m = Minifier {
         src: input,
         pos: 0,
         run: 0,
         out,
+        written: start,
         stack: Stack::default(),
     };
-    match m.document() {
-        Ok(()) => {
-            m.flush();
-            Ok(())
-        }
-        Err(e) => {
-            m.out.truncate(start);
-            Err(e)
-        }
+    let result = m.document();
+    if result.is_ok() {
+        m.flush();
     }
+    let end = if result.is_ok() { m.written } else { start };
+    out.truncate(end);
+    result
 }
+
+const SLACK: usize = 32;
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
@@ -108,18 +110,16 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// Flags (high bit) every byte of `w` equal to zero; the lowest flag is always exact.
-#[inline(always)]
-fn zero_bytes(w: u64) -> u64 {
-    w.wrapping_sub(LO) & !w & HI
-}
+const LO128: u128 = (LO as u128) << 64 | LO as u128;
+const HI128: u128 = (HI as u128) << 64 | HI as u128;
 
-/// Flags `"`, `\` and control characters; the lowest flag is always exact.
+/// Flags `"`, `\` and control characters in 16 bytes; the lowest flag is always exact.
 #[inline(always)]
-fn string_specials(w: u64) -> u64 {
-    let quote = zero_bytes(w ^ (LO * b'"' as u64));
-    let backslash = zero_bytes(w ^ (LO * b'\\' as u64));
-    let control = w.wrapping_sub(LO * 0x20) & !w & HI;
+fn string_specials(w: u128) -> u128 {
+    let zero = |v: u128| v.wrapping_sub(LO128) & !v & HI128;
+    let quote = zero(w ^ (LO128 * b'"' as u128));
+    let backslash = zero(w ^ (LO128 * b'\\' as u128));
+    let control = w.wrapping_sub(LO128 * 0x20) & !w & HI128;
     quote | backslash | control
 }
 
@@ -192,6 +192,8 @@ struct Minifier<'a, 'o> {
     /// Start of the bytes not yet copied to `out` (always <= pos).
     run: usize,
     out: &'o mut Vec<u8>,
+    /// Bytes of `out` holding output (the rest is slack).
+    written: usize,
     stack: Stack,
 }
 
@@ -212,9 +214,33 @@ impl Minifier<'_, '_> {
         self.src.get(self.pos).copied()
     }
 
+    #[inline(always)]
     fn flush(&mut self) {
-        if let Some(run) = self.src.get(self.run..self.pos) {
-            self.out.extend_from_slice(run);
+        let len = self.pos - self.run;
+        let o = self.written;
+        if len <= SLACK {
+            let src = self.src.get(self.run..).and_then(<[u8]>::first_chunk::<SLACK>);
+            let dst = self.out.get_mut(o..).and_then(<[u8]>::first_chunk_mut::<SLACK>);
+            if let (Some(src), Some(dst)) = (src, dst) {
+                *dst = *src;
+                self.written += len;
+                self.run = self.pos;
+                return;
+            }
+        }
+        self.flush_slow();
+    }
+
+    #[inline(never)]
+    fn flush_slow(&mut self) {
+        let o = self.written;
+        let len = self.pos - self.run;
+        if let (Some(src), Some(dst)) = (
+            self.src.get(self.run..self.pos),
+            self.out.get_mut(o..o + len),
+        ) {
+            dst.copy_from_slice(src);
+            self.written += len;
         }
         self.run = self.pos;
     }
@@ -321,13 +347,13 @@ impl Minifier<'_, '_> {
         let src = self.src;
         let mut i = self.pos + 1;
         loop {
-            while let Some(chunk) = src.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-                let m = string_specials(u64::from_le_bytes(*chunk));
+            while let Some(chunk) = src.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+                let m = string_specials(u128::from_le_bytes(*chunk));
                 if m != 0 {
                     i += (m.trailing_zeros() / 8) as usize;
                     break;
                 }
-                i += 8;
+                i += 16;
             }
             match src.get(i) {
                 None => return Err(self.err(i, MinifyErrorKind::UnexpectedEnd)),

@@ -4,3 +4,4 @@
 mod code;
 mod qris;
 mod receive;
+mod signing;
