@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 a negative answer (invalid signature, invalid payload, invalid JSON),
 //! 2 usage errors and unreadable inputs.
 
+mod call;
 mod code;
 mod qris;
 mod receive;
@@ -22,6 +23,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Send one signed request to a provider (token, create-va, generate-qr, query-qr, refund-qr)
+    /// and print its answer; exit 0 on a 2xx responseCode, 1 on a rejection, 2 on usage errors.
+    Call(call::CallArgs),
     /// Explain SNAP response codes (HTTP status + service code + case code).
     Code(code::CodeArgs),
     /// Minify a JSON body exactly as SNAP signatures need (whitespace outside strings only).
@@ -47,6 +51,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Call(args) => call::run(&args),
         Command::Code(args) => code::run(&args),
         Command::Minify(args) => signing::run_minify(&args),
         Command::StringToSign(cmd) => signing::run_string_to_sign(&cmd),

@@ -1,6 +1,7 @@
 //! Integration tests of the `snap` binary: each module drives one command through the real binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod call;
 mod code;
 mod qris;
 mod receive;
