@@ -20,7 +20,9 @@ use snap_types::{
 };
 
 use crate::receive::{self, ReceiverConfig};
-use crate::sandbox::{self, DEMO_MERCHANT_CLIENT_ID, DEMO_SANDBOX_CLIENT_ID, DeliveryState, SandboxConfig};
+use crate::sandbox::{
+    self, DEMO_MERCHANT_CLIENT_ID, DEMO_SANDBOX_CLIENT_ID, DeliveryState, SandboxConfig,
+};
 
 /// `snap demo` options.
 #[derive(Debug, Args)]
@@ -51,14 +53,20 @@ impl Steps {
                 println!("      ok ({} ms)", started.elapsed().as_millis());
                 Ok(value)
             }
-            Err(e) => Err(format!("step {}/{} ({title}) failed: {e}", self.n, self.total)),
+            Err(e) => Err(format!(
+                "step {}/{} ({title}) failed: {e}",
+                self.n, self.total
+            )),
         }
     }
 }
 
 /// Runs `snap demo`.
 pub(crate) fn run(args: &DemoArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -75,7 +83,10 @@ pub(crate) fn run(args: &DemoArgs) -> ExitCode {
     let _ = std::fs::remove_dir_all(&dir);
     match result {
         Ok(()) => {
-            println!("\ndemo finished: every step passed in {} ms", started.elapsed().as_millis());
+            println!(
+                "\ndemo finished: every step passed in {} ms",
+                started.elapsed().as_millis()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -93,7 +104,8 @@ fn text(e: impl std::fmt::Display) -> String {
 fn receiver_config(dir: &std::path::Path) -> Result<ReceiverConfig, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let write = |name: &str, content: &str| {
-        std::fs::write(dir.join(name), content).map_err(|e| format!("{}: {e}", dir.join(name).display()))
+        std::fs::write(dir.join(name), content)
+            .map_err(|e| format!("{}: {e}", dir.join(name).display()))
     };
     write("sandbox.pub.pem", crate::sandbox::DEMO_PUBLIC_PEM)?;
     write("sandbox.secret", sandbox::demo_client_secret())?;
@@ -127,20 +139,33 @@ fn unique() -> String {
 }
 
 async fn demo(args: &DemoArgs, dir: &std::path::Path) -> Result<(), String> {
-    println!("snap demo: a local SNAP provider (snap sandbox) and a merchant receiver (snap receive)");
-    println!("on loopback ports, with the DEMO/TEST keys (public test material, never for real use).");
+    println!(
+        "snap demo: a local SNAP provider (snap sandbox) and a merchant receiver (snap receive)"
+    );
+    println!(
+        "on loopback ports, with the DEMO/TEST keys (public test material, never for real use)."
+    );
     let mut steps = Steps { n: 0, total: 10 };
 
     let (receiver, running) = steps
-        .run("start the merchant's receiver and the provider sandbox", async {
-            let receiver = receive::spawn(receiver_config(dir)?, None).await?;
-            let callback = format!("http://{}/api", receiver.addr());
-            let config = SandboxConfig::demo("127.0.0.1:0".parse().map_err(text)?, &callback)?;
-            let running = sandbox::start(config).await?;
-            println!("      receiver  http://{}/api  (token, VA payment, QR notify, debit notify)", receiver.addr());
-            println!("      sandbox   http://{}  (QoinHub and Finpay profiles)", running.addr());
-            Ok((receiver, running))
-        })
+        .run(
+            "start the merchant's receiver and the provider sandbox",
+            async {
+                let receiver = receive::spawn(receiver_config(dir)?, None).await?;
+                let callback = format!("http://{}/api", receiver.addr());
+                let config = SandboxConfig::demo("127.0.0.1:0".parse().map_err(text)?, &callback)?;
+                let running = sandbox::start(config).await?;
+                println!(
+                    "      receiver  http://{}/api  (token, VA payment, QR notify, debit notify)",
+                    receiver.addr()
+                );
+                println!(
+                    "      sandbox   http://{}  (QoinHub and Finpay profiles)",
+                    running.addr()
+                );
+                Ok((receiver, running))
+            },
+        )
         .await?;
     let result = flow(args, &mut steps, &receiver, &running).await;
     running.shutdown().await;
@@ -159,20 +184,28 @@ async fn flow(
     let sandbox = Arc::clone(running.sandbox());
 
     steps
-        .run("merchant gets a B2B access token from the provider (RSA auth signature)", async {
-            for (name, client) in [("QoinHub", &qoinhub), ("Finpay", &finpay)] {
-                let reply = client.fetch_token().await.map_err(text)?.into_success().map_err(text)?;
-                let token = client.access_token().await.map_err(text)?;
-                let shown: String = token.expose().chars().take(16).collect();
-                println!(
-                    "      {name:<7} {} {}  accessToken {shown}…  {}",
-                    reply.response_code(),
-                    reply.response_message(),
-                    client.config().profile().token_path()
-                );
-            }
-            Ok(())
-        })
+        .run(
+            "merchant gets a B2B access token from the provider (RSA auth signature)",
+            async {
+                for (name, client) in [("QoinHub", &qoinhub), ("Finpay", &finpay)] {
+                    let reply = client
+                        .fetch_token()
+                        .await
+                        .map_err(text)?
+                        .into_success()
+                        .map_err(text)?;
+                    let token = client.access_token().await.map_err(text)?;
+                    let shown: String = token.expose().chars().take(16).collect();
+                    println!(
+                        "      {name:<7} {} {}  accessToken {shown}…  {}",
+                        reply.response_code(),
+                        reply.response_message(),
+                        client.config().profile().token_path()
+                    );
+                }
+                Ok(())
+            },
+        )
         .await?;
 
     let now = SystemClock.now();
@@ -197,7 +230,8 @@ async fn flow(
                 expired_date: format_timestamp(now + time::Duration::days(1), TimestampStyle::Wib)
                     .parse()
                     .map_err(text)?,
-                additional_info: RawValue::from_string(r#"{"enabledh2hpayments":4}"#.into()).map_err(text)?,
+                additional_info: RawValue::from_string(r#"{"enabledh2hpayments":4}"#.into())
+                    .map_err(text)?,
             };
             let response = qoinhub.create_va(&request).await.map_err(text)?;
             let va_no = response
@@ -247,17 +281,27 @@ async fn flow(
         .await?;
 
     steps
-        .run("the customer pays the VA; the provider notifies the merchant (service 25)", async {
-            let paid = sandbox.pay_va(&va, None).map_err(|e| format!("{} {}", e.code, e.message))?;
-            arrived(&sandbox, receiver, paid.delivery_id, "25").await
-        })
+        .run(
+            "the customer pays the VA; the provider notifies the merchant (service 25)",
+            async {
+                let paid = sandbox
+                    .pay_va(&va, None)
+                    .map_err(|e| format!("{} {}", e.code, e.message))?;
+                arrived(&sandbox, receiver, paid.delivery_id, "25").await
+            },
+        )
         .await?;
 
     steps
-        .run("the customer pays the QRIS; the provider notifies the merchant (service 52)", async {
-            let paid = sandbox.pay_qr(&qr_ref).map_err(|e| format!("{} {}", e.code, e.message))?;
-            arrived(&sandbox, receiver, paid.delivery_id, "52").await
-        })
+        .run(
+            "the customer pays the QRIS; the provider notifies the merchant (service 52)",
+            async {
+                let paid = sandbox
+                    .pay_qr(&qr_ref)
+                    .map_err(|e| format!("{} {}", e.code, e.message))?;
+                arrived(&sandbox, receiver, paid.delivery_id, "52").await
+            },
+        )
         .await?;
 
     steps
@@ -269,8 +313,14 @@ async fn flow(
                 })
                 .await
                 .map_err(text)?;
-            let status = response.transaction_status.map(|s| s.to_string()).unwrap_or_default();
-            println!("      {} {}  transactionStatus {status}", response.response_code, response.response_message);
+            let status = response
+                .transaction_status
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            println!(
+                "      {} {}  transactionStatus {status}",
+                response.response_code, response.response_message
+            );
             if status != "PAID" {
                 return Err(format!("expected PAID, got {status:?}"));
             }
@@ -301,32 +351,41 @@ async fn flow(
         .await?;
 
     steps
-        .run("refund again with the same partnerReferenceNo: refused", async {
-            let err = finpay
-                .refund_qr(&QrMpmRefundRequest {
-                    partner_reference_no: Some(refund_ref.clone()),
-                    original_reference_no: Some(qr_ref.clone()),
-                    ..Default::default()
-                })
-                .await
-                .err()
-                .ok_or("the duplicate refund was accepted")?;
-            let code = err.response_code().map(|c| c.to_string()).unwrap_or_default();
-            println!("      {err}");
-            if code != "4097801" {
-                return Err(format!("expected 4097801, got {code:?}"));
-            }
-            let response = finpay
-                .query_qr(&QrMpmQueryRequest {
-                    original_reference_no: Some(qr_ref.clone()),
-                    ..Default::default()
-                })
-                .await
-                .map_err(text)?;
-            let status = response.transaction_status.map(|s| s.to_string()).unwrap_or_default();
-            println!("      status now {status}");
-            Ok(())
-        })
+        .run(
+            "refund again with the same partnerReferenceNo: refused",
+            async {
+                let err = finpay
+                    .refund_qr(&QrMpmRefundRequest {
+                        partner_reference_no: Some(refund_ref.clone()),
+                        original_reference_no: Some(qr_ref.clone()),
+                        ..Default::default()
+                    })
+                    .await
+                    .err()
+                    .ok_or("the duplicate refund was accepted")?;
+                let code = err
+                    .response_code()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default();
+                println!("      {err}");
+                if code != "4097801" {
+                    return Err(format!("expected 4097801, got {code:?}"));
+                }
+                let response = finpay
+                    .query_qr(&QrMpmQueryRequest {
+                        original_reference_no: Some(qr_ref.clone()),
+                        ..Default::default()
+                    })
+                    .await
+                    .map_err(text)?;
+                let status = response
+                    .transaction_status
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                println!("      status now {status}");
+                Ok(())
+            },
+        )
         .await?;
 
     steps
@@ -335,11 +394,19 @@ async fn flow(
             for (record, _) in &list {
                 println!(
                     "      #{} service {} from {} X-EXTERNAL-ID {} at {}  {}",
-                    record.id, record.service, record.partner, record.external_id, record.received_at, record.summary
+                    record.id,
+                    record.service,
+                    record.partner,
+                    record.external_id,
+                    record.received_at,
+                    record.summary
                 );
             }
             if list.len() != 2 {
-                return Err(format!("expected 2 stored notifications, found {}", list.len()));
+                return Err(format!(
+                    "expected 2 stored notifications, found {}",
+                    list.len()
+                ));
             }
             Ok(())
         })
@@ -368,7 +435,11 @@ async fn arrived(
         println!("      attempt {}: {} {}", a.attempt, a.action, a.detail);
     }
     if delivery.state != DeliveryState::Delivered {
-        return Err(format!("delivery {:?} after {} attempts", delivery.state, delivery.attempts.len()));
+        return Err(format!(
+            "delivery {:?} after {} attempts",
+            delivery.state,
+            delivery.attempts.len()
+        ));
     }
     let list = receiver.journal().list().map_err(text)?;
     let (record, _) = list

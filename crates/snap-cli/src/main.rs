@@ -5,8 +5,10 @@
 
 mod call;
 mod code;
+mod demo;
 mod qris;
 mod receive;
+mod sandbox;
 mod signing;
 
 use std::process::ExitCode;
@@ -46,6 +48,14 @@ enum Command {
     Receive(receive::ReceiveArgs),
     /// Read the receiver's journal of stored notifications.
     Inbox(receive::InboxArgs),
+    /// Run a local SNAP provider (QoinHub and Finpay profiles): create VA, QRIS generate, query,
+    /// refund, simulated payments notified to the merchant; or talk to a running one
+    /// (pay, deliveries, fault, ledger).
+    Sandbox(sandbox::SandboxArgs),
+    /// The whole integration in one command: a sandbox and a receiver on loopback with DEMO/TEST
+    /// keys; token, create VA, QRIS generate (drawn), both payments notified, verified and
+    /// stored, status query, refund. Exit 0, or 1 naming the step that failed.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,5 +70,7 @@ fn main() -> ExitCode {
         Command::Qris(cmd) => qris::run(&cmd),
         Command::Receive(args) => receive::run(&args),
         Command::Inbox(args) => receive::run_inbox(&args),
+        Command::Sandbox(args) => sandbox::run(args),
+        Command::Demo(args) => demo::run(&args),
     }
 }

@@ -22,7 +22,9 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use http::Method;
 
-pub(crate) use config::{DEMO_LISTEN, DEMO_MERCHANT_CLIENT_ID, DEMO_SANDBOX_CLIENT_ID, SandboxConfig};
+pub(crate) use config::{
+    DEMO_LISTEN, DEMO_MERCHANT_CLIENT_ID, DEMO_SANDBOX_CLIENT_ID, SandboxConfig,
+};
 pub(crate) use delivery::DeliveryState;
 pub(crate) use keys::{DEMO_PUBLIC_PEM, demo_client_secret, demo_private_key, demo_token_key};
 pub(crate) use provider::Sandbox;
@@ -125,7 +127,10 @@ struct FaultArgs {
 
 /// Runs `snap sandbox ...`.
 pub(crate) fn run(args: SandboxArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -137,7 +142,9 @@ pub(crate) fn run(args: SandboxArgs) -> ExitCode {
             Some(SandboxCommand::Pay(pay)) => run_pay(pay).await,
             Some(SandboxCommand::Deliveries(d)) => run_deliveries(d).await,
             Some(SandboxCommand::Fault(f)) => run_fault(f).await,
-            Some(SandboxCommand::Ledger(a)) => show(&a.admin, Method::GET, "/_sandbox/ledger", None).await,
+            Some(SandboxCommand::Ledger(a)) => {
+                show(&a.admin, Method::GET, "/_sandbox/ledger", None).await
+            }
             None => run_server(args).await,
         }
     })
@@ -153,7 +160,10 @@ async fn run_server(args: SandboxArgs) -> ExitCode {
         .try_init();
     let config = if args.demo {
         if !args.listen.ip().is_loopback() {
-            eprintln!("error: --listen: demo mode listens on loopback only (127.0.0.1), not {}", args.listen);
+            eprintln!(
+                "error: --listen: demo mode listens on loopback only (127.0.0.1), not {}",
+                args.listen
+            );
             return ExitCode::from(2);
         }
         match SandboxConfig::demo(args.listen, &args.callback) {
@@ -172,7 +182,9 @@ async fn run_server(args: SandboxArgs) -> ExitCode {
             }
         }
     } else {
-        eprintln!("error: give --config FILE or --demo (or a subcommand: pay, deliveries, fault, ledger)");
+        eprintln!(
+            "error: give --config FILE or --demo (or a subcommand: pay, deliveries, fault, ledger)"
+        );
         return ExitCode::from(2);
     };
     let banner = banner(&config);
@@ -183,12 +195,21 @@ async fn run_server(args: SandboxArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!("snap sandbox listening on http://{}", running.addr());
-    println!("{banner}");
-    println!("stop with Ctrl-C");
+    // Whoever started us may stop reading (a test, `| head -1`); that must not stop the sandbox.
+    say(&format!(
+        "snap sandbox listening on http://{}\n{banner}\nstop with Ctrl-C",
+        running.addr()
+    ));
     let _ = tokio::signal::ctrl_c().await;
     running.shutdown().await;
     ExitCode::SUCCESS
+}
+
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
 }
 
 fn banner(config: &SandboxConfig) -> String {
@@ -221,8 +242,15 @@ fn banner(config: &SandboxConfig) -> String {
 async fn show(admin_addr: &str, method: Method, path: &str, body: Option<Vec<u8>>) -> ExitCode {
     match admin::call(admin_addr, method, path, body).await {
         Ok((status, value)) => {
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
-            if (200..300).contains(&status) { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+            if (200..300).contains(&status) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -238,14 +266,18 @@ async fn run_pay(args: PayArgs) -> ExitCode {
         qr: args.qr,
     };
     let body = serde_json::to_vec(&request).unwrap_or_default();
-    let (status, value) = match admin::call(&args.admin.admin, Method::POST, "/_sandbox/pay", Some(body)).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    let (status, value) =
+        match admin::call(&args.admin.admin, Method::POST, "/_sandbox/pay", Some(body)).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    );
     if !(200..300).contains(&status) {
         return ExitCode::from(1);
     }
@@ -285,11 +317,18 @@ fn print_delivery(d: &serde_json::Value) {
         s("externalId"),
         s("state"),
     );
-    for a in d.get("attempts").and_then(|a| a.as_array()).into_iter().flatten() {
+    for a in d
+        .get("attempts")
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+    {
         let t = |key: &str| a.get(key).and_then(|v| v.as_str()).unwrap_or("").to_owned();
         println!(
             "    attempt {} at {}: {} {}",
-            a.get("attempt").and_then(serde_json::Value::as_u64).unwrap_or(0),
+            a.get("attempt")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
             t("at"),
             t("action"),
             t("detail")
@@ -301,7 +340,10 @@ async fn run_deliveries(args: DeliveriesArgs) -> ExitCode {
     match admin::call(&args.admin.admin, Method::GET, "/_sandbox/deliveries", None).await {
         Ok((_, value)) => {
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                );
             } else {
                 let list = value.as_array().cloned().unwrap_or_default();
                 if list.is_empty() {

@@ -29,9 +29,10 @@ fn reply(status: StatusCode, body: &impl Serialize) -> Response<Full<Bytes>> {
     let bytes = serde_json::to_vec_pretty(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -41,7 +42,10 @@ fn error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
 
 fn refusal(e: &PayError) -> Response<Full<Bytes>> {
     let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    reply(status, &json!({ "responseCode": e.code.to_string(), "responseMessage": e.message }))
+    reply(
+        status,
+        &json!({ "responseCode": e.code.to_string(), "responseMessage": e.message }),
+    )
 }
 
 /// A pay request.
@@ -57,7 +61,10 @@ pub(crate) struct PayRequest {
 }
 
 /// Answers one admin request.
-pub(crate) async fn handle(sandbox: &Sandbox, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+pub(crate) async fn handle(
+    sandbox: &Sandbox,
+    request: Request<hyper::body::Incoming>,
+) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().trim_end_matches('/').to_owned();
     let query = parts.uri.query().unwrap_or("").to_owned();
@@ -79,7 +86,10 @@ pub(crate) async fn handle(sandbox: &Sandbox, request: Request<hyper::body::Inco
         },
         (&Method::GET, "/ledger") => {
             let (vas, qrs) = sandbox.store.snapshot();
-            reply(StatusCode::OK, &json!({ "virtualAccounts": vas, "qris": qrs }))
+            reply(
+                StatusCode::OK,
+                &json!({ "virtualAccounts": vas, "qris": qrs }),
+            )
         }
         (&Method::GET, other) if other.starts_with("/deliveries/") => {
             let Ok(id) = other["/deliveries/".len()..].parse::<u64>() else {
@@ -96,7 +106,10 @@ pub(crate) async fn handle(sandbox: &Sandbox, request: Request<hyper::body::Inco
                 None => error(StatusCode::NOT_FOUND, "no such delivery"),
             }
         }
-        _ => error(StatusCode::NOT_FOUND, "no such admin endpoint (see snap sandbox --help)"),
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "no such admin endpoint (see snap sandbox --help)",
+        ),
     }
 }
 
@@ -113,7 +126,12 @@ fn pay(sandbox: &Sandbox, body: &[u8]) -> Response<Full<Bytes>> {
     let result = match (&request.va, &request.qr) {
         (Some(va), None) => sandbox.pay_va(va, amount),
         (None, Some(qr)) if amount.is_none() => sandbox.pay_qr(qr),
-        (None, Some(_)) => return error(StatusCode::BAD_REQUEST, "a QRIS payment pays the QR's amount; drop amount"),
+        (None, Some(_)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "a QRIS payment pays the QR's amount; drop amount",
+            );
+        }
         _ => return error(StatusCode::BAD_REQUEST, "give exactly one of va or qr"),
     };
     match result {
@@ -123,7 +141,12 @@ fn pay(sandbox: &Sandbox, body: &[u8]) -> Response<Full<Bytes>> {
 }
 
 /// A plain-HTTP call to a running sandbox's admin endpoint: the status and the JSON body.
-pub(crate) async fn call(base: &str, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<(u16, serde_json::Value), String> {
+pub(crate) async fn call(
+    base: &str,
+    method: Method,
+    path: &str,
+    body: Option<Vec<u8>>,
+) -> Result<(u16, serde_json::Value), String> {
     let base = base.trim_end_matches('/');
     let base = if base.starts_with("http://") || base.starts_with("https://") {
         base.to_owned()
@@ -151,6 +174,7 @@ pub(crate) async fn call(base: &str, method: Method, path: &str, body: Option<Ve
         .await
         .map_err(|e| format!("{uri}: {e}"))?
         .to_bytes();
-    let value = serde_json::from_slice(&bytes).map_err(|e| format!("{uri}: answer is not JSON ({e})"))?;
+    let value =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{uri}: answer is not JSON ({e})"))?;
     Ok((status, value))
 }

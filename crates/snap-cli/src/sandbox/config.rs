@@ -305,16 +305,30 @@ impl SandboxConfig {
     }
 
     /// Validates config text; `base` resolves relative paths.
-    pub(crate) fn parse(text: &str, base: &Path, allow_demo_keys: bool) -> Result<Self, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| problem("config", e.message().to_owned()))?;
+    pub(crate) fn parse(
+        text: &str,
+        base: &Path,
+        allow_demo_keys: bool,
+    ) -> Result<Self, ConfigError> {
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| problem("config", e.message().to_owned()))?;
         let listen = raw.listen.as_deref().unwrap_or(DEMO_LISTEN);
-        let listen = listen
-            .parse()
-            .map_err(|_| problem("listen", format!("{listen:?} is not an address such as 127.0.0.1:7070")))?;
+        let listen = listen.parse().map_err(|_| {
+            problem(
+                "listen",
+                format!("{listen:?} is not an address such as 127.0.0.1:7070"),
+            )
+        })?;
         if raw.private_key.is_some() {
-            return Err(problem("private_key", "keys are never read from the config text; use private_key_file"));
+            return Err(problem(
+                "private_key",
+                "keys are never read from the config text; use private_key_file",
+            ));
         }
-        let key_path = base.join(raw.private_key_file.ok_or_else(|| problem("private_key_file", "missing"))?);
+        let key_path = base.join(
+            raw.private_key_file
+                .ok_or_else(|| problem("private_key_file", "missing"))?,
+        );
         let private_key = RsaPrivateKey::from_file(&key_path)
             .map_err(|e| problem("private_key_file", format!("{}: {e}", key_path.display())))?;
         let demo_refusal = |field: String| {
@@ -327,10 +341,19 @@ impl SandboxConfig {
         if !allow_demo_keys && keys::is_demo_public_key(&private_key.public_key()) {
             return Err(demo_refusal("private_key_file".into()));
         }
-        let token_key = secret(base, "token_key", raw.token_key_file, raw.token_key_env, raw.token_key.is_some())?;
+        let token_key = secret(
+            base,
+            "token_key",
+            raw.token_key_file,
+            raw.token_key_env,
+            raw.token_key.is_some(),
+        )?;
         if let Some(key) = &token_key {
             if key.len() < 32 {
-                return Err(problem("token_key_file", "the token key must be at least 32 bytes"));
+                return Err(problem(
+                    "token_key_file",
+                    "the token key must be at least 32 bytes",
+                ));
             }
             if !allow_demo_keys && keys::is_demo_secret(key) {
                 return Err(demo_refusal("token_key".into()));
@@ -339,25 +362,31 @@ impl SandboxConfig {
         check_qris(&raw.qris)?;
         let profiles = profiles(raw.profiles)?;
         let delivery = DeliveryPolicy {
-            initial_backoff: raw
-                .delivery
-                .initial_backoff_ms
-                .map_or(DeliveryPolicy::default().initial_backoff, Duration::from_millis),
+            initial_backoff: raw.delivery.initial_backoff_ms.map_or(
+                DeliveryPolicy::default().initial_backoff,
+                Duration::from_millis,
+            ),
             max_backoff: raw
                 .delivery
                 .max_backoff_ms
                 .map_or(DeliveryPolicy::default().max_backoff, Duration::from_millis),
-            max_attempts: raw.delivery.max_attempts.unwrap_or(DeliveryPolicy::default().max_attempts),
-            request_timeout: raw
+            max_attempts: raw
                 .delivery
-                .request_timeout_ms
-                .map_or(DeliveryPolicy::default().request_timeout, Duration::from_millis),
+                .max_attempts
+                .unwrap_or(DeliveryPolicy::default().max_attempts),
+            request_timeout: raw.delivery.request_timeout_ms.map_or(
+                DeliveryPolicy::default().request_timeout,
+                Duration::from_millis,
+            ),
         };
         if delivery.max_attempts == 0 {
             return Err(problem("delivery.max_attempts", "must be at least 1"));
         }
         if raw.merchants.is_empty() {
-            return Err(problem("merchants", "at least one [[merchants]] entry is needed"));
+            return Err(problem(
+                "merchants",
+                "at least one [[merchants]] entry is needed",
+            ));
         }
         let mut merchants: Vec<MerchantConfig> = Vec::new();
         for (i, m) in raw.merchants.into_iter().enumerate() {
@@ -370,63 +399,127 @@ impl SandboxConfig {
                 return Err(problem(field("client_id"), "longer than 36 characters"));
             }
             if merchants.iter().any(|q| q.client_id == client_id) {
-                return Err(problem(field("client_id"), format!("{client_id:?} is configured twice")));
+                return Err(problem(
+                    field("client_id"),
+                    format!("{client_id:?} is configured twice"),
+                ));
             }
-            let key_path = base.join(m.public_key_file.ok_or_else(|| problem(field("public_key_file"), "missing"))?);
-            let public_key = RsaPublicKey::from_file(&key_path)
-                .map_err(|e| problem(field("public_key_file"), format!("{}: {e}", key_path.display())))?;
+            let key_path = base.join(
+                m.public_key_file
+                    .ok_or_else(|| problem(field("public_key_file"), "missing"))?,
+            );
+            let public_key = RsaPublicKey::from_file(&key_path).map_err(|e| {
+                problem(
+                    field("public_key_file"),
+                    format!("{}: {e}", key_path.display()),
+                )
+            })?;
             if !allow_demo_keys && keys::is_demo_public_key(&public_key) {
                 return Err(demo_refusal(field("public_key_file")));
             }
             let secret_name = field("client_secret");
-            let client_secret =
-                secret(base, &secret_name, m.client_secret_file, m.client_secret_env, m.client_secret.is_some())?
-                    .ok_or_else(|| problem(field("client_secret_file"), "missing (or client_secret_env)"))?;
+            let client_secret = secret(
+                base,
+                &secret_name,
+                m.client_secret_file,
+                m.client_secret_env,
+                m.client_secret.is_some(),
+            )?
+            .ok_or_else(|| {
+                problem(
+                    field("client_secret_file"),
+                    "missing (or client_secret_env)",
+                )
+            })?;
             if !allow_demo_keys && keys::is_demo_secret(&client_secret) {
                 return Err(demo_refusal(secret_name));
             }
             let partner_service_id = m.partner_service_id.unwrap_or_else(|| "88899000".into());
             if partner_service_id.trim().is_empty()
                 || partner_service_id.chars().count() > 8
-                || !partner_service_id.trim_start().chars().all(|c| c.is_ascii_digit())
+                || !partner_service_id
+                    .trim_start()
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
             {
-                return Err(problem(field("partner_service_id"), "must be 1 to 8 digits"));
+                return Err(problem(
+                    field("partner_service_id"),
+                    "must be 1 to 8 digits",
+                ));
             }
             for channel in &m.channels {
                 if channel.is_empty() || channel.len() > 5 {
-                    return Err(problem(field("channels"), format!("{channel:?} is not a CHANNEL-ID (1 to 5 characters)")));
+                    return Err(problem(
+                        field("channels"),
+                        format!("{channel:?} is not a CHANNEL-ID (1 to 5 characters)"),
+                    ));
                 }
             }
-            let cb = m.callback.ok_or_else(|| problem(field("callback"), "missing [merchants.callback]"))?;
+            let cb = m
+                .callback
+                .ok_or_else(|| problem(field("callback"), "missing [merchants.callback]"))?;
             let cfield = |name: &str| format!("merchants[{i}].callback.{name}");
-            let base_url = cb.base_url.ok_or_else(|| problem(cfield("base_url"), "missing"))?;
+            let base_url = cb
+                .base_url
+                .ok_or_else(|| problem(cfield("base_url"), "missing"))?;
             if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-                return Err(problem(cfield("base_url"), format!("{base_url:?} must start with http:// or https://")));
+                return Err(problem(
+                    cfield("base_url"),
+                    format!("{base_url:?} must start with http:// or https://"),
+                ));
             }
             let secret_name = cfield("client_secret");
-            let callback_secret =
-                secret(base, &secret_name, cb.client_secret_file, cb.client_secret_env, cb.client_secret.is_some())?
-                    .ok_or_else(|| problem(cfield("client_secret_file"), "missing (or client_secret_env)"))?;
+            let callback_secret = secret(
+                base,
+                &secret_name,
+                cb.client_secret_file,
+                cb.client_secret_env,
+                cb.client_secret.is_some(),
+            )?
+            .ok_or_else(|| {
+                problem(
+                    cfield("client_secret_file"),
+                    "missing (or client_secret_env)",
+                )
+            })?;
             if !allow_demo_keys && keys::is_demo_secret(&callback_secret) {
                 return Err(demo_refusal(secret_name));
             }
-            let path = |value: Option<String>, name: &str, default: &str| -> Result<String, ConfigError> {
-                let value = value.unwrap_or_else(|| default.to_owned());
-                if value.starts_with('/') {
-                    Ok(value)
-                } else {
-                    Err(problem(cfield(name), format!("{value:?} must start with /")))
-                }
-            };
+            let path =
+                |value: Option<String>, name: &str, default: &str| -> Result<String, ConfigError> {
+                    let value = value.unwrap_or_else(|| default.to_owned());
+                    if value.starts_with('/') {
+                        Ok(value)
+                    } else {
+                        Err(problem(
+                            cfield(name),
+                            format!("{value:?} must start with /"),
+                        ))
+                    }
+                };
             let callback = Callback {
                 base_url,
-                client_id: cb.client_id.unwrap_or_else(|| DEMO_SANDBOX_CLIENT_ID.to_owned()),
+                client_id: cb
+                    .client_id
+                    .unwrap_or_else(|| DEMO_SANDBOX_CLIENT_ID.to_owned()),
                 client_secret: callback_secret,
                 channel_id: cb.channel_id.unwrap_or_else(|| "95221".to_owned()),
                 token_path: path(cb.token_path, "token_path", "/v1.0/access-token/b2b")?,
-                va_payment_path: path(cb.va_payment_path, "va_payment_path", "/v1.0/transfer-va/payment")?,
-                qr_notify_path: path(cb.qr_notify_path, "qr_notify_path", "/v1.0/qr/qr-mpm-notify")?,
-                debit_notify_path: path(cb.debit_notify_path, "debit_notify_path", "/v1.0/debit/notify")?,
+                va_payment_path: path(
+                    cb.va_payment_path,
+                    "va_payment_path",
+                    "/v1.0/transfer-va/payment",
+                )?,
+                qr_notify_path: path(
+                    cb.qr_notify_path,
+                    "qr_notify_path",
+                    "/v1.0/qr/qr-mpm-notify",
+                )?,
+                debit_notify_path: path(
+                    cb.debit_notify_path,
+                    "debit_notify_path",
+                    "/v1.0/debit/notify",
+                )?,
             };
             if callback.client_id.is_empty() || callback.client_id.len() > 36 {
                 return Err(problem(cfield("client_id"), "must be 1 to 36 characters"));
@@ -529,13 +622,14 @@ fn profiles(raw: RawProfiles) -> Result<Profiles, ConfigError> {
         if value.starts_with('/') && !value.ends_with('/') || value.is_empty() {
             Ok(value)
         } else {
-            Err(problem(field, format!("{value:?} must start with / and not end with /")))
+            Err(problem(
+                field,
+                format!("{value:?} must start with / and not end with /"),
+            ))
         }
     };
-    if let Some(q) = raw.qoinhub {
-        if let Some(prefix) = q.prefix {
-            out.qoinhub_prefix = check("profiles.qoinhub.prefix", prefix)?;
-        }
+    if let Some(prefix) = raw.qoinhub.and_then(|q| q.prefix) {
+        out.qoinhub_prefix = check("profiles.qoinhub.prefix", prefix)?;
     }
     if let Some(f) = raw.finpay {
         if let Some(path) = f.token_path {
@@ -566,20 +660,36 @@ fn secret(
         ));
     }
     match (file, env) {
-        (Some(_), Some(_)) => Err(problem(name, format!("give {name}_file or {name}_env, not both"))),
+        (Some(_), Some(_)) => Err(problem(
+            name,
+            format!("give {name}_file or {name}_env, not both"),
+        )),
         (Some(file), None) => {
             let path = base.join(file);
-            let bytes = std::fs::read(&path)
-                .map_err(|e| problem(format!("{name}_file"), format!("cannot read {}: {e}", path.display())))?;
-            let end = bytes.iter().rposition(|b| !matches!(b, b'\n' | b'\r')).map_or(0, |i| i + 1);
+            let bytes = std::fs::read(&path).map_err(|e| {
+                problem(
+                    format!("{name}_file"),
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
+            let end = bytes
+                .iter()
+                .rposition(|b| !matches!(b, b'\n' | b'\r'))
+                .map_or(0, |i| i + 1);
             if end == 0 {
-                return Err(problem(format!("{name}_file"), format!("{} is empty", path.display())));
+                return Err(problem(
+                    format!("{name}_file"),
+                    format!("{} is empty", path.display()),
+                ));
             }
             Ok(Some(Zeroizing::new(bytes[..end].to_vec())))
         }
         (None, Some(var)) => match std::env::var(&var) {
             Ok(value) if !value.is_empty() => Ok(Some(Zeroizing::new(value.into_bytes()))),
-            _ => Err(problem(format!("{name}_env"), format!("environment variable {var} is not set"))),
+            _ => Err(problem(
+                format!("{name}_env"),
+                format!("environment variable {var} is not set"),
+            )),
         },
         (None, None) => Ok(None),
     }
@@ -595,7 +705,11 @@ mod tests {
         let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-keys");
         std::fs::copy(keys.join("demo-private.pem"), dir.join("sandbox.pem")).unwrap();
         std::fs::copy(keys.join("demo-public.pem"), dir.join("merchant.pub.pem")).unwrap();
-        let secret = if demo { keys::demo_client_secret() } else { "a-real-secret" };
+        let secret = if demo {
+            keys::demo_client_secret()
+        } else {
+            "a-real-secret"
+        };
         std::fs::write(dir.join("merchant.secret"), format!("{secret}\n")).unwrap();
         std::fs::write(dir.join("callback.secret"), "another-real-secret\n").unwrap();
         dir
@@ -617,10 +731,18 @@ client_secret_file = "callback.secret"
     #[test]
     fn demo_keys_need_the_flag() {
         let dir = dir_with_keys(true);
-        let err = SandboxConfig::parse(GOOD, &dir, false).unwrap_err().to_string();
-        assert!(err.starts_with("private_key_file:") && err.contains("DEMO"), "{err}");
+        let err = SandboxConfig::parse(GOOD, &dir, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("private_key_file:") && err.contains("DEMO"),
+            "{err}"
+        );
         let config = SandboxConfig::parse(GOOD, &dir, true).unwrap();
-        assert_eq!(config.merchants[0].callback.va_payment_path, "/v1.0/transfer-va/payment");
+        assert_eq!(
+            config.merchants[0].callback.va_payment_path,
+            "/v1.0/transfer-va/payment"
+        );
         assert_eq!(config.merchants[0].partner_service_id, "88899000");
         assert!(!config.demo);
     }
@@ -630,24 +752,49 @@ client_secret_file = "callback.secret"
         let dir = dir_with_keys(false);
         let cases = [
             (GOOD.replace("127.0.0.1:0", "nowhere"), "listen:"),
-            (GOOD.replace("private_key_file = \"sandbox.pem\"", ""), "private_key_file: missing"),
-            (GOOD.replace("client_id = \"shop\"", ""), "merchants[0].client_id: missing"),
-            (GOOD.replace("http://127", "ftp://127"), "merchants[0].callback.base_url:"),
             (
-                GOOD.replace("client_secret_file = \"merchant.secret\"", "client_secret = \"x\""),
+                GOOD.replace("private_key_file = \"sandbox.pem\"", ""),
+                "private_key_file: missing",
+            ),
+            (
+                GOOD.replace("client_id = \"shop\"", ""),
+                "merchants[0].client_id: missing",
+            ),
+            (
+                GOOD.replace("http://127", "ftp://127"),
+                "merchants[0].callback.base_url:",
+            ),
+            (
+                GOOD.replace(
+                    "client_secret_file = \"merchant.secret\"",
+                    "client_secret = \"x\"",
+                ),
                 "merchants[0].client_secret: secrets are never read",
             ),
-            (format!("{GOOD}\n[faults]\ncolour = 1\n"), "unknown field `colour`"),
+            (
+                format!("{GOOD}\n[faults]\ncolour = 1\n"),
+                "unknown field `colour`",
+            ),
             (format!("{GOOD}\n[qris]\nmcc = \"12\"\n"), "qris.mcc:"),
-            (GOOD.split("[[merchants]]").next().unwrap().to_owned(), "merchants: at least one"),
+            (
+                GOOD.split("[[merchants]]").next().unwrap().to_owned(),
+                "merchants: at least one",
+            ),
         ];
         for (text, expected) in cases {
-            let message = SandboxConfig::parse(&text, &dir, true).unwrap_err().to_string();
-            assert!(message.contains(expected), "expected {expected:?} in {message:?}");
+            let message = SandboxConfig::parse(&text, &dir, true)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.contains(expected),
+                "expected {expected:?} in {message:?}"
+            );
         }
         // A demo client secret under a real private key is refused too.
         let dir = dir_with_keys(true);
-        let err = SandboxConfig::parse(GOOD, &dir, false).unwrap_err().to_string();
+        let err = SandboxConfig::parse(GOOD, &dir, false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("DEMO"), "{err}");
     }
 }

@@ -109,7 +109,9 @@ pub(crate) struct Notifier {
 
 impl std::fmt::Debug for Notifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Notifier").field("policy", &self.policy).finish_non_exhaustive()
+        f.debug_struct("Notifier")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
     }
 }
 
@@ -125,21 +127,32 @@ impl Notifier {
         let mut links = Vec::with_capacity(merchants.len());
         for m in merchants {
             let cb = &m.callback;
-            let profile = ProviderProfile::new(format!("merchant {}", m.client_id), cb.token_path.clone())
-                .with_path(ServiceCode::TRANSFER_VA_PAYMENT, cb.va_payment_path.clone())
-                .with_path(ServiceCode::QR_MPM_NOTIFY, cb.qr_notify_path.clone())
-                .with_path(ServiceCode::DEBIT_NOTIFY, cb.debit_notify_path.clone());
-            let config = ClientConfig::with_signer(&cb.base_url, &cb.client_id, &cb.channel_id, Arc::clone(&key), profile)
-                .map_err(|e| format!("merchant {}: callback: {e}", m.client_id))?
-                .with_client_secret(snap_crypto::ClientSecret::from_bytes(&cb.client_secret))
-                .with_request_timeout(policy.request_timeout)
-                .with_connect_timeout(policy.request_timeout);
+            let profile =
+                ProviderProfile::new(format!("merchant {}", m.client_id), cb.token_path.clone())
+                    .with_path(ServiceCode::TRANSFER_VA_PAYMENT, cb.va_payment_path.clone())
+                    .with_path(ServiceCode::QR_MPM_NOTIFY, cb.qr_notify_path.clone())
+                    .with_path(ServiceCode::DEBIT_NOTIFY, cb.debit_notify_path.clone());
+            let config = ClientConfig::with_signer(
+                &cb.base_url,
+                &cb.client_id,
+                &cb.channel_id,
+                Arc::clone(&key),
+                profile,
+            )
+            .map_err(|e| format!("merchant {}: callback: {e}", m.client_id))?
+            .with_client_secret(snap_crypto::ClientSecret::from_bytes(&cb.client_secret))
+            .with_request_timeout(policy.request_timeout)
+            .with_connect_timeout(policy.request_timeout);
             let client = SnapClient::with_clock(config, Arc::clone(&clock))
                 .map_err(|e| format!("merchant {}: callback client: {e}", m.client_id))?;
             links.push(Link {
                 client,
                 merchant: m.client_id.clone(),
-                paths: [cb.va_payment_path.clone(), cb.qr_notify_path.clone(), cb.debit_notify_path.clone()],
+                paths: [
+                    cb.va_payment_path.clone(),
+                    cb.qr_notify_path.clone(),
+                    cb.debit_notify_path.clone(),
+                ],
             });
         }
         let drops = faults.drop_first;
@@ -157,18 +170,27 @@ impl Notifier {
 
     /// The current faults.
     pub(crate) fn faults(&self) -> Faults {
-        self.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Replaces the faults; `drop_first` starts counting again.
     pub(crate) fn set_faults(&self, faults: Faults) {
         self.drops_left.store(faults.drop_first, Ordering::SeqCst);
-        *self.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = faults;
+        *self
+            .faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = faults;
     }
 
     /// The log, oldest first.
     pub(crate) fn deliveries(&self) -> Vec<Delivery> {
-        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// One delivery by id.
@@ -194,14 +216,23 @@ impl Notifier {
     }
 
     fn update(&self, id: u64, change: impl FnOnce(&mut Delivery)) {
-        let mut log = self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut log = self
+            .log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(d) = log.iter_mut().find(|d| d.id == id) {
             change(d);
         }
     }
 
     /// Logs a new delivery and starts sending it in the background; returns its id.
-    pub(crate) fn enqueue(self: &Arc<Self>, merchant: usize, kind: Kind, reference: &str, body: Vec<u8>) -> Result<u64, String> {
+    pub(crate) fn enqueue(
+        self: &Arc<Self>,
+        merchant: usize,
+        kind: Kind,
+        reference: &str,
+        body: Vec<u8>,
+    ) -> Result<u64, String> {
         let link = self.links.get(merchant).ok_or("no such merchant")?;
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let external_id: ExternalId = self
@@ -226,15 +257,24 @@ impl Notifier {
             body: String::from_utf8_lossy(&body).into_owned(),
             attempts: Vec::new(),
         };
-        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(delivery);
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(delivery);
         let this = Arc::clone(self);
-        tokio::spawn(async move { this.run(id, merchant, kind, Bytes::from(body), external_id).await });
+        tokio::spawn(async move {
+            this.run(id, merchant, kind, Bytes::from(body), external_id)
+                .await
+        });
         Ok(id)
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
-        self.policy.initial_backoff.saturating_mul(factor).min(self.policy.max_backoff)
+        self.policy
+            .initial_backoff
+            .saturating_mul(factor)
+            .min(self.policy.max_backoff)
     }
 
     fn take_drop(&self) -> bool {
@@ -243,8 +283,17 @@ impl Notifier {
             .is_ok()
     }
 
-    async fn run(self: Arc<Self>, id: u64, merchant: usize, kind: Kind, body: Bytes, external_id: ExternalId) {
-        let Some(link) = self.links.get(merchant) else { return };
+    async fn run(
+        self: Arc<Self>,
+        id: u64,
+        merchant: usize,
+        kind: Kind,
+        body: Bytes,
+        external_id: ExternalId,
+    ) {
+        let Some(link) = self.links.get(merchant) else {
+            return;
+        };
         let expected = ResponseCode::of(Case::Successful, kind.service());
         let options = CallOptions::new().with_external_id(external_id);
         for attempt in 1..=self.policy.max_attempts {
@@ -254,7 +303,11 @@ impl Notifier {
             }
             let at = format_timestamp(self.clock.now(), TimestampStyle::Wib);
             if self.take_drop() {
-                tracing::info!(delivery = id, attempt, "delivery dropped by fault injection");
+                tracing::info!(
+                    delivery = id,
+                    attempt,
+                    "delivery dropped by fault injection"
+                );
                 self.update(id, |d| {
                     d.attempts.push(Attempt {
                         attempt,
@@ -266,7 +319,10 @@ impl Notifier {
                     });
                 });
             } else {
-                let result = link.client.call_raw(kind.service(), body.clone(), &options).await;
+                let result = link
+                    .client
+                    .call_raw(kind.service(), body.clone(), &options)
+                    .await;
                 let record = attempt_record(attempt, at, "sent", &result);
                 let delivered = matches!(&result, Ok(reply) if reply.response_code() == expected && reply.http_status() == 200);
                 tracing::info!(delivery = id, attempt, result = %record.detail, "notification sent");
@@ -279,7 +335,10 @@ impl Notifier {
                 if delivered {
                     if faults.duplicate {
                         let at = format_timestamp(self.clock.now(), TimestampStyle::Wib);
-                        let result = link.client.call_raw(kind.service(), body.clone(), &options).await;
+                        let result = link
+                            .client
+                            .call_raw(kind.service(), body.clone(), &options)
+                            .await;
                         let record = attempt_record(attempt + 1, at, "duplicate", &result);
                         tracing::info!(delivery = id, result = %record.detail, "duplicate sent (fault injection)");
                         self.update(id, |d| d.attempts.push(record));
@@ -296,7 +355,12 @@ impl Notifier {
     }
 }
 
-fn attempt_record(attempt: u32, at: String, action: &'static str, result: &Result<snap_http::SnapReply, ClientError>) -> Attempt {
+fn attempt_record(
+    attempt: u32,
+    at: String,
+    action: &'static str,
+    result: &Result<snap_http::SnapReply, ClientError>,
+) -> Attempt {
     match result {
         Ok(reply) => Attempt {
             attempt,
@@ -323,15 +387,32 @@ pub(crate) fn skew(amount: Amount) -> Amount {
 }
 
 fn stamp(t: OffsetDateTime) -> Result<Timestamp, String> {
-    format_timestamp(t, TimestampStyle::Wib).parse().map_err(|e| format!("timestamp: {e}"))
+    format_timestamp(t, TimestampStyle::Wib)
+        .parse()
+        .map_err(|e| format!("timestamp: {e}"))
 }
 
 /// The VA payment notification (service 25) of seed 000.
-pub(crate) fn va_payment_body(va: &Va, amount: Amount, flag: &str, now: OffsetDateTime) -> Result<Vec<u8>, String> {
-    let info = RawValue::from_string(format!(r#"{{"paymentFlagStatus":"{flag}"}}"#)).map_err(|e| e.to_string())?;
-    let psid: PartnerServiceId = va.partner_service_id.parse().map_err(|e| format!("partnerServiceId: {e}"))?;
-    let customer_no: CustomerNo = va.customer_no.parse().map_err(|e| format!("customerNo: {e}"))?;
-    let va_no: VirtualAccountNo = va.virtual_account_no.parse().map_err(|e| format!("virtualAccountNo: {e}"))?;
+pub(crate) fn va_payment_body(
+    va: &Va,
+    amount: Amount,
+    flag: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, String> {
+    let info = RawValue::from_string(format!(r#"{{"paymentFlagStatus":"{flag}"}}"#))
+        .map_err(|e| e.to_string())?;
+    let psid: PartnerServiceId = va
+        .partner_service_id
+        .parse()
+        .map_err(|e| format!("partnerServiceId: {e}"))?;
+    let customer_no: CustomerNo = va
+        .customer_no
+        .parse()
+        .map_err(|e| format!("customerNo: {e}"))?;
+    let va_no: VirtualAccountNo = va
+        .virtual_account_no
+        .parse()
+        .map_err(|e| format!("virtualAccountNo: {e}"))?;
     let body = VaPaymentNotification {
         additional_info: Some(info),
         customer_no: Some(customer_no),
@@ -361,7 +442,11 @@ struct QrNotifyBody {
 }
 
 /// The QR MPM notify body (service 52): seed 003's fields, plus the status and amount.
-pub(crate) fn qr_notify_body(qr: &Qr, amount: Amount, now: OffsetDateTime) -> Result<Vec<u8>, String> {
+pub(crate) fn qr_notify_body(
+    qr: &Qr,
+    amount: Amount,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, String> {
     serde_json::to_vec(&QrNotifyBody {
         original_partner_reference_no: qr.partner_reference_no.clone(),
         original_reference_no: qr.reference_no.clone(),
@@ -391,7 +476,11 @@ struct DebitInfo {
 
 /// The debit notify body (service 56) of seed 001, which QoinHub sends for QR payments; the
 /// amount goes in `additionalInfo`.
-pub(crate) fn debit_notify_body(qr: &Qr, amount: Amount, now: OffsetDateTime) -> Result<Vec<u8>, String> {
+pub(crate) fn debit_notify_body(
+    qr: &Qr,
+    amount: Amount,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, String> {
     let local = now.to_offset(snap_http::JAKARTA);
     let created_time = format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
@@ -403,7 +492,9 @@ pub(crate) fn debit_notify_body(qr: &Qr, amount: Amount, now: OffsetDateTime) ->
         local.second()
     );
     serde_json::to_vec(&DebitNotifyBody {
-        additional_info: DebitInfo { amount: Money::idr(amount) },
+        additional_info: DebitInfo {
+            amount: Money::idr(amount),
+        },
         created_time,
         latest_transaction_status: "00",
         original_partner_reference_no: qr.partner_reference_no.clone(),

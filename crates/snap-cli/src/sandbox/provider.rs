@@ -53,7 +53,9 @@ pub(crate) struct Sandbox {
 
 impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sandbox").field("merchants", &self.merchants).finish_non_exhaustive()
+        f.debug_struct("Sandbox")
+            .field("merchants", &self.merchants)
+            .finish_non_exhaustive()
     }
 }
 
@@ -120,17 +122,35 @@ impl Sandbox {
         let now = self.now().to_offset(snap_http::JAKARTA);
         match flavor {
             // QoinHub: `T24080680391` (T, yymm, 7 digits).
-            Flavor::QoinHub => format!("T{:02}{:02}{:07}", now.year() % 100, u8::from(now.month()), seq % 10_000_000),
+            Flavor::QoinHub => format!(
+                "T{:02}{:02}{:07}",
+                now.year() % 100,
+                u8::from(now.month()),
+                seq % 10_000_000
+            ),
             // Finpay uses long alphanumerics; 20 characters keep it inside QRIS 62.05 (25).
-            Flavor::Finpay => format!("FP{:02}{:02}{:02}{:012}", now.year() % 100, u8::from(now.month()), now.day(), seq),
+            Flavor::Finpay => format!(
+                "FP{:02}{:02}{:02}{:012}",
+                now.year() % 100,
+                u8::from(now.month()),
+                now.day(),
+                seq
+            ),
         }
     }
 
     /// Create VA (27).
-    pub(crate) fn create_va(&self, context: &RequestContext, request: CreateVaRequest) -> HandlerResult {
+    pub(crate) fn create_va(
+        &self,
+        context: &RequestContext,
+        request: CreateVaRequest,
+    ) -> HandlerResult {
         let merchant = self.merchant(context)?;
         if request.total_amount.currency != Currency::IDR {
-            return Ok(Outcome::business(Case::InvalidFieldFormat, "totalAmount.currency"));
+            return Ok(Outcome::business(
+                Case::InvalidFieldFormat,
+                "totalAmount.currency",
+            ));
         }
         let now = self.now();
         let expires_at = request.expired_date.datetime();
@@ -179,13 +199,21 @@ impl Sandbox {
     }
 
     /// QR MPM generate (47): a real dynamic QRIS with the amount and the reference in 62.05.
-    pub(crate) fn generate_qr(&self, flavor: Flavor, context: &RequestContext, request: QrMpmGenerateRequest) -> HandlerResult {
+    pub(crate) fn generate_qr(
+        &self,
+        flavor: Flavor,
+        context: &RequestContext,
+        request: QrMpmGenerateRequest,
+    ) -> HandlerResult {
         let merchant = self.merchant(context)?;
         let Some(amount) = request.amount else {
             return Ok(Outcome::business(Case::InvalidMandatoryField, "amount"));
         };
         if amount.currency != Currency::IDR {
-            return Ok(Outcome::business(Case::InvalidFieldFormat, "amount.currency"));
+            return Ok(Outcome::business(
+                Case::InvalidFieldFormat,
+                "amount.currency",
+            ));
         }
         if amount.value == Amount::ZERO {
             return Ok(Outcome::business(Case::InvalidFieldFormat, "amount.value"));
@@ -193,7 +221,10 @@ impl Sandbox {
         let now = self.now();
         let expires_at = request.validity_period.as_ref().map(|v| v.datetime());
         if expires_at.is_some_and(|e| e <= now) {
-            return Ok(Outcome::business(Case::InvalidFieldFormat, "validityPeriod"));
+            return Ok(Outcome::business(
+                Case::InvalidFieldFormat,
+                "validityPeriod",
+            ));
         }
         let partner_reference_no = request
             .partner_reference_no
@@ -208,7 +239,13 @@ impl Sandbox {
         }
         let qr_content = Builder::new()
             .initiation(Initiation::Dynamic)
-            .merchant_account(26, &q.acquirer_guid, &q.merchant_pan, &q.merchant_id, &q.criteria)
+            .merchant_account(
+                26,
+                &q.acquirer_guid,
+                &q.merchant_pan,
+                &q.merchant_id,
+                &q.criteria,
+            )
             .national(&q.nmid, &q.criteria)
             .mcc(&q.mcc)
             .currency("360")
@@ -263,7 +300,10 @@ impl Sandbox {
                     ("qrImage", json!("")),
                     ("qrUrl", json!("")),
                     ("referenceNo", json!(reference_no)),
-                    ("storeId", json!(request.store_id.clone().unwrap_or_default())),
+                    (
+                        "storeId",
+                        json!(request.store_id.clone().unwrap_or_default()),
+                    ),
                     ("terminalId", json!(terminal)),
                 ])?
             }
@@ -280,16 +320,30 @@ impl Sandbox {
     }
 
     /// QR MPM query (51).
-    pub(crate) fn query_qr(&self, flavor: Flavor, context: &RequestContext, request: QrMpmQueryRequest) -> HandlerResult {
+    pub(crate) fn query_qr(
+        &self,
+        flavor: Flavor,
+        context: &RequestContext,
+        request: QrMpmQueryRequest,
+    ) -> HandlerResult {
         let merchant = self.merchant(context)?;
         let extra: OriginalRefs = serde_json::from_slice(context.body()).unwrap_or_default();
-        let partner_ref = request.partner_reference_no.clone().or(extra.original_partner_reference_no);
+        let partner_ref = request
+            .partner_reference_no
+            .clone()
+            .or(extra.original_partner_reference_no);
         if request.original_reference_no.is_none() && partner_ref.is_none() {
-            return Ok(Outcome::business(Case::InvalidMandatoryField, "originalReferenceNo"));
+            return Ok(Outcome::business(
+                Case::InvalidMandatoryField,
+                "originalReferenceNo",
+            ));
         }
         let partner = &self.merchants[merchant].client_id;
-        let Some(qr) = self.store.find_qr(Some(partner), request.original_reference_no.as_deref(), partner_ref.as_deref())
-        else {
+        let Some(qr) = self.store.find_qr(
+            Some(partner),
+            request.original_reference_no.as_deref(),
+            partner_ref.as_deref(),
+        ) else {
             return Ok(Outcome::business(Case::TransactionNotFound, ""));
         };
         let (code, desc) = qr.status.snap();
@@ -321,20 +375,39 @@ impl Sandbox {
     }
 
     /// QR MPM refund (78).
-    pub(crate) fn refund_qr(&self, context: &RequestContext, request: QrMpmRefundRequest) -> HandlerResult {
+    pub(crate) fn refund_qr(
+        &self,
+        context: &RequestContext,
+        request: QrMpmRefundRequest,
+    ) -> HandlerResult {
         let merchant = self.merchant(context)?;
-        let Some(refund_ref) = request.partner_reference_no.clone().filter(|r| !r.is_empty()) else {
-            return Ok(Outcome::business(Case::InvalidMandatoryField, "partnerReferenceNo"));
+        let Some(refund_ref) = request
+            .partner_reference_no
+            .clone()
+            .filter(|r| !r.is_empty())
+        else {
+            return Ok(Outcome::business(
+                Case::InvalidMandatoryField,
+                "partnerReferenceNo",
+            ));
         };
         let refund_amount = match serde_json::from_slice::<RefundExtra>(context.body()) {
             Ok(extra) => extra.refund_amount,
             Err(_) => return Ok(Outcome::business(Case::InvalidFieldFormat, "refundAmount")),
         };
         if refund_amount.is_some_and(|m| m.currency != Currency::IDR) {
-            return Ok(Outcome::business(Case::InvalidFieldFormat, "refundAmount.currency"));
+            return Ok(Outcome::business(
+                Case::InvalidFieldFormat,
+                "refundAmount.currency",
+            ));
         }
-        if request.original_reference_no.is_none() && request.original_partner_reference_no.is_none() {
-            return Ok(Outcome::business(Case::InvalidMandatoryField, "originalReferenceNo"));
+        if request.original_reference_no.is_none()
+            && request.original_partner_reference_no.is_none()
+        {
+            return Ok(Outcome::business(
+                Case::InvalidMandatoryField,
+                "originalReferenceNo",
+            ));
         }
         let partner = &self.merchants[merchant].client_id;
         let Some(qr) = self.store.find_qr(
@@ -345,7 +418,12 @@ impl Sandbox {
             return Ok(Outcome::business(Case::TransactionNotFound, ""));
         };
         let now = self.now();
-        match self.store.refund_qr(&qr.reference_no, &refund_ref, refund_amount.map(|m| m.value), now) {
+        match self.store.refund_qr(
+            &qr.reference_no,
+            &refund_ref,
+            refund_amount.map(|m| m.value),
+            now,
+        ) {
             Ok((qr, refund)) => Ok(Outcome::success_with(fields(vec![
                 ("referenceNo", json!(refund.reference_no)),
                 ("partnerReferenceNo", json!(refund.partner_reference_no)),
@@ -356,7 +434,9 @@ impl Sandbox {
             ])?)),
             Err(Refusal::Duplicate) => Ok(Outcome::business(Case::DuplicatePartnerreferenceno, "")),
             Err(Refusal::NotFound) => Ok(Outcome::business(Case::TransactionNotFound, "")),
-            Err(Refusal::InvalidStatus(_)) => Ok(Outcome::business(Case::InvalidTransactionStatus, "")),
+            Err(Refusal::InvalidStatus(_)) => {
+                Ok(Outcome::business(Case::InvalidTransactionStatus, ""))
+            }
             Err(Refusal::TooMuch) => Ok(Outcome::business(Case::InvalidAmount, "")),
         }
     }
@@ -372,23 +452,41 @@ impl Sandbox {
         let paid = match (va.amount, amount) {
             (open, Some(a)) if open == Amount::ZERO => a,
             (open, None) if open == Amount::ZERO => {
-                return Err(PayError::new(Case::InvalidAmount, service, "open-amount VA: give --amount"));
+                return Err(PayError::new(
+                    Case::InvalidAmount,
+                    service,
+                    "open-amount VA: give --amount",
+                ));
             }
-            (fixed, Some(a)) if a != fixed => return Err(PayError::new(Case::InvalidAmount, service, "")),
+            (fixed, Some(a)) if a != fixed => {
+                return Err(PayError::new(Case::InvalidAmount, service, ""));
+            }
             (fixed, _) => fixed,
         };
         let faults = self.notifier.faults();
         let now = self.now();
-        let va = self.store.settle_va(number, paid, now, faults.expired_va).map_err(|e| match e {
-            Refusal::InvalidStatus(Status::Paid) => PayError::new(Case::PaidBill, service, ""),
-            Refusal::InvalidStatus(Status::Expired) => {
-                PayError::new(Case::InvalidBillVirtualAccountExpired, service, "")
-            }
-            _ => PayError::new(Case::InvalidBillVirtualAccount, service, "not payable"),
-        })?;
-        let sent = if faults.wrong_amount { delivery::skew(paid) } else { paid };
-        let flag = if va.status == Status::Expired { "08" } else { "00" };
-        let body = delivery::va_payment_body(&va, sent, flag, now).map_err(|e| internal(service, &e))?;
+        let va = self
+            .store
+            .settle_va(number, paid, now, faults.expired_va)
+            .map_err(|e| match e {
+                Refusal::InvalidStatus(Status::Paid) => PayError::new(Case::PaidBill, service, ""),
+                Refusal::InvalidStatus(Status::Expired) => {
+                    PayError::new(Case::InvalidBillVirtualAccountExpired, service, "")
+                }
+                _ => PayError::new(Case::InvalidBillVirtualAccount, service, "not payable"),
+            })?;
+        let sent = if faults.wrong_amount {
+            delivery::skew(paid)
+        } else {
+            paid
+        };
+        let flag = if va.status == Status::Expired {
+            "08"
+        } else {
+            "00"
+        };
+        let body =
+            delivery::va_payment_body(&va, sent, flag, now).map_err(|e| internal(service, &e))?;
         let delivery_id = self
             .notifier
             .enqueue(va.merchant, Kind::VaPayment, &va.virtual_account_no, body)
@@ -411,16 +509,30 @@ impl Sandbox {
             .find_qr_any(reference)
             .ok_or_else(|| PayError::new(Case::TransactionNotFound, service, ""))?;
         let now = self.now();
-        let qr = self.store.settle_qr(&qr.reference_no, now).map_err(|e| match e {
-            Refusal::InvalidStatus(Status::Expired) => PayError::new(Case::TransactionExpired, service, ""),
-            Refusal::InvalidStatus(Status::Paid | Status::Refunded) => PayError::new(Case::PaidBill, service, ""),
-            _ => PayError::new(Case::InvalidTransactionStatus, service, ""),
-        })?;
+        let qr = self
+            .store
+            .settle_qr(&qr.reference_no, now)
+            .map_err(|e| match e {
+                Refusal::InvalidStatus(Status::Expired) => {
+                    PayError::new(Case::TransactionExpired, service, "")
+                }
+                Refusal::InvalidStatus(Status::Paid | Status::Refunded) => {
+                    PayError::new(Case::PaidBill, service, "")
+                }
+                _ => PayError::new(Case::InvalidTransactionStatus, service, ""),
+            })?;
         let faults = self.notifier.faults();
-        let sent = if faults.wrong_amount { delivery::skew(qr.amount) } else { qr.amount };
+        let sent = if faults.wrong_amount {
+            delivery::skew(qr.amount)
+        } else {
+            qr.amount
+        };
         let (kind, body) = match qr.flavor {
             Flavor::Finpay => (Kind::QrNotify, delivery::qr_notify_body(&qr, sent, now)),
-            Flavor::QoinHub => (Kind::DebitNotify, delivery::debit_notify_body(&qr, sent, now)),
+            Flavor::QoinHub => (
+                Kind::DebitNotify,
+                delivery::debit_notify_body(&qr, sent, now),
+            ),
         };
         let body = body.map_err(|e| internal(service, &e))?;
         let delivery_id = self

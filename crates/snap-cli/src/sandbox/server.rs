@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::{Method, Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use snap_crypto::{Clock, ClientSecret, SystemClock, Verifier};
+use snap_crypto::{ClientSecret, Clock, SystemClock, Verifier};
 use snap_http::{BoxFuture, JwtTokenIssuer, Partner, SnapServer};
 use snap_types::{CreateVaRequest, QrMpmGenerateRequest, QrMpmQueryRequest, QrMpmRefundRequest};
 use tokio::net::TcpListener;
@@ -82,7 +82,9 @@ impl tower::Service<Request<Incoming>> for Router {
             let response = if path.starts_with(ADMIN_PREFIX) {
                 admin::handle(&this.sandbox, request).await
             } else if path == &*this.finpay_token_path
-                || path.strip_prefix(&*this.finpay_qr_prefix).is_some_and(|rest| rest.starts_with('/'))
+                || path
+                    .strip_prefix(&*this.finpay_qr_prefix)
+                    .is_some_and(|rest| rest.starts_with('/'))
             {
                 this.finpay.handle(request).await
             } else {
@@ -135,7 +137,13 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         merchants,
         demo: _,
     } = config;
-    let notifier = Notifier::new(&merchants, Arc::new(private_key), delivery, faults, Arc::clone(&clock))?;
+    let notifier = Notifier::new(
+        &merchants,
+        Arc::new(private_key),
+        delivery,
+        faults,
+        Arc::clone(&clock),
+    )?;
     let sandbox = Arc::new(Sandbox {
         store: Store::default(),
         notifier: Arc::new(notifier),
@@ -167,7 +175,11 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         async move { s.create_va(&ctx, req) }
     });
     for flavor in [Flavor::QoinHub, Flavor::Finpay] {
-        let (s1, s2, s3) = (Arc::clone(&sandbox), Arc::clone(&sandbox), Arc::clone(&sandbox));
+        let (s1, s2, s3) = (
+            Arc::clone(&sandbox),
+            Arc::clone(&sandbox),
+            Arc::clone(&sandbox),
+        );
         let generate = move |ctx, req| {
             let s = Arc::clone(&s1);
             async move { s.generate_qr(flavor, &ctx, req) }
@@ -190,15 +202,31 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
             Flavor::Finpay => {
                 let p = &profiles.finpay_qr_prefix;
                 finpay = finpay
-                    .route::<QrMpmGenerateRequest, _, _, _>(Method::POST, &format!("{p}/qr-mpm-generate"), generate)
-                    .route::<QrMpmQueryRequest, _, _, _>(Method::POST, &format!("{p}/qr-mpm-query"), query)
-                    .route::<QrMpmRefundRequest, _, _, _>(Method::POST, &format!("{p}/qr-mpm-refund"), refund);
+                    .route::<QrMpmGenerateRequest, _, _, _>(
+                        Method::POST,
+                        &format!("{p}/qr-mpm-generate"),
+                        generate,
+                    )
+                    .route::<QrMpmQueryRequest, _, _, _>(
+                        Method::POST,
+                        &format!("{p}/qr-mpm-query"),
+                        query,
+                    )
+                    .route::<QrMpmRefundRequest, _, _, _>(
+                        Method::POST,
+                        &format!("{p}/qr-mpm-refund"),
+                        refund,
+                    );
             }
         }
     }
     let router = Router {
-        qoinhub: qoinhub.build().map_err(|e| format!("QoinHub endpoints: {e}"))?,
-        finpay: finpay.build().map_err(|e| format!("Finpay endpoints: {e}"))?,
+        qoinhub: qoinhub
+            .build()
+            .map_err(|e| format!("QoinHub endpoints: {e}"))?,
+        finpay: finpay
+            .build()
+            .map_err(|e| format!("Finpay endpoints: {e}"))?,
         finpay_token_path: profiles.finpay_token_path.as_str().into(),
         finpay_qr_prefix: profiles.finpay_qr_prefix.as_str().into(),
         sandbox: Arc::clone(&sandbox),
@@ -206,7 +234,9 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| format!("listener address: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("listener address: {e}"))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(snap_http::serve(listener, router, async move {
         let _ = stopped.await;

@@ -154,7 +154,9 @@ pub(crate) enum Refusal {
 impl Store {
     fn lock(&self) -> std::sync::MutexGuard<'_, Ledger> {
         // A poisoned ledger is still consistent: every change is a single insert or field write.
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The next sequence number (references, customer numbers).
@@ -167,7 +169,10 @@ impl Store {
     /// Stores a new VA unless its trxId was used by the same merchant.
     pub(crate) fn insert_va(&self, va: Va) -> Result<(), Refusal> {
         let mut ledger = self.lock();
-        if !ledger.va_trx_ids.insert((va.partner_id.clone(), va.trx_id.clone())) {
+        if !ledger
+            .va_trx_ids
+            .insert((va.partner_id.clone(), va.trx_id.clone()))
+        {
             return Err(Refusal::Duplicate);
         }
         ledger.vas.insert(compact(&va.virtual_account_no), va);
@@ -187,12 +192,19 @@ impl Store {
     }
 
     /// A QR of `partner` by its referenceNo or, failing that, its partnerReferenceNo.
-    pub(crate) fn find_qr(&self, partner: Option<&str>, reference_no: Option<&str>, partner_reference_no: Option<&str>) -> Option<Qr> {
+    pub(crate) fn find_qr(
+        &self,
+        partner: Option<&str>,
+        reference_no: Option<&str>,
+        partner_reference_no: Option<&str>,
+    ) -> Option<Qr> {
         let ledger = self.lock();
         let by_ref = reference_no.and_then(|r| ledger.qrs.get(r));
         let found = by_ref.or_else(|| {
             let partner = partner?;
-            let reference = ledger.qr_partner_refs.get(&(partner.to_owned(), partner_reference_no?.to_owned()))?;
+            let reference = ledger
+                .qr_partner_refs
+                .get(&(partner.to_owned(), partner_reference_no?.to_owned()))?;
             ledger.qrs.get(reference)
         })?;
         match partner {
@@ -207,7 +219,11 @@ impl Store {
         if let Some(qr) = ledger.qrs.get(reference) {
             return Some(qr.clone());
         }
-        ledger.qrs.values().find(|q| q.partner_reference_no == reference).cloned()
+        ledger
+            .qrs
+            .values()
+            .find(|q| q.partner_reference_no == reference)
+            .cloned()
     }
 
     /// A VA by number (spaces ignored).
@@ -216,9 +232,18 @@ impl Store {
     }
 
     /// Marks an open VA paid (or expired, by `expire`), checking its state at `now`.
-    pub(crate) fn settle_va(&self, number: &str, paid: Amount, now: OffsetDateTime, expire: bool) -> Result<Va, Refusal> {
+    pub(crate) fn settle_va(
+        &self,
+        number: &str,
+        paid: Amount,
+        now: OffsetDateTime,
+        expire: bool,
+    ) -> Result<Va, Refusal> {
         let mut ledger = self.lock();
-        let va = ledger.vas.get_mut(&compact(number)).ok_or(Refusal::NotFound)?;
+        let va = ledger
+            .vas
+            .get_mut(&compact(number))
+            .ok_or(Refusal::NotFound)?;
         if va.status == Status::Open && va.expires_at < now {
             va.status = Status::Expired;
         }
@@ -262,8 +287,16 @@ impl Store {
             ledger.sequence += 1;
             ledger.sequence
         };
-        let partner = ledger.qrs.get(reference_no).ok_or(Refusal::NotFound)?.partner_id.clone();
-        if ledger.refund_refs.contains(&(partner.clone(), refund_ref.to_owned())) {
+        let partner = ledger
+            .qrs
+            .get(reference_no)
+            .ok_or(Refusal::NotFound)?
+            .partner_id
+            .clone();
+        if ledger
+            .refund_refs
+            .contains(&(partner.clone(), refund_ref.to_owned()))
+        {
             return Err(Refusal::Duplicate);
         }
         let qr = ledger.qrs.get_mut(reference_no).ok_or(Refusal::NotFound)?;
@@ -302,7 +335,10 @@ impl Store {
 }
 
 fn stamp<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&snap_crypto::format_timestamp(*t, snap_crypto::TimestampStyle::Wib))
+    s.serialize_str(&snap_crypto::format_timestamp(
+        *t,
+        snap_crypto::TimestampStyle::Wib,
+    ))
 }
 
 #[allow(clippy::ref_option)] // serde's serialize_with passes `&Option<T>`

@@ -3,6 +3,8 @@
 
 mod call;
 mod code;
+mod demo;
 mod qris;
 mod receive;
+mod sandbox;
 mod signing;
