@@ -276,8 +276,17 @@ impl SnapClient {
         &self,
         request: &QrMpmGenerateRequest,
     ) -> Result<QrMpmGenerateResponse, ClientError> {
-        let response = self.call(request).await?;
-        check_qr(&response)?;
+        let body = serde_json::to_vec(request).map_err(ClientError::Serialize)?;
+        let reply = self
+            .call_raw(
+                ServiceCode::QR_MPM_GENERATE,
+                Bytes::from(body),
+                &CallOptions::new(),
+            )
+            .await?
+            .into_success()?;
+        let response = reply.parse()?;
+        check_qr(&response, reply.http_status)?;
         Ok(response)
     }
 
@@ -443,7 +452,7 @@ fn token_of(reply: &SnapReply) -> Result<(AccessToken, u32), ClientError> {
 }
 
 /// Checks the QRIS payload of a generate answer.
-pub(crate) fn check_qr(response: &QrMpmGenerateResponse) -> Result<(), ClientError> {
+fn check_qr(response: &QrMpmGenerateResponse, http_status: u16) -> Result<(), ClientError> {
     let non_empty = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
     if non_empty(&response.qr_content) {
         let content = response.qr_content.as_deref().unwrap_or_default();
@@ -456,7 +465,7 @@ pub(crate) fn check_qr(response: &QrMpmGenerateResponse) -> Result<(), ClientErr
         return Ok(());
     }
     Err(ClientError::malformed(
-        200,
+        http_status,
         "generate answer has no qrContent, qrUrl or qrImage",
     ))
 }
