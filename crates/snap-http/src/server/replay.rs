@@ -111,7 +111,8 @@ pub trait ReplayStore: Send + Sync + 'static {
 enum Entry {
     InProgress {
         fingerprint: [u8; 32],
-        done: watch::Sender<bool>,
+        /// Created by the first waiter only: most claims are never waited on.
+        done: Option<watch::Sender<bool>>,
     },
     Done {
         fingerprint: [u8; 32],
@@ -185,10 +186,13 @@ impl MemoryReplayStore {
         let mut shard = self.shard(key);
         match shard.entries.get(key) {
             None => {
-                let (done, _) = watch::channel(false);
-                shard
-                    .entries
-                    .insert(key.clone(), Entry::InProgress { fingerprint, done });
+                shard.entries.insert(
+                    key.clone(),
+                    Entry::InProgress {
+                        fingerprint,
+                        done: None,
+                    },
+                );
                 Claim::New
             }
             Some(Entry::InProgress { fingerprint: f, .. }) if *f == fingerprint => {
@@ -222,7 +226,10 @@ impl MemoryReplayStore {
             }
             None => shard.entries.remove(key),
         };
-        if let Some(Entry::InProgress { done, .. }) = previous {
+        if let Some(Entry::InProgress {
+            done: Some(done), ..
+        }) = previous
+        {
             done.send_replace(true);
         }
     }
@@ -259,8 +266,11 @@ impl ReplayStore for MemoryReplayStore {
 
     fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
         // Subscribing under the lock means a completion cannot slip between the check and the wait.
-        let receiver = match self.shard(key).entries.get(key) {
-            Some(Entry::InProgress { done, .. }) => Some(done.subscribe()),
+        let receiver = match self.shard(key).entries.get_mut(key) {
+            Some(Entry::InProgress { done, .. }) => Some(
+                done.get_or_insert_with(|| watch::channel(false).0)
+                    .subscribe(),
+            ),
             _ => None,
         };
         Box::pin(async move {

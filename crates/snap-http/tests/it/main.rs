@@ -1,5 +1,10 @@
 //! Integration tests of snap-http: one binary, one module per area.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    unreachable_pub
+)]
 
 mod client_loopback;
 mod client_scripted;
