@@ -21,6 +21,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod load;
+
 use std::fmt;
 use std::sync::Arc;
 
