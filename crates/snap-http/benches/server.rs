@@ -15,18 +15,16 @@
 use std::convert::Infallible;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt as _, Full};
-use hyper_util::rt::TokioIo;
 use snap_crypto::{
     ClientSecret, RsaPrivateKey, RsaPublicKey, SystemClock, TimestampStyle, timestamp_now,
 };
 use snap_http::testing::TestPartner;
+use snap_http::testing::load::{self, LoadOptions};
 use snap_http::{JwtTokenIssuer, Outcome, Partner, SnapServer};
 
 const SECRET: &str = "bench-client-secret";
@@ -235,7 +233,6 @@ async fn load(
             RsaPrivateKey::parse(&fixture("keys/rsa2048-pkcs8.pem")).expect("private key"),
         )
         .with_client_secret(ClientSecret::new(SECRET));
-    let base = format!("http://{addr}");
     let template = if side == "full" {
         // One token and one signature up front: the body, timestamp and token are the same for every
         // request and X-EXTERNAL-ID is not signed, so only that header changes per request.
@@ -258,41 +255,22 @@ async fn load(
         request.body = snap_crypto::minify(&request.body).expect("minify").into();
         request
     };
-    let template = Arc::new(template);
-    let counter = Arc::new(AtomicU64::new(1));
-    let start = Instant::now();
-    let measure_from = start + WARM_UP;
-    let end = measure_from + duration;
-    let tasks: Vec<_> = (0..connections)
-        .map(|_| {
-            let template = Arc::clone(&template);
-            let counter = Arc::clone(&counter);
-            let addr = addr.to_owned();
-            let base = base.clone();
-            tokio::spawn(async move {
-                connection(&addr, &base, &template, &counter, measure_from, end).await
-            })
-        })
-        .collect();
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for task in tasks {
-        let (latencies, errs) = task.await.expect("connection task");
-        all.extend(latencies);
-        errors += errs;
-    }
-    (all, errors, counter.load(Ordering::Relaxed) - 1)
+    let addr = addr.parse().expect("server address");
+    let mut options = LoadOptions::new(connections, duration);
+    options.warm_up = WARM_UP;
+    let report = load::run(addr, template, options).await.expect("load");
+    (report.latencies_us, report.errors, report.sent)
 }
 
 async fn fetch_token(pjp: &TestPartner, addr: &str) -> String {
     let ts = timestamp_now(&SystemClock, TimestampStyle::Wib);
     let request = pjp.token_request(TOKEN_PATH, &ts).expect("token request");
-    let mut sender = connect(addr).await;
-    let mut request = request.into_request().expect("request");
-    request
-        .headers_mut()
-        .insert(http::header::HOST, HeaderValue::from_static("bench"));
-    let response = sender.send_request(request).await.expect("token call");
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    let request = request
+        .into_request_to(&format!("http://{addr}"))
+        .expect("request");
+    let response = client.request(request).await.expect("token call");
     let body = response
         .into_body()
         .collect()
@@ -304,64 +282,6 @@ async fn fetch_token(pjp: &TestPartner, addr: &str) -> String {
         .as_str()
         .expect("accessToken")
         .to_owned()
-}
-
-async fn connect(addr: &str) -> hyper::client::conn::http1::SendRequest<Full<Bytes>> {
-    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    stream.set_nodelay(true).expect("nodelay");
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .expect("handshake");
-    tokio::spawn(connection);
-    sender
-}
-
-async fn connection(
-    addr: &str,
-    _base: &str,
-    template: &snap_http::testing::SignedRequest,
-    counter: &AtomicU64,
-    measure_from: Instant,
-    end: Instant,
-) -> (Vec<u32>, u64) {
-    let mut sender = connect(addr).await;
-    let mut latencies = Vec::with_capacity(64 * 1024);
-    let mut errors = 0;
-    loop {
-        let sent = Instant::now();
-        if sent >= end {
-            break;
-        }
-        let mut request = template.clone();
-        let n = counter.fetch_add(1, Ordering::Relaxed);
-        request
-            .set(snap_http::headers::X_EXTERNAL_ID, &n.to_string())
-            .expect("external id");
-        let mut request = request.into_request().expect("request");
-        request
-            .headers_mut()
-            .insert(http::header::HOST, HeaderValue::from_static("bench"));
-        let ok = match sender.send_request(request).await {
-            Ok(response) => {
-                let status = response.status();
-                let body = response.into_body().collect().await;
-                status == 200 && body.is_ok()
-            }
-            Err(_) => false,
-        };
-        let done = Instant::now();
-        if !ok {
-            errors += 1;
-            if sender.ready().await.is_err() {
-                sender = connect(addr).await;
-            }
-        }
-        if sent >= measure_from && done <= end {
-            latencies
-                .push(u32::try_from(done.duration_since(sent).as_micros()).unwrap_or(u32::MAX));
-        }
-    }
-    (latencies, errors)
 }
 
 /// Child mode: serve one side on 127.0.0.1:0, print the address, stop when stdin closes.

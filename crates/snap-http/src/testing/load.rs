@@ -54,6 +54,8 @@ pub struct LoadReport {
     pub errors: u64,
     /// The measured window.
     pub measured: Duration,
+    /// Every request sent, warm-up included (for cost-per-request figures).
+    pub sent: u64,
 }
 
 impl LoadReport {
@@ -100,10 +102,12 @@ pub async fn run(
         errors += errs;
     }
     latencies_us.sort_unstable();
+    let sent = counter.load(Ordering::Relaxed) - options.first_external_id;
     Ok(LoadReport {
         latencies_us,
         errors,
         measured: options.duration,
+        sent,
     })
 }
 
