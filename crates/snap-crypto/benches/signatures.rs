@@ -140,6 +140,12 @@ impl Bench {
 }
 
 fn main() {
+    // Profiling aid: `SNAP_BENCH_ONLY=minify|sign` runs just that subject a fixed number of times
+    // (for `perf stat`, whose cycle counts ignore time spent preempted).
+    if let Ok(only) = std::env::var("SNAP_BENCH_ONLY") {
+        profile_only(&only);
+        return;
+    }
     let full = std::env::args().any(|a| a == "--bench");
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let bench = Bench { full, filter };
@@ -278,5 +284,32 @@ fn main() {
             r,
             "bare ring sha256+rsa sign",
         );
+    }
+}
+
+fn profile_only(which: &str) {
+    let opts = SignatureOptions::default();
+    let secret = ClientSecret::new("QoinSnap-test-client-secret-not-for-production");
+    let body = va_payment_pretty("").into_bytes();
+    let big = pretty_16k();
+    let mut out = Vec::new();
+    for _ in 0..100_000 {
+        match which {
+            "minify" => {
+                out.clear();
+                minify_into(black_box(&big), &mut out).unwrap();
+            }
+            "minify-small" => {
+                out.clear();
+                minify_into(black_box(&body), &mut out).unwrap();
+            }
+            _ => {
+                black_box(
+                    sign_symmetric(&secret, "POST", PATH, TOKEN, black_box(&body), TS, &opts)
+                        .unwrap(),
+                );
+            }
+        }
+        black_box(&out);
     }
 }

@@ -1,6 +1,8 @@
 use std::fmt;
 use std::path::Path;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use ring::hmac;
 use zeroize::Zeroizing;
 
@@ -62,6 +64,11 @@ impl Signer for ClientSecret {
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
         Ok(hmac::sign(&self.key, message).as_ref().to_vec())
+    }
+
+    fn sign_base64(&self, message: &[u8]) -> Result<String, Error> {
+        // Straight from ring's tag, without the intermediate Vec.
+        Ok(STANDARD.encode(hmac::sign(&self.key, message)))
     }
 }
 

@@ -101,35 +101,34 @@ pub fn minify_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), MinifyError> {
 
 const SLACK: usize = 32;
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-const SPACES: u64 = LO * b' ' as u64;
-
 #[inline(always)]
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-const LO128: u128 = (LO as u128) << 64 | LO as u128;
-const HI128: u128 = (HI as u128) << 64 | HI as u128;
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Flags `"`, `\` and control characters in 16 bytes; the lowest flag is always exact.
+/// Flags (high bit of the byte) `"`, `\\` and control characters in 8 bytes.
+///
+/// Each `x - 0x01…` term borrows into a byte's high bit only when that byte (of `x`) is below the
+/// subtrahend; borrows only propagate upward from a true hit, so the lowest flag is always exact.
+/// `"` and `\\` have the high bit clear, so one `!w` mask serves all three terms.
 #[inline(always)]
-fn string_specials(w: u128) -> u128 {
-    let zero = |v: u128| v.wrapping_sub(LO128) & !v & HI128;
-    let quote = zero(w ^ (LO128 * b'"' as u128));
-    let backslash = zero(w ^ (LO128 * b'\\' as u128));
-    let control = w.wrapping_sub(LO128 * 0x20) & !w & HI128;
-    quote | backslash | control
+fn string_specials(w: u64) -> u64 {
+    let quote = (w ^ (LO * u64::from(b'"'))).wrapping_sub(LO);
+    let backslash = (w ^ (LO * u64::from(b'\\'))).wrapping_sub(LO);
+    let control = w.wrapping_sub(LO * 0x20);
+    (quote | backslash | control) & !w & HI
 }
 
 /// Index of the first non-whitespace byte at or after `i`.
 #[inline(always)]
 fn skip_ws_run(src: &[u8], mut i: usize) -> usize {
     loop {
-        // Indentation is runs of spaces: take them eight at a time.
+        // Indentation is runs of spaces: take them sixteen at a time.
         while let Some(chunk) = src.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-            let x = u64::from_le_bytes(*chunk) ^ SPACES;
+            let x = u64::from_le_bytes(*chunk) ^ (LO * u64::from(b' '));
             if x != 0 {
                 i += (x.trailing_zeros() / 8) as usize;
                 break;
@@ -143,10 +142,10 @@ fn skip_ws_run(src: &[u8], mut i: usize) -> usize {
     }
 }
 
-/// Open containers: a bit per level (1 = object), spilling to a Vec past 128 levels.
+/// Open containers: a bit per level (1 = object), spilling to a Vec past 64 levels.
 #[derive(Default)]
 struct Stack {
-    bits: u128,
+    bits: u64,
     depth: usize,
     spill: Vec<bool>,
 }
@@ -154,8 +153,8 @@ struct Stack {
 impl Stack {
     #[inline]
     fn push(&mut self, object: bool) {
-        if self.depth < 128 {
-            let bit = 1u128 << self.depth;
+        if self.depth < 64 {
+            let bit = 1u64 << self.depth;
             if object {
                 self.bits |= bit;
             } else {
@@ -169,7 +168,7 @@ impl Stack {
 
     #[inline]
     fn pop(&mut self) {
-        if self.depth > 128 {
+        if self.depth > 64 {
             self.spill.pop();
         }
         self.depth = self.depth.saturating_sub(1);
@@ -180,7 +179,7 @@ impl Stack {
     fn top(&self) -> Option<bool> {
         match self.depth {
             0 => None,
-            d if d <= 128 => Some(self.bits & (1u128 << (d - 1)) != 0),
+            d if d <= 64 => Some(self.bits & (1u64 << (d - 1)) != 0),
             _ => self.spill.last().copied(),
         }
     }
@@ -219,8 +218,14 @@ impl Minifier<'_, '_> {
         let len = self.pos - self.run;
         let o = self.written;
         if len <= SLACK {
-            let src = self.src.get(self.run..).and_then(<[u8]>::first_chunk::<SLACK>);
-            let dst = self.out.get_mut(o..).and_then(<[u8]>::first_chunk_mut::<SLACK>);
+            let src = self
+                .src
+                .get(self.run..)
+                .and_then(<[u8]>::first_chunk::<SLACK>);
+            let dst = self
+                .out
+                .get_mut(o..)
+                .and_then(<[u8]>::first_chunk_mut::<SLACK>);
             if let (Some(src), Some(dst)) = (src, dst) {
                 *dst = *src;
                 self.written += len;
@@ -327,6 +332,7 @@ impl Minifier<'_, '_> {
     }
 
     /// An object key and its colon, leaving `pos` at the start of the value.
+    #[inline(always)]
     fn key(&mut self) -> Result<(), MinifyError> {
         if self.peek() != Some(b'"') {
             return Err(self.unexpected(self.pos));
@@ -342,18 +348,18 @@ impl Minifier<'_, '_> {
     }
 
     /// A string literal starting at `pos` (the opening quote).
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Result<(), MinifyError> {
         let src = self.src;
         let mut i = self.pos + 1;
         loop {
-            while let Some(chunk) = src.get(i..).and_then(<[u8]>::first_chunk::<16>) {
-                let m = string_specials(u128::from_le_bytes(*chunk));
+            while let Some(chunk) = src.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+                let m = string_specials(u64::from_le_bytes(*chunk));
                 if m != 0 {
                     i += (m.trailing_zeros() / 8) as usize;
                     break;
                 }
-                i += 16;
+                i += 8;
             }
             match src.get(i) {
                 None => return Err(self.err(i, MinifyErrorKind::UnexpectedEnd)),

@@ -173,12 +173,14 @@ pub(crate) fn body_hash(
     Ok(Some(out))
 }
 
-fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8; 32]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for &b in bytes {
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 15)]);
+    let mut hex = [0u8; 64];
+    for (pair, &b) in hex.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 15)];
     }
+    out.extend_from_slice(&hex);
 }
 
 /// Appends the service string-to-sign to `out`, using `scratch` for the minified body.
@@ -199,7 +201,11 @@ pub(crate) fn write_service(
         QueryInPath::Exclude => path.split_once('?').map_or(path, |(p, _)| p),
     };
     out.reserve(method.len() + path.len() + token.map_or(0, str::len) + timestamp.len() + 68);
-    out.extend(method.bytes().map(|b| b.to_ascii_uppercase()));
+    if method.bytes().any(|b| b.is_ascii_lowercase()) {
+        out.extend(method.bytes().map(|b| b.to_ascii_uppercase()));
+    } else {
+        out.extend_from_slice(method.as_bytes());
+    }
     out.push(b':');
     out.extend_from_slice(path.as_bytes());
     out.push(b':');

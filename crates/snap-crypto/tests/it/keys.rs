@@ -251,3 +251,20 @@ fn base64_is_strict_and_distinct_from_a_wrong_signature() {
         Err(Error::InvalidSignature)
     ));
 }
+
+#[test]
+fn wrong_signature_over_invalid_json_reports_the_json_error() {
+    let secret = ClientSecret::new("secret");
+    let opts = SignatureOptions::default();
+    let ts = "2020-12-17T10:55:00+07:00";
+    let sig =
+        snap_crypto::sign_symmetric(&secret, "POST", "/p", "t", b"{\"a\":1}", ts, &opts).unwrap();
+    assert!(matches!(
+        verify_symmetric(&secret, "POST", "/p", "t", b"{\"a\":}", ts, &sig, &opts),
+        Err(Error::Minify(_))
+    ));
+    assert!(matches!(
+        verify_symmetric(&secret, "POST", "/p", "t", b"{\"a\":2}", ts, &sig, &opts),
+        Err(Error::InvalidSignature)
+    ));
+}
