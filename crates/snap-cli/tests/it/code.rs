@@ -5,7 +5,11 @@ use std::process::{Command, Output};
 use snap_types::{Case, ServiceCode};
 
 fn snap_code(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_snap")).arg("code").args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_snap"))
+        .arg("code")
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -13,11 +17,16 @@ fn every_standard_case_with_every_service_explains() {
     let mut codes = Vec::new();
     for known in Case::all() {
         for service in ServiceCode::all() {
-            codes.push(format!("{:03}{}{:02}", known.http_status, service.code, known.case_code));
+            codes.push(format!(
+                "{:03}{}{:02}",
+                known.http_status, service.code, known.case_code
+            ));
         }
     }
     assert_eq!(codes.len(), 63 * 81);
-    let args: Vec<&str> = std::iter::once("--json").chain(codes.iter().map(String::as_str)).collect();
+    let args: Vec<&str> = std::iter::once("--json")
+        .chain(codes.iter().map(String::as_str))
+        .collect();
     let out = snap_code(&args);
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -47,7 +56,10 @@ fn unknown_codes_are_explained_not_rejected() {
     let out = snap_code(&["--json", "4002503", "5005100", "2009900"]);
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let v: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let v: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(v[0]["known"], false);
     assert_eq!(v[0]["message"], serde_json::Value::Null);
     assert_eq!(v[0]["category"], serde_json::Value::Null);
@@ -66,7 +78,14 @@ fn text_output_names_every_part() {
     let out = snap_code(&["4012501"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for part in ["4012501", "401", "API Virtual Account - Payment", "Invalid Token (B2B)", "System", "yes"] {
+    for part in [
+        "4012501",
+        "401",
+        "API Virtual Account - Payment",
+        "Invalid Token (B2B)",
+        "System",
+        "yes",
+    ] {
         assert!(text.contains(part), "{part} missing from\n{text}");
     }
 }
