@@ -34,7 +34,8 @@ use snap_types::{
     CreateVaRequest, ExternalId, QrMpmGenerateRequest, QrMpmGenerateResponse, QrMpmQueryRequest,
     QrMpmRefundRequest, ServiceCode,
 };
-use zeroize::Zeroizing;
+
+use crate::config_file::secret;
 
 /// Arguments of `snap call`.
 #[derive(Debug, Args)]
@@ -217,7 +218,8 @@ fn load_config(path: &Path, profile: ProviderProfile) -> Result<ClientConfig, Us
         raw.private_key_file,
         raw.private_key_env,
         raw.private_key.is_some(),
-    )?
+    )
+    .map_err(|e| usage(e.to_string()))?
     .ok_or_else(|| usage("private_key_file: missing (or private_key_env)"))?;
     let key = RsaPrivateKey::parse(&key).map_err(|e| usage(format!("private_key: {e}")))?;
     let client_secret = secret(
@@ -226,7 +228,8 @@ fn load_config(path: &Path, profile: ProviderProfile) -> Result<ClientConfig, Us
         raw.client_secret_file,
         raw.client_secret_env,
         raw.client_secret.is_some(),
-    )?;
+    )
+    .map_err(|e| usage(e.to_string()))?;
     let mut config =
         ClientConfig::new(&raw.base_url, &raw.client_id, &raw.channel_id, key, profile)
             .map_err(|e| usage(e.to_string()))?;
@@ -250,49 +253,6 @@ fn load_config(path: &Path, profile: ProviderProfile) -> Result<ClientConfig, Us
         config = config.with_request_timeout(Duration::from_secs(secs));
     }
     Ok(config)
-}
-
-/// A secret named by `<name>_file` or `<name>_env`; an inline `<name>` is refused.
-fn secret(
-    base: &Path,
-    name: &str,
-    file: Option<PathBuf>,
-    env: Option<String>,
-    inline: bool,
-) -> Result<Option<Zeroizing<Vec<u8>>>, Usage> {
-    if inline {
-        return Err(usage(format!(
-            "{name}: secrets are never read from the config text; use {name}_file or {name}_env"
-        )));
-    }
-    match (file, env) {
-        (Some(_), Some(_)) => Err(usage(format!(
-            "{name}: give {name}_file or {name}_env, not both"
-        ))),
-        (Some(file), None) => {
-            let path = base.join(file);
-            let bytes =
-                Zeroizing::new(std::fs::read(&path).map_err(|e| {
-                    usage(format!("{name}_file: cannot read {}: {e}", path.display()))
-                })?);
-            let end = bytes
-                .iter()
-                .rposition(|b| !matches!(b, b'\n' | b'\r'))
-                .map_or(0, |i| i + 1);
-            let trimmed = bytes.get(..end).unwrap_or_default();
-            if trimmed.is_empty() {
-                return Err(usage(format!("{name}_file: {} is empty", path.display())));
-            }
-            Ok(Some(Zeroizing::new(trimmed.to_vec())))
-        }
-        (None, Some(var)) => match std::env::var(&var) {
-            Ok(value) if !value.is_empty() => Ok(Some(Zeroizing::new(value.into_bytes()))),
-            _ => Err(usage(format!(
-                "{name}_env: environment variable {var} is not set"
-            ))),
-        },
-        (None, None) => Ok(None),
-    }
 }
 
 async fn send(args: &CallArgs, prepared: Prepared) -> Result<SnapReply, ClientError> {

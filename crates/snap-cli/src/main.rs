@@ -5,6 +5,7 @@
 
 mod call;
 mod code;
+mod config_file;
 mod demo;
 mod qris;
 mod receive;

@@ -25,20 +25,8 @@ use serde::Deserialize;
 use snap_crypto::{ClientSecret, RsaPublicKey};
 use zeroize::Zeroizing;
 
-/// A configuration problem, naming the field.
-#[derive(Debug, thiserror::Error)]
-#[error("{field}: {message}")]
-pub(crate) struct ConfigError {
-    field: String,
-    message: String,
-}
-
-fn problem(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        field: field.into(),
-        message: message.into(),
-    }
-}
+pub(crate) use crate::config_file::ConfigError;
+use crate::config_file::{problem, secret};
 
 /// How a partner signs its notifications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -230,62 +218,6 @@ impl ReceiverConfig {
             partners,
         })
     }
-}
-
-/// A secret named by `<name>_file` or `<name>_env`; an inline `<name>` is refused.
-fn secret(
-    base: &Path,
-    name: &str,
-    file: Option<PathBuf>,
-    env: Option<String>,
-    inline: bool,
-) -> Result<Option<Zeroizing<Vec<u8>>>, ConfigError> {
-    if inline {
-        return Err(problem(
-            name,
-            format!("secrets are never read from the config text; use {name}_file or {name}_env"),
-        ));
-    }
-    match (file, env) {
-        (Some(_), Some(_)) => Err(problem(
-            name,
-            format!("give {name}_file or {name}_env, not both"),
-        )),
-        (Some(file), None) => {
-            let path = base.join(file);
-            let bytes = std::fs::read(&path).map_err(|e| {
-                problem(
-                    format!("{name}_file"),
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            })?;
-            let trimmed = trim_line_end(&bytes);
-            if trimmed.is_empty() {
-                return Err(problem(
-                    format!("{name}_file"),
-                    format!("{} is empty", path.display()),
-                ));
-            }
-            Ok(Some(Zeroizing::new(trimmed.to_vec())))
-        }
-        (None, Some(var)) => match std::env::var(&var) {
-            Ok(value) if !value.is_empty() => Ok(Some(Zeroizing::new(value.into_bytes()))),
-            _ => Err(problem(
-                format!("{name}_env"),
-                format!("environment variable {var} is not set"),
-            )),
-        },
-        (None, None) => Ok(None),
-    }
-}
-
-/// Secret files usually end with a newline that is not part of the secret.
-fn trim_line_end(bytes: &[u8]) -> &[u8] {
-    let end = bytes
-        .iter()
-        .rposition(|b| !matches!(b, b'\n' | b'\r'))
-        .map_or(0, |i| i + 1);
-    &bytes[..end]
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ use snap_crypto::{RsaPrivateKey, RsaPublicKey};
 use zeroize::Zeroizing;
 
 use super::keys;
+pub(crate) use crate::config_file::ConfigError;
+use crate::config_file::{problem, secret};
 
 /// The address `--demo` listens on by default, and where `pay`, `deliveries` and `fault` look.
 pub(crate) const DEMO_LISTEN: &str = "127.0.0.1:7070";
@@ -69,21 +71,6 @@ pub(crate) const DEMO_SANDBOX_CLIENT_ID: &str = "SNAPSANDBOX";
 pub(crate) const DEMO_MERCHANT_CLIENT_ID: &str = "DEMO-MERCHANT";
 /// The demo merchant's receiver (`snap receive`) default base URL.
 pub(crate) const DEMO_CALLBACK_BASE: &str = "http://127.0.0.1:8080/api";
-
-/// A configuration problem, naming the field.
-#[derive(Debug, thiserror::Error)]
-#[error("{field}: {message}")]
-pub(crate) struct ConfigError {
-    field: String,
-    message: String,
-}
-
-fn problem(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        field: field.into(),
-        message: message.into(),
-    }
-}
 
 /// Fault injection settings; all off by default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -643,56 +630,6 @@ fn profiles(raw: RawProfiles) -> Result<Profiles, ConfigError> {
         return Err(problem("profiles.finpay.token_path", "must not be empty"));
     }
     Ok(out)
-}
-
-/// A secret named by `<name>_file` or `<name>_env`; an inline `<name>` is refused.
-fn secret(
-    base: &Path,
-    name: &str,
-    file: Option<PathBuf>,
-    env: Option<String>,
-    inline: bool,
-) -> Result<Option<Zeroizing<Vec<u8>>>, ConfigError> {
-    if inline {
-        return Err(problem(
-            name,
-            format!("secrets are never read from the config text; use {name}_file or {name}_env"),
-        ));
-    }
-    match (file, env) {
-        (Some(_), Some(_)) => Err(problem(
-            name,
-            format!("give {name}_file or {name}_env, not both"),
-        )),
-        (Some(file), None) => {
-            let path = base.join(file);
-            let bytes = std::fs::read(&path).map_err(|e| {
-                problem(
-                    format!("{name}_file"),
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            })?;
-            let end = bytes
-                .iter()
-                .rposition(|b| !matches!(b, b'\n' | b'\r'))
-                .map_or(0, |i| i + 1);
-            if end == 0 {
-                return Err(problem(
-                    format!("{name}_file"),
-                    format!("{} is empty", path.display()),
-                ));
-            }
-            Ok(Some(Zeroizing::new(bytes[..end].to_vec())))
-        }
-        (None, Some(var)) => match std::env::var(&var) {
-            Ok(value) if !value.is_empty() => Ok(Some(Zeroizing::new(value.into_bytes()))),
-            _ => Err(problem(
-                format!("{name}_env"),
-                format!("environment variable {var} is not set"),
-            )),
-        },
-        (None, None) => Ok(None),
-    }
 }
 
 #[cfg(test)]
