@@ -3,6 +3,7 @@
 
 mod corpus;
 mod fixtures;
+mod fuzz_check;
 mod known_answers;
 mod props;
 #[cfg(feature = "render")]
