@@ -280,6 +280,7 @@ fn replay_key_text(partner: &str, external_id: &str, date: time::Date) -> String
     format!("{partner}|{external_id}|{date}")
 }
 
+/// Lower-case hex, for body hashes and the forward signature.
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

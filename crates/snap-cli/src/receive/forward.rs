@@ -57,8 +57,7 @@ pub(crate) fn signature_header(secret: &[u8], unix_seconds: i64, body: &[u8]) ->
     ctx.update(b".");
     ctx.update(body);
     let tag = ctx.sign();
-    let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={unix_seconds},v1={hex}")
+    format!("t={unix_seconds},v1={}", super::hex(tag.as_ref()))
 }
 
 /// Delivers undelivered notifications until shut down.
