@@ -12,7 +12,7 @@ mod journal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use snap_crypto::{Clock as _, SystemClock};
@@ -388,7 +388,6 @@ async fn on_qr_notify(
 struct DurableReplay {
     memory: MemoryReplayStore,
     journal: Journal,
-    fingerprints: Mutex<std::collections::HashMap<ReplayKey, [u8; 32]>>,
 }
 
 impl DurableReplay {
@@ -396,20 +395,11 @@ impl DurableReplay {
         Self {
             memory: MemoryReplayStore::new(),
             journal,
-            fingerprints: Mutex::default(),
         }
     }
 
     fn text(key: &ReplayKey) -> String {
         replay_key_text(&key.partner_id, &key.external_id, key.date)
-    }
-
-    fn fingerprints(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<ReplayKey, [u8; 32]>> {
-        self.fingerprints
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -452,17 +442,16 @@ impl ReplayStore for DurableReplay {
                 .and_then(decode_replay)
             {
                 Some((stored, response)) if stored == fingerprint => {
-                    self.memory.complete(key, response.clone()).await?;
+                    self.memory
+                        .complete(key, fingerprint, response.clone())
+                        .await?;
                     Ok(Claim::Duplicate(response))
                 }
                 Some(_) => {
                     self.memory.release(key).await?;
                     Ok(Claim::Conflict)
                 }
-                None => {
-                    self.fingerprints().insert(key.clone(), fingerprint);
-                    Ok(Claim::New)
-                }
+                None => Ok(Claim::New),
             }
         })
     }
@@ -470,23 +459,20 @@ impl ReplayStore for DurableReplay {
     fn complete<'a>(
         &'a self,
         key: &'a ReplayKey,
+        fingerprint: [u8; 32],
         response: StoredResponse,
     ) -> BoxFuture<'a, Result<(), HttpError>> {
         Box::pin(async move {
-            let fingerprint = self.fingerprints().remove(key);
-            if let Some(fingerprint) = fingerprint {
-                let record = encode_replay(&fingerprint, &response);
-                self.journal
-                    .put_replay(Self::text(key), record)
-                    .await
-                    .map_err(store_error)?;
-            }
-            self.memory.complete(key, response).await
+            let record = encode_replay(&fingerprint, &response);
+            self.journal
+                .put_replay(Self::text(key), record)
+                .await
+                .map_err(store_error)?;
+            self.memory.complete(key, fingerprint, response).await
         })
     }
 
     fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), HttpError>> {
-        self.fingerprints().remove(key);
         self.memory.release(key)
     }
 

@@ -451,8 +451,12 @@ impl Inner {
         // abandon the handling half-way (or leave the claim held forever).
         let inner = Arc::clone(self);
         let task = tokio::spawn(
-            async move { inner.run_claimed(service, key, prepared, context).await }
-                .in_current_span(),
+            async move {
+                inner
+                    .run_claimed(service, key, fingerprint, prepared, context)
+                    .await
+            }
+            .in_current_span(),
         );
         task.await.unwrap_or(Err(Rejection::Internal))
     }
@@ -461,6 +465,7 @@ impl Inner {
         self: Arc<Self>,
         service: ServiceCode,
         key: ReplayKey,
+        fingerprint: [u8; 32],
         prepared: Prepared,
         context: RequestContext,
     ) -> Result<(StatusCode, Bytes), Rejection> {
@@ -496,7 +501,7 @@ impl Inner {
                 status: status.as_u16(),
                 body: body.clone(),
             };
-            if let Err(e) = self.replay.complete(&key, stored).await {
+            if let Err(e) = self.replay.complete(&key, fingerprint, stored).await {
                 // The answer still goes out; a retry may be handled twice, which the handler must
                 // tolerate anyway when the store is down.
                 tracing::error!(error = %e, "replay store complete failed");

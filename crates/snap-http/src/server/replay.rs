@@ -91,9 +91,12 @@ pub trait ReplayStore: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Claim, Error>>;
 
     /// Stores the final answer of a claimed key and wakes the requests waiting on it.
+    /// `fingerprint` is the one the key was claimed with: a store that outlives the process
+    /// keeps it beside the answer, to tell a later retry from a conflicting reuse.
     fn complete<'a>(
         &'a self,
         key: &'a ReplayKey,
+        fingerprint: [u8; 32],
         response: StoredResponse,
     ) -> BoxFuture<'a, Result<(), Error>>;
 
@@ -253,8 +256,10 @@ impl ReplayStore for MemoryReplayStore {
     fn complete<'a>(
         &'a self,
         key: &'a ReplayKey,
+        _fingerprint: [u8; 32],
         response: StoredResponse,
     ) -> BoxFuture<'a, Result<(), Error>> {
+        // The in-progress entry already holds the fingerprint.
         self.finish(key, Some(response));
         Box::pin(std::future::ready(Ok(())))
     }
@@ -305,7 +310,7 @@ mod tests {
             status: 200,
             body: Bytes::from_static(b"{}"),
         };
-        store.complete(&k, response.clone()).await.unwrap();
+        store.complete(&k, [1; 32], response.clone()).await.unwrap();
         waiter.await;
         assert_eq!(
             store.claim(&k, [1; 32]).await.unwrap(),
