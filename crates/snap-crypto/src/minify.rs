@@ -82,21 +82,9 @@ pub fn minify_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), MinifyError> {
     // Write into a pre-sized buffer so short runs can be copied as fixed 32-byte blocks; the slack
     // past the real output is cut off at the end.
     out.resize(start + input.len() + SLACK, 0);
-    let mut m = Minifier {
-        src: input,
-        pos: 0,
-        run: 0,
-        out,
-        written: start,
-        stack: Stack::default(),
-    };
-    let result = m.document();
-    if result.is_ok() {
-        m.flush();
-    }
-    let end = if result.is_ok() { m.written } else { start };
-    out.truncate(end);
-    result
+    let result = compact(input, out.get_mut(start..).unwrap_or_default());
+    out.truncate(start + *result.as_ref().unwrap_or(&0));
+    result.map(drop)
 }
 
 const SLACK: usize = 32;
@@ -126,7 +114,7 @@ fn string_specials(w: u64) -> u64 {
 #[inline(always)]
 fn skip_ws_run(src: &[u8], mut i: usize) -> usize {
     loop {
-        // Indentation is runs of spaces: take them sixteen at a time.
+        // Indentation is runs of spaces: take them eight at a time.
         while let Some(chunk) = src.get(i..).and_then(<[u8]>::first_chunk::<8>) {
             let x = u64::from_le_bytes(*chunk) ^ (LO * u64::from(b' '));
             if x != 0 {
@@ -185,264 +173,239 @@ impl Stack {
     }
 }
 
-struct Minifier<'a, 'o> {
-    src: &'a [u8],
-    pos: usize,
-    /// Start of the bytes not yet copied to `out` (always <= pos).
-    run: usize,
-    out: &'o mut Vec<u8>,
-    /// Bytes of `out` holding output (the rest is slack).
-    written: usize,
-    stack: Stack,
+fn err(offset: usize, kind: MinifyErrorKind) -> MinifyError {
+    MinifyError { offset, kind }
 }
 
-impl Minifier<'_, '_> {
-    fn err(&self, offset: usize, kind: MinifyErrorKind) -> MinifyError {
-        MinifyError { offset, kind }
+#[cold]
+fn unexpected(src: &[u8], at: usize) -> MinifyError {
+    match src.get(at) {
+        Some(&b) => err(at, MinifyErrorKind::UnexpectedByte(b)),
+        None => err(at, MinifyErrorKind::UnexpectedEnd),
     }
+}
 
-    fn unexpected(&self, at: usize) -> MinifyError {
-        match self.src.get(at) {
-            Some(&b) => self.err(at, MinifyErrorKind::UnexpectedByte(b)),
-            None => self.err(at, MinifyErrorKind::UnexpectedEnd),
+/// Copies `src[run..pos]` to `dst[w..]`; returns the new write index.
+///
+/// Short stretches (almost all of them) are copied as one fixed 32-byte block, which the slack at
+/// the end of `dst` (and of `src`, checked) makes possible.
+#[inline(always)]
+fn copy_run(src: &[u8], dst: &mut [u8], run: usize, pos: usize, w: usize) -> usize {
+    let len = pos - run;
+    if len <= SLACK {
+        let from = src.get(run..).and_then(<[u8]>::first_chunk::<SLACK>);
+        let to = dst.get_mut(w..).and_then(<[u8]>::first_chunk_mut::<SLACK>);
+        if let (Some(from), Some(to)) = (from, to) {
+            *to = *from;
+            return w + len;
         }
     }
+    copy_run_slow(src, dst, run, pos, w)
+}
 
-    #[inline(always)]
-    fn peek(&self) -> Option<u8> {
-        self.src.get(self.pos).copied()
+#[inline(never)]
+fn copy_run_slow(src: &[u8], dst: &mut [u8], run: usize, pos: usize, w: usize) -> usize {
+    let len = pos - run;
+    if let (Some(from), Some(to)) = (src.get(run..pos), dst.get_mut(w..w + len)) {
+        to.copy_from_slice(from);
     }
+    w + len
+}
 
-    #[inline(always)]
-    fn flush(&mut self) {
-        let len = self.pos - self.run;
-        let o = self.written;
-        if len <= SLACK {
-            let src = self
-                .src
-                .get(self.run..)
-                .and_then(<[u8]>::first_chunk::<SLACK>);
-            let dst = self
-                .out
-                .get_mut(o..)
-                .and_then(<[u8]>::first_chunk_mut::<SLACK>);
-            if let (Some(src), Some(dst)) = (src, dst) {
-                *dst = *src;
-                self.written += len;
-                self.run = self.pos;
-                return;
+/// Validates `src` as one JSON document and copies it without insignificant whitespace to `dst`
+/// (at least `src.len() + SLACK` bytes); returns the number of bytes written.
+///
+/// The scanning helpers only read `src` and return positions, so the positions stay in registers.
+fn compact(src: &[u8], dst: &mut [u8]) -> Result<usize, MinifyError> {
+    let mut pos = skip_ws_run(src, 0);
+    // Start of the bytes not yet copied (always <= pos), and the bytes written so far.
+    let mut run = pos;
+    let mut w = 0;
+    if pos == src.len() {
+        return Ok(0);
+    }
+    let mut stack = Stack::default();
+    macro_rules! skip_ws {
+        () => {
+            if matches!(src.get(pos), Some(&b) if is_ws(b)) {
+                w = copy_run(src, dst, run, pos, w);
+                pos = skip_ws_run(src, pos + 1);
+                run = pos;
             }
-        }
-        self.flush_slow();
+        };
     }
-
-    #[inline(never)]
-    fn flush_slow(&mut self) {
-        let o = self.written;
-        let len = self.pos - self.run;
-        if let (Some(src), Some(dst)) = (
-            self.src.get(self.run..self.pos),
-            self.out.get_mut(o..o + len),
-        ) {
-            dst.copy_from_slice(src);
-            self.written += len;
-        }
-        self.run = self.pos;
-    }
-
-    #[inline(always)]
-    fn skip_ws(&mut self) {
-        if matches!(self.peek(), Some(b) if is_ws(b)) {
-            self.flush();
-            self.pos = skip_ws_run(self.src, self.pos + 1);
-            self.run = self.pos;
-        }
-    }
-
-    fn document(&mut self) -> Result<(), MinifyError> {
-        self.pos = skip_ws_run(self.src, 0);
-        self.run = self.pos;
-        if self.pos == self.src.len() {
-            return Ok(());
-        }
-        'value: loop {
-            // At the start of a value, whitespace already skipped.
-            match self.peek() {
-                Some(b'{') => {
-                    self.pos += 1;
-                    self.skip_ws();
-                    if self.peek() == Some(b'}') {
-                        self.pos += 1;
-                    } else {
-                        self.stack.push(true);
-                        self.key()?;
-                        continue 'value;
-                    }
-                }
-                Some(b'[') => {
-                    self.pos += 1;
-                    self.skip_ws();
-                    if self.peek() == Some(b']') {
-                        self.pos += 1;
-                    } else {
-                        self.stack.push(false);
-                        continue 'value;
-                    }
-                }
-                Some(b'"') => self.string()?,
-                Some(b't') => self.literal(b"true")?,
-                Some(b'f') => self.literal(b"false")?,
-                Some(b'n') => self.literal(b"null")?,
-                Some(b'-' | b'0'..=b'9') => self.number()?,
-                _ => return Err(self.unexpected(self.pos)),
+    // An object key and its colon, leaving `pos` at the start of the value.
+    macro_rules! key {
+        () => {
+            if src.get(pos) != Some(&b'"') {
+                return Err(unexpected(src, pos));
             }
-            // After a value: close containers until one continues with a comma.
-            loop {
-                self.skip_ws();
-                match self.stack.top() {
-                    None => {
-                        return if self.pos == self.src.len() {
-                            Ok(())
-                        } else {
-                            Err(self.err(self.pos, MinifyErrorKind::TrailingData))
-                        };
-                    }
-                    Some(object) => match self.peek() {
-                        Some(b',') => {
-                            self.pos += 1;
-                            self.skip_ws();
-                            if object {
-                                self.key()?;
-                            }
-                            continue 'value;
-                        }
-                        Some(b'}') if object => {
-                            self.pos += 1;
-                            self.stack.pop();
-                        }
-                        Some(b']') if !object => {
-                            self.pos += 1;
-                            self.stack.pop();
-                        }
-                        _ => return Err(self.unexpected(self.pos)),
-                    },
+            pos = string(src, pos)?;
+            skip_ws!();
+            if src.get(pos) != Some(&b':') {
+                return Err(unexpected(src, pos));
+            }
+            pos += 1;
+            skip_ws!();
+        };
+    }
+    'value: loop {
+        // At the start of a value, whitespace already skipped.
+        match src.get(pos) {
+            Some(b'"') => pos = string(src, pos)?,
+            Some(b'{') => {
+                pos += 1;
+                skip_ws!();
+                if src.get(pos) == Some(&b'}') {
+                    pos += 1;
+                } else {
+                    stack.push(true);
+                    key!();
+                    continue 'value;
                 }
             }
+            Some(b'[') => {
+                pos += 1;
+                skip_ws!();
+                if src.get(pos) == Some(&b']') {
+                    pos += 1;
+                } else {
+                    stack.push(false);
+                    continue 'value;
+                }
+            }
+            Some(b't') => pos = literal(src, pos, b"true")?,
+            Some(b'f') => pos = literal(src, pos, b"false")?,
+            Some(b'n') => pos = literal(src, pos, b"null")?,
+            Some(b'-' | b'0'..=b'9') => pos = number(src, pos)?,
+            _ => return Err(unexpected(src, pos)),
         }
-    }
-
-    /// An object key and its colon, leaving `pos` at the start of the value.
-    #[inline(always)]
-    fn key(&mut self) -> Result<(), MinifyError> {
-        if self.peek() != Some(b'"') {
-            return Err(self.unexpected(self.pos));
-        }
-        self.string()?;
-        self.skip_ws();
-        if self.peek() != Some(b':') {
-            return Err(self.unexpected(self.pos));
-        }
-        self.pos += 1;
-        self.skip_ws();
-        Ok(())
-    }
-
-    /// A string literal starting at `pos` (the opening quote).
-    #[inline(always)]
-    fn string(&mut self) -> Result<(), MinifyError> {
-        let src = self.src;
-        let mut i = self.pos + 1;
+        // After a value: close containers until one continues with a comma.
         loop {
-            while let Some(chunk) = src.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-                let m = string_specials(u64::from_le_bytes(*chunk));
-                if m != 0 {
-                    i += (m.trailing_zeros() / 8) as usize;
-                    break;
+            skip_ws!();
+            match stack.top() {
+                None => {
+                    return if pos == src.len() {
+                        Ok(copy_run(src, dst, run, pos, w))
+                    } else {
+                        Err(err(pos, MinifyErrorKind::TrailingData))
+                    };
                 }
-                i += 8;
-            }
-            match src.get(i) {
-                None => return Err(self.err(i, MinifyErrorKind::UnexpectedEnd)),
-                Some(b'"') => {
-                    self.pos = i + 1;
-                    return Ok(());
-                }
-                Some(b'\\') => i = self.escape(i)?,
-                Some(&b) if b < 0x20 => {
-                    return Err(self.err(i, MinifyErrorKind::ControlCharacterInString));
-                }
-                Some(_) => i += 1,
-            }
-        }
-    }
-
-    /// Validates the escape whose backslash is at `i`; returns the index after it.
-    fn escape(&self, i: usize) -> Result<usize, MinifyError> {
-        match self.src.get(i + 1) {
-            None => Err(self.err(i + 1, MinifyErrorKind::UnexpectedEnd)),
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
-            Some(b'u') => {
-                for k in i + 2..i + 6 {
-                    match self.src.get(k) {
-                        None => return Err(self.err(k, MinifyErrorKind::UnexpectedEnd)),
-                        Some(h) if h.is_ascii_hexdigit() => {}
-                        Some(_) => return Err(self.err(k, MinifyErrorKind::InvalidEscape)),
+                Some(object) => match src.get(pos) {
+                    Some(b',') => {
+                        pos += 1;
+                        skip_ws!();
+                        if object {
+                            key!();
+                        }
+                        continue 'value;
                     }
+                    Some(b'}') if object => {
+                        pos += 1;
+                        stack.pop();
+                    }
+                    Some(b']') if !object => {
+                        pos += 1;
+                        stack.pop();
+                    }
+                    _ => return Err(unexpected(src, pos)),
+                },
+            }
+        }
+    }
+}
+
+/// The string literal whose opening quote is at `pos`; returns the index after its closing quote.
+#[inline(always)]
+fn string(src: &[u8], pos: usize) -> Result<usize, MinifyError> {
+    let mut i = pos + 1;
+    loop {
+        while let Some(chunk) = src.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+            let m = string_specials(u64::from_le_bytes(*chunk));
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        match src.get(i) {
+            Some(b'"') => return Ok(i + 1),
+            Some(b'\\') => i = escape(src, i)?,
+            Some(&b) if b < 0x20 => {
+                return Err(err(i, MinifyErrorKind::ControlCharacterInString));
+            }
+            Some(_) => i += 1,
+            None => return Err(err(i, MinifyErrorKind::UnexpectedEnd)),
+        }
+    }
+}
+
+/// Validates the escape whose backslash is at `i`; returns the index after it.
+fn escape(src: &[u8], i: usize) -> Result<usize, MinifyError> {
+    match src.get(i + 1) {
+        None => Err(err(i + 1, MinifyErrorKind::UnexpectedEnd)),
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
+        Some(b'u') => {
+            for k in i + 2..i + 6 {
+                match src.get(k) {
+                    None => return Err(err(k, MinifyErrorKind::UnexpectedEnd)),
+                    Some(h) if h.is_ascii_hexdigit() => {}
+                    Some(_) => return Err(err(k, MinifyErrorKind::InvalidEscape)),
                 }
-                Ok(i + 6)
             }
-            Some(_) => Err(self.err(i + 1, MinifyErrorKind::InvalidEscape)),
+            Ok(i + 6)
         }
+        Some(_) => Err(err(i + 1, MinifyErrorKind::InvalidEscape)),
     }
+}
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), MinifyError> {
-        for (k, &expected) in word.iter().enumerate() {
-            if self.src.get(self.pos + k) != Some(&expected) {
-                return Err(self.unexpected(self.pos + k));
-            }
+/// `word` at `pos`; returns the index after it.
+fn literal(src: &[u8], pos: usize, word: &[u8]) -> Result<usize, MinifyError> {
+    for (k, &expected) in word.iter().enumerate() {
+        if src.get(pos + k) != Some(&expected) {
+            return Err(unexpected(src, pos + k));
         }
-        self.pos += word.len();
-        Ok(())
     }
+    Ok(pos + word.len())
+}
 
-    fn digits(&self, mut i: usize) -> usize {
-        while matches!(self.src.get(i), Some(b'0'..=b'9')) {
-            i += 1;
-        }
-        i
+fn digits(src: &[u8], mut i: usize) -> usize {
+    while matches!(src.get(i), Some(b'0'..=b'9')) {
+        i += 1;
     }
+    i
+}
 
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`; the byte after it is checked by the caller.
-    fn number(&mut self) -> Result<(), MinifyError> {
-        let mut i = self.pos;
-        if self.src.get(i) == Some(&b'-') {
-            i += 1;
-        }
-        match self.src.get(i) {
-            Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => i = self.digits(i + 1),
-            _ => return Err(self.unexpected(i)),
-        }
-        if self.src.get(i) == Some(&b'.') {
-            i += 1;
-            if !matches!(self.src.get(i), Some(b'0'..=b'9')) {
-                return Err(self.unexpected(i));
-            }
-            i = self.digits(i);
-        }
-        if matches!(self.src.get(i), Some(b'e' | b'E')) {
-            i += 1;
-            if matches!(self.src.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            if !matches!(self.src.get(i), Some(b'0'..=b'9')) {
-                return Err(self.unexpected(i));
-            }
-            i = self.digits(i);
-        }
-        self.pos = i;
-        Ok(())
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` at `pos`; returns the index after it
+/// (the byte there is checked by the caller).
+fn number(src: &[u8], pos: usize) -> Result<usize, MinifyError> {
+    let mut i = pos;
+    if src.get(i) == Some(&b'-') {
+        i += 1;
     }
+    match src.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i = digits(src, i + 1),
+        _ => return Err(unexpected(src, i)),
+    }
+    if src.get(i) == Some(&b'.') {
+        i += 1;
+        if !matches!(src.get(i), Some(b'0'..=b'9')) {
+            return Err(unexpected(src, i));
+        }
+        i = digits(src, i);
+    }
+    if matches!(src.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(src.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !matches!(src.get(i), Some(b'0'..=b'9')) {
+            return Err(unexpected(src, i));
+        }
+        i = digits(src, i);
+    }
+    Ok(i)
 }
 
 #[cfg(test)]
