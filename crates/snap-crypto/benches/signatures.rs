@@ -219,6 +219,25 @@ fn main() {
         );
     }
 
+    if bench.wants("small") {
+        let mut out = Vec::with_capacity(body.len());
+        let r = bench.compare(
+            || {
+                out.clear();
+                minify_into(black_box(&body), &mut out).unwrap();
+                black_box(&out);
+            },
+            || {
+                black_box(digest::digest(&digest::SHA256, black_box(&minified)));
+            },
+        );
+        bench.report_time(
+            "minify (seed body, pretty)",
+            r,
+            "sha256 of the minified body",
+        );
+    }
+
     if bench.wants("minify") {
         // Minify throughput on a 16 KB pretty body.
         let big = pretty_16k();

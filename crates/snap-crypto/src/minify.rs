@@ -1,10 +1,14 @@
 //! JSON minify with Go `json.Compact` semantics: whitespace outside string literals goes, every other
 //! byte stays. The input is validated as it is copied, so a body that is not JSON never gets signed.
 //!
-//! Speed matters here (every signed request and every verified notification passes through it), so
-//! the scanner skips runs eight bytes at a time and copies the non-whitespace stretches as slices.
+//! Speed matters here (every signed request and every verified notification passes through it).
+//! The scanner classifies the input 16 bytes at a time into bit masks (string specials,
+//! whitespace), so finding the end of a string or of a whitespace run is a shift and a bit scan, and
+//! it copies the non-whitespace stretches as blocks rather than byte by byte.
 
 use std::fmt;
+
+use wide::u8x16;
 
 /// Why a body is not valid JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,42 +98,6 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Flags (high bit of the byte) `"`, `\\` and control characters in 8 bytes.
-///
-/// Each `x - 0x01…` term borrows into a byte's high bit only when that byte (of `x`) is below the
-/// subtrahend; borrows only propagate upward from a true hit, so the lowest flag is always exact.
-/// `"` and `\\` have the high bit clear, so one `!w` mask serves all three terms.
-#[inline(always)]
-fn string_specials(w: u64) -> u64 {
-    let quote = (w ^ (LO * u64::from(b'"'))).wrapping_sub(LO);
-    let backslash = (w ^ (LO * u64::from(b'\\'))).wrapping_sub(LO);
-    let control = w.wrapping_sub(LO * 0x20);
-    (quote | backslash | control) & !w & HI
-}
-
-/// Index of the first non-whitespace byte at or after `i`.
-#[inline(always)]
-fn skip_ws_run(src: &[u8], mut i: usize) -> usize {
-    loop {
-        // Indentation is runs of spaces: take them eight at a time.
-        while let Some(chunk) = src.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-            let x = u64::from_le_bytes(*chunk) ^ (LO * u64::from(b' '));
-            if x != 0 {
-                i += (x.trailing_zeros() / 8) as usize;
-                break;
-            }
-            i += 8;
-        }
-        match src.get(i) {
-            Some(&b) if is_ws(b) => i += 1,
-            _ => return i,
-        }
-    }
-}
-
 /// Open containers: a bit per level (1 = object), spilling to a Vec past 64 levels.
 #[derive(Default)]
 struct Stack {
@@ -212,12 +180,112 @@ fn copy_run_slow(src: &[u8], dst: &mut [u8], run: usize, pos: usize, w: usize) -
     w + len
 }
 
+/// Byte classes of one 64-byte block of the input, one bit per byte, computed 16 bytes at a time.
+///
+/// Looking a position up here takes a shift and a bit scan, instead of loading and testing bytes
+/// after the previous token's end is known: the scan is a chain of dependent lookups, so a short
+/// step per token is what makes minify fast on small pretty-printed bodies.
+struct Blocks {
+    /// Offset of the block the masks describe (a multiple of 64).
+    base: usize,
+    /// `"`, `\\` and bytes below 0x20 (past the end of input: set, so scans stop there).
+    specials: u64,
+    /// Bytes that are not JSON whitespace (past the end: set, so skips stop there).
+    non_ws: u64,
+}
+
+impl Blocks {
+    /// The masks of the first block of `src`.
+    fn new(src: &[u8]) -> Self {
+        let mut blocks = Self {
+            base: 0,
+            specials: 0,
+            non_ws: 0,
+        };
+        blocks.load(src, 0);
+        blocks
+    }
+
+    #[inline]
+    fn load(&mut self, src: &[u8], base: usize) {
+        let rest = src.get(base..).unwrap_or_default();
+        let (chunk, valid) = match rest.first_chunk::<64>() {
+            Some(chunk) => (*chunk, u64::MAX),
+            None => {
+                let mut chunk = [b' '; 64];
+                if let Some(c) = chunk.get_mut(..rest.len()) {
+                    c.copy_from_slice(rest);
+                }
+                (chunk, (1u64 << rest.len()) - 1)
+            }
+        };
+        let (mut specials, mut ws) = (0u64, 0u64);
+        for (k, part) in chunk.chunks_exact(16).enumerate() {
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(part);
+            let v = u8x16::from(bytes);
+            let special = v.cmp_eq(u8x16::splat(b'"'))
+                | v.cmp_eq(u8x16::splat(b'\\'))
+                | v.min(u8x16::splat(0x1f)).cmp_eq(v);
+            let white = v.cmp_eq(u8x16::splat(b' '))
+                | v.cmp_eq(u8x16::splat(b'\n'))
+                | v.cmp_eq(u8x16::splat(b'\r'))
+                | v.cmp_eq(u8x16::splat(b'\t'));
+            specials |= u64::from(special.move_mask() as u16) << (16 * k);
+            ws |= u64::from(white.move_mask() as u16) << (16 * k);
+        }
+        self.base = base;
+        self.specials = specials | !valid;
+        self.non_ws = !ws | !valid;
+    }
+
+    /// Index of the first special byte at or after `i` (at most `src.len()`).
+    #[inline(always)]
+    fn next_special(&mut self, src: &[u8], mut i: usize) -> usize {
+        loop {
+            let off = i.wrapping_sub(self.base);
+            if off < 64 {
+                let m = self.specials >> off;
+                if m != 0 {
+                    // At most `src.len()`: the padding past the end is flagged.
+                    return i + m.trailing_zeros() as usize;
+                }
+                i = self.base + 64;
+            }
+            if i >= src.len() {
+                return src.len();
+            }
+            self.load(src, i & !63);
+        }
+    }
+
+    /// Index of the first non-whitespace byte at or after `i` (at most `src.len()`).
+    #[inline(always)]
+    fn skip_ws(&mut self, src: &[u8], mut i: usize) -> usize {
+        loop {
+            let off = i.wrapping_sub(self.base);
+            if off < 64 {
+                let m = self.non_ws >> off;
+                if m != 0 {
+                    return i + m.trailing_zeros() as usize;
+                }
+                i = self.base + 64;
+            }
+            if i >= src.len() {
+                return src.len();
+            }
+            self.load(src, i & !63);
+        }
+    }
+}
+
 /// Validates `src` as one JSON document and copies it without insignificant whitespace to `dst`
 /// (at least `src.len() + SLACK` bytes); returns the number of bytes written.
 ///
 /// The scanning helpers only read `src` and return positions, so the positions stay in registers.
 fn compact(src: &[u8], dst: &mut [u8]) -> Result<usize, MinifyError> {
-    let mut pos = skip_ws_run(src, 0);
+    let mut blocks = Blocks::new(src);
+    let mut pos = blocks.skip_ws(src, 0);
     // Start of the bytes not yet copied (always <= pos), and the bytes written so far.
     let mut run = pos;
     let mut w = 0;
@@ -229,7 +297,7 @@ fn compact(src: &[u8], dst: &mut [u8]) -> Result<usize, MinifyError> {
         () => {
             if matches!(src.get(pos), Some(&b) if is_ws(b)) {
                 w = copy_run(src, dst, run, pos, w);
-                pos = skip_ws_run(src, pos + 1);
+                pos = blocks.skip_ws(src, pos + 1);
                 run = pos;
             }
         };
@@ -240,7 +308,7 @@ fn compact(src: &[u8], dst: &mut [u8]) -> Result<usize, MinifyError> {
             if src.get(pos) != Some(&b'"') {
                 return Err(unexpected(src, pos));
             }
-            pos = string(src, pos)?;
+            pos = string(src, pos, &mut blocks)?;
             skip_ws!();
             if src.get(pos) != Some(&b':') {
                 return Err(unexpected(src, pos));
@@ -252,7 +320,7 @@ fn compact(src: &[u8], dst: &mut [u8]) -> Result<usize, MinifyError> {
     'value: loop {
         // At the start of a value, whitespace already skipped.
         match src.get(pos) {
-            Some(b'"') => pos = string(src, pos)?,
+            Some(b'"') => pos = string(src, pos, &mut blocks)?,
             Some(b'{') => {
                 pos += 1;
                 skip_ws!();
@@ -317,17 +385,10 @@ fn compact(src: &[u8], dst: &mut [u8]) -> Result<usize, MinifyError> {
 
 /// The string literal whose opening quote is at `pos`; returns the index after its closing quote.
 #[inline(always)]
-fn string(src: &[u8], pos: usize) -> Result<usize, MinifyError> {
+fn string(src: &[u8], pos: usize, blocks: &mut Blocks) -> Result<usize, MinifyError> {
     let mut i = pos + 1;
     loop {
-        while let Some(chunk) = src.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-            let m = string_specials(u64::from_le_bytes(*chunk));
-            if m != 0 {
-                i += (m.trailing_zeros() / 8) as usize;
-                break;
-            }
-            i += 8;
-        }
+        i = blocks.next_special(src, i);
         match src.get(i) {
             Some(b'"') => return Ok(i + 1),
             Some(b'\\') => i = escape(src, i)?,
