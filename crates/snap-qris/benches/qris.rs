@@ -159,7 +159,45 @@ criterion_group! {
     targets = bench
 }
 
+/// Profiling aid: runs one subject over the fixtures a fixed number of times (for `perf record`).
+fn profile_only(which: &str) {
+    let ps = payloads();
+    let owned: Vec<_> = ps
+        .iter()
+        .map(|p| parse(p).unwrap().to_owned_objects())
+        .collect();
+    for _ in 0..200_000 {
+        match which {
+            "validate" => {
+                for p in &ps {
+                    black_box(parse(black_box(p)).map(|x| x.validate(Profile::Qris)).ok());
+                }
+            }
+            "encode" => {
+                for o in &owned {
+                    black_box(encode(black_box(o)).ok());
+                }
+            }
+            _ => {
+                for p in &ps {
+                    black_box(parse(black_box(p)).map(|x| x.crc().is_valid()).ok());
+                }
+            }
+        }
+    }
+}
+
 fn main() {
+    // `SNAP_BENCH_ONLY=parse|validate|encode` runs just that subject (for `perf record`);
+    // `SNAP_BENCH_ONLY=summary` skips criterion and prints the summary only.
+    if let Ok(only) = std::env::var("SNAP_BENCH_ONLY") {
+        if only == "summary" {
+            summary();
+        } else {
+            profile_only(&only);
+        }
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     summary();

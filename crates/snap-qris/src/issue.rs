@@ -167,12 +167,24 @@ impl Path {
 
     /// This path extended by one child ID (saturates at three levels).
     pub fn child(self, id: u8) -> Path {
-        let mut p = self;
-        if let Some(slot) = p.ids.get_mut(usize::from(p.depth)) {
-            *slot = id;
-            p.depth += 1;
+        // Built whole rather than through an indexed store: the parser calls this per object,
+        // and a byte store followed by a whole-struct load stalls store forwarding.
+        let [a, b, _] = self.ids;
+        match self.depth {
+            0 => Path {
+                ids: [id, 0, 0],
+                depth: 1,
+            },
+            1 => Path {
+                ids: [a, id, 0],
+                depth: 2,
+            },
+            2 => Path {
+                ids: [a, b, id],
+                depth: 3,
+            },
+            _ => self,
         }
-        p
     }
 
     /// The IDs from root to leaf.

@@ -38,26 +38,43 @@ pub fn is_template(parent: Option<u8>, id: u8) -> bool {
 enum Kind {
     Primitive,
     Template,
-    /// A template ID whose value is not a TLV list; kept verbatim.
+    /// A template ID whose value is not a TLV list; kept verbatim. `offset`: characters from
+    /// the start of the value to where reading failed (at most 99, so a byte suffices).
     Malformed {
         code: IssueCode,
-        position: usize,
+        offset: u8,
     },
 }
 
 /// One data object (ID, length, value), borrowing its value from the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataObject<'a> {
-    id: u8,
     value: &'a str,
-    length: usize,
+    /// Exactly sized: one allocation per well-formed template, none for primitives.
+    children: Box<[DataObject<'a>]>,
     position: usize,
     path: Path,
+    id: u8,
+    /// At most 99 (two digits).
+    length: u8,
     kind: Kind,
-    children: Vec<DataObject<'a>>,
 }
 
 impl<'a> DataObject<'a> {
+    /// A placeholder the parser fills in place.
+    #[inline]
+    fn empty() -> DataObject<'a> {
+        DataObject {
+            value: "",
+            children: Box::default(),
+            position: 0,
+            path: Path::ROOT,
+            id: 0,
+            length: 0,
+            kind: Kind::Primitive,
+        }
+    }
+
     /// The ID, 0–99.
     pub fn id(&self) -> u8 {
         self.id
@@ -75,7 +92,7 @@ impl<'a> DataObject<'a> {
 
     /// The declared length: the value's length in characters (Unicode scalar values).
     pub fn length(&self) -> usize {
-        self.length
+        usize::from(self.length)
     }
 
     /// Character offset of the object's ID in the payload.
@@ -101,7 +118,9 @@ impl<'a> DataObject<'a> {
     /// For a template whose value is not a TLV list: why and where (character offset).
     pub fn template_error(&self) -> Option<(IssueCode, usize)> {
         match self.kind {
-            Kind::Malformed { code, position } => Some((code, position)),
+            Kind::Malformed { code, offset } => {
+                Some((code, self.value_position() + usize::from(offset)))
+            }
             _ => None,
         }
     }
@@ -123,7 +142,7 @@ impl<'a> DataObject<'a> {
 
     fn write_to(&self, out: &mut String) {
         out.push_str(id_text(self.id));
-        out.push_str(id_text(u8::try_from(self.length).unwrap_or(99)));
+        out.push_str(id_text(self.length));
         if matches!(self.kind, Kind::Template) {
             for c in &self.children {
                 c.write_to(out);
@@ -226,8 +245,9 @@ pub fn parse(input: &str) -> Result<Payload<'_>, ParseError> {
             position: 0,
         });
     }
+    // One check up front; when it holds, byte offsets are character offsets.
     let ascii = input.is_ascii();
-    let mut objects = Vec::with_capacity(16);
+    let mut objects = placeholders(input, ascii);
     let chars = walk(input, 0, ascii, None, Path::ROOT, &mut objects)?;
     let crc = match objects.last() {
         Some(last) if last.id == 63 => {
@@ -277,84 +297,105 @@ fn advance_chars(b: &[u8], start: usize, n: usize) -> Option<usize> {
     if i <= b.len() { Some(i) } else { None }
 }
 
-/// Walks a TLV list; returns the number of characters consumed (all of `text`).
+/// One `ID LL value` object read at byte `i` of `text`: ID, length in characters, value.
+/// The error is the code of the first thing that is wrong (before any "trailing data" rewrite).
+#[inline]
+fn read_object(text: &str, i: usize, ascii: bool) -> Result<(u8, u8, &str), IssueCode> {
+    let b = text.as_bytes();
+    let (Some(&b0), Some(&b1), Some(&b2), Some(&b3)) =
+        (b.get(i), b.get(i + 1), b.get(i + 2), b.get(i + 3))
+    else {
+        return Err(IssueCode::Truncated);
+    };
+    let id = two_digits(b0, b1).ok_or(IssueCode::IdNotNumeric)?;
+    let len = two_digits(b2, b3).ok_or(IssueCode::LengthNotNumeric)?;
+    let vstart = i + 4;
+    let vend = if ascii {
+        let e = vstart + usize::from(len);
+        if e <= b.len() { Some(e) } else { None }
+    } else {
+        advance_chars(b, vstart, usize::from(len))
+    };
+    let value = vend
+        .and_then(|e| text.get(vstart..e))
+        .ok_or(IssueCode::Truncated)?;
+    Ok((id, len, value))
+}
+
+/// A vector of placeholder objects, one for each object [`walk`] will read from `text` before
+/// it ends or fails (a first pass over the headers only).
+///
+/// `walk` then fills the slots field by field: pushing whole objects instead builds each one on
+/// the stack and copies it in with wide loads that stall store forwarding, and growing a vector
+/// per template costs allocations. This way every list is one exactly sized allocation.
+fn placeholders<'a>(text: &str, ascii: bool) -> Vec<DataObject<'a>> {
+    let mut n = 0;
+    let mut i = 0;
+    while i < text.len() {
+        let Ok((_, _, value)) = read_object(text, i, ascii) else {
+            break;
+        };
+        n += 1;
+        i += 4 + value.len();
+    }
+    let mut v = Vec::with_capacity(n);
+    v.resize_with(n, DataObject::empty);
+    v
+}
+
+/// Walks a TLV list into `out` (sized by [`placeholders`]); returns the number of characters consumed
+/// (all of `text`).
 fn walk<'a>(
     text: &'a str,
     base: usize,
     ascii: bool,
     parent: Option<u8>,
     parent_path: Path,
-    out: &mut Vec<DataObject<'a>>,
+    out: &mut [DataObject<'a>],
 ) -> Result<usize, ParseError> {
-    let b = text.as_bytes();
     let mut i = 0;
     let mut pos = base;
     let mut after_crc = false;
-    while i < b.len() {
+    let mut slots = out.iter_mut();
+    while i < text.len() {
         let fail = |code| {
-            let code = if parent.is_none() && after_crc {
-                IssueCode::TrailingData
+            let (code, position) = if parent.is_none() && after_crc {
+                (IssueCode::TrailingData, pos)
+            } else if code == IssueCode::LengthNotNumeric {
+                (code, pos + 2)
             } else {
-                code
+                (code, pos)
             };
-            ParseError {
-                code,
-                position: pos,
-            }
+            ParseError { code, position }
         };
-        let (Some(&b0), Some(&b1), Some(&b2), Some(&b3)) =
-            (b.get(i), b.get(i + 1), b.get(i + 2), b.get(i + 3))
-        else {
-            return Err(fail(IssueCode::Truncated));
-        };
-        let id = two_digits(b0, b1).ok_or_else(|| fail(IssueCode::IdNotNumeric))?;
-        let len = two_digits(b2, b3).ok_or_else(|| {
-            let mut e = fail(IssueCode::LengthNotNumeric);
-            if e.code == IssueCode::LengthNotNumeric {
-                e.position += 2;
-            }
-            e
-        })?;
-        let len = usize::from(len);
-        let vstart = i + 4;
-        let vend = if ascii {
-            let e = vstart + len;
-            if e <= b.len() { Some(e) } else { None }
-        } else {
-            advance_chars(b, vstart, len)
-        };
-        let value = vend
-            .and_then(|e| text.get(vstart..e))
-            .ok_or_else(|| fail(IssueCode::Truncated))?;
+        let (id, len, value) = read_object(text, i, ascii).map_err(fail)?;
+        // `placeholders` counted exactly the objects that read before the first failure.
+        let slot = slots.next().ok_or_else(|| fail(IssueCode::Truncated))?;
         let path = parent_path.child(id);
-        let mut obj = DataObject {
-            id,
-            value,
-            length: len,
-            position: pos,
-            path,
-            kind: Kind::Primitive,
-            children: Vec::new(),
-        };
         if is_template(parent, id) {
-            let mut children = Vec::new();
+            let mut children = placeholders(value, ascii);
             match walk(value, pos + 4, ascii, Some(id), path, &mut children) {
                 Ok(_) => {
-                    obj.kind = Kind::Template;
-                    obj.children = children;
+                    slot.kind = Kind::Template;
+                    slot.children = children.into_boxed_slice();
                 }
                 Err(e) => {
-                    obj.kind = Kind::Malformed {
+                    let offset = e.position.saturating_sub(pos + 4);
+                    slot.kind = Kind::Malformed {
                         code: e.code,
-                        position: e.position,
-                    }
+                        offset: u8::try_from(offset).unwrap_or(u8::MAX),
+                    };
                 }
             }
         }
+        slot.value = value;
+        slot.position = pos;
+        slot.path = path;
+        slot.id = id;
+        slot.length = len;
         after_crc = id == 63;
-        out.push(obj);
-        pos += 4 + len;
-        i = vstart + value.len();
+        pos += 4 + usize::from(len);
+        i += 4 + value.len();
     }
     Ok(pos - base)
 }
