@@ -90,6 +90,9 @@ pub fn sign_symmetric<S: Signer + ?Sized>(
 }
 
 /// Checks a symmetric service signature over the received body bytes (minified here).
+///
+/// Returns the [`BodyDigest`] the signature covered, so a server can use it (e.g. as an
+/// idempotency fingerprint) without minifying and hashing the body again.
 #[allow(clippy::too_many_arguments)]
 pub fn verify_symmetric<V: Verifier + ?Sized>(
     verifier: &V,
@@ -100,11 +103,11 @@ pub fn verify_symmetric<V: Verifier + ?Sized>(
     timestamp: &str,
     signature_b64: &str,
     options: &SignatureOptions,
-) -> Result<(), Error> {
+) -> Result<BodyDigest, Error> {
     require(verifier.algorithm(), SignatureAlgorithm::HmacSha512)?;
     with_decoded(signature_b64, |sig| {
         with_scratch(|minified, msg| {
-            write_service(
+            let hash = write_service(
                 msg,
                 minified,
                 method,
@@ -114,7 +117,8 @@ pub fn verify_symmetric<V: Verifier + ?Sized>(
                 timestamp,
                 options,
             )?;
-            verifier.verify(msg, sig)
+            verifier.verify(msg, sig)?;
+            Ok(BodyDigest::new(hash))
         })
     })
 }
@@ -137,6 +141,8 @@ pub fn sign_asymmetric<S: Signer + ?Sized>(
 }
 
 /// Checks an asymmetric service signature over the received body bytes (minified here).
+///
+/// Returns the [`BodyDigest`] the signature covered, like [`verify_symmetric`].
 pub fn verify_asymmetric<V: Verifier + ?Sized>(
     verifier: &V,
     method: &str,
@@ -145,12 +151,48 @@ pub fn verify_asymmetric<V: Verifier + ?Sized>(
     timestamp: &str,
     signature_b64: &str,
     options: &SignatureOptions,
-) -> Result<(), Error> {
+) -> Result<BodyDigest, Error> {
     require(verifier.algorithm(), SignatureAlgorithm::RsaPkcs1Sha256)?;
     with_decoded(signature_b64, |sig| {
         with_scratch(|minified, msg| {
-            write_service(msg, minified, method, path, None, body, timestamp, options)?;
-            verifier.verify(msg, sig)
+            let hash = write_service(msg, minified, method, path, None, body, timestamp, options)?;
+            verifier.verify(msg, sig)?;
+            Ok(BodyDigest::new(hash))
         })
     })
+}
+
+/// The SHA-256 of the minified body that a verified service signature covered.
+///
+/// Two requests with the same digest had the same JSON body up to insignificant whitespace. With
+/// [`EmptyBodyHash::EmptyComponent`](crate::EmptyBodyHash::EmptyComponent) and an empty body the
+/// signature covers no hash; the digest is then the SHA-256 of the empty string.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BodyDigest([u8; 32]);
+
+impl BodyDigest {
+    fn new(hash: Option<[u8; 32]>) -> Self {
+        // SHA-256 of the empty string.
+        const EMPTY: [u8; 32] = [
+            0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f,
+            0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b,
+            0x78, 0x52, 0xb8, 0x55,
+        ];
+        Self(hash.unwrap_or(EMPTY))
+    }
+
+    /// The 32 digest bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for BodyDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BodyDigest(")?;
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str(")")
+    }
 }

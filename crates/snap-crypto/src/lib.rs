@@ -17,7 +17,8 @@ pub use crate::client_secret::ClientSecret;
 pub use crate::error::Error;
 pub use crate::external_id::ExternalIdGenerator;
 pub use crate::helpers::{
-    sign_asymmetric, sign_auth, sign_symmetric, verify_asymmetric, verify_auth, verify_symmetric,
+    BodyDigest, sign_asymmetric, sign_auth, sign_symmetric, verify_asymmetric, verify_auth,
+    verify_symmetric,
 };
 pub use crate::minify::{MinifyError, MinifyErrorKind, minify, minify_into};
 pub use crate::options::{EmptyBodyHash, QueryInPath, SignatureOptions};

@@ -183,7 +183,8 @@ fn push_hex(out: &mut Vec<u8>, bytes: &[u8; 32]) {
     out.extend_from_slice(&hex);
 }
 
-/// Appends the service string-to-sign to `out`, using `scratch` for the minified body.
+/// Appends the service string-to-sign to `out`, using `scratch` for the minified body; returns the
+/// body hash it covers.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn write_service(
     out: &mut Vec<u8>,
@@ -194,7 +195,7 @@ pub(crate) fn write_service(
     body: &[u8],
     timestamp: &str,
     options: &SignatureOptions,
-) -> Result<(), Error> {
+) -> Result<Option<[u8; 32]>, Error> {
     let hash = body_hash(body, options, scratch)?;
     let path = match options.query() {
         QueryInPath::Include => path,
@@ -218,7 +219,7 @@ pub(crate) fn write_service(
     }
     out.push(b':');
     out.extend_from_slice(timestamp.as_bytes());
-    Ok(())
+    Ok(hash)
 }
 
 /// Buffers kept per thread so the hot signing paths do not allocate for the minified body and the

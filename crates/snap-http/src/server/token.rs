@@ -1,6 +1,8 @@
 //! B2B access tokens: HS256 JWTs that any instance sharing the key can check, without a store.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -77,7 +79,21 @@ pub struct JwtTokenIssuer {
     key: hmac::Key,
     lifetime: u32,
     rng: SystemRandom,
+    /// Tokens whose signature and claims were checked already (a provider sends the same token
+    /// with every notification for 15 minutes): the claims, looked up by the exact token text.
+    verified: Mutex<HashMap<Box<str>, Arc<CheckedClaims>>>,
 }
+
+/// What a verified token says, kept so the next request with it skips HMAC and JSON.
+struct CheckedClaims {
+    client_id: String,
+    nbf: i64,
+    exp: i64,
+}
+
+/// Past this many remembered tokens the cache starts over (tokens are per partner, so a handful
+/// is normal; this only bounds memory when someone sends many valid tokens).
+const VERIFIED_CACHE_LIMIT: usize = 1024;
 
 /// The minimum key length: HS256 keys shorter than the hash are guessable.
 const MIN_KEY_LEN: usize = 32;
@@ -105,6 +121,7 @@ impl JwtTokenIssuer {
             key: hmac::Key::new(hmac::HMAC_SHA256, key),
             lifetime: DEFAULT_TOKEN_LIFETIME_SECS,
             rng: SystemRandom::new(),
+            verified: Mutex::new(HashMap::new()),
         })
     }
 
@@ -117,12 +134,46 @@ impl JwtTokenIssuer {
         Self::new(key.as_ref())
     }
 
+    /// Checks the signature (constant time) and decodes the claims; the time is checked by the caller.
+    fn check(&self, token: &str) -> Result<CheckedClaims, InvalidToken> {
+        let (signed, tag_b64) = token.rsplit_once('.').ok_or(InvalidToken)?;
+        let (header, payload_b64) = signed.split_once('.').ok_or(InvalidToken)?;
+        if header != HEADER_B64 {
+            return Err(InvalidToken);
+        }
+        let mut tag = [0u8; 32];
+        let n = URL_SAFE_NO_PAD
+            .decode_slice(tag_b64, &mut tag)
+            .map_err(|_| InvalidToken)?;
+        // Constant time; the length check is inside too.
+        hmac::verify(
+            &self.key,
+            signed.as_bytes(),
+            tag.get(..n).ok_or(InvalidToken)?,
+        )
+        .map_err(|_| InvalidToken)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload_b64)
+            .map_err(|_| InvalidToken)?;
+        let claims: Claims = serde_json::from_slice(&payload).map_err(|_| InvalidToken)?;
+        Ok(CheckedClaims {
+            client_id: claims.client_id,
+            nbf: claims.nbf,
+            exp: claims.exp,
+        })
+    }
+
     /// Sets the lifetime in seconds (`expiresIn`).
     #[must_use]
     pub fn with_lifetime(mut self, seconds: u32) -> Self {
         self.lifetime = seconds;
         self
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every update is one insert or clear, so a poisoned map is still consistent.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl fmt::Debug for JwtTokenIssuer {
@@ -163,26 +214,19 @@ impl TokenIssuer for JwtTokenIssuer {
     }
 
     fn verify(&self, token: &str, now: OffsetDateTime) -> Result<VerifiedToken, InvalidToken> {
-        let (signed, tag_b64) = token.rsplit_once('.').ok_or(InvalidToken)?;
-        let (header, payload_b64) = signed.split_once('.').ok_or(InvalidToken)?;
-        if header != HEADER_B64 {
-            return Err(InvalidToken);
-        }
-        let mut tag = [0u8; 32];
-        let n = URL_SAFE_NO_PAD
-            .decode_slice(tag_b64, &mut tag)
-            .map_err(|_| InvalidToken)?;
-        // Constant time; the length check is inside too.
-        hmac::verify(
-            &self.key,
-            signed.as_bytes(),
-            tag.get(..n).ok_or(InvalidToken)?,
-        )
-        .map_err(|_| InvalidToken)?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload_b64)
-            .map_err(|_| InvalidToken)?;
-        let claims: Claims = serde_json::from_slice(&payload).map_err(|_| InvalidToken)?;
+        let remembered = lock(&self.verified).get(token).cloned();
+        let claims = match remembered {
+            Some(claims) => claims,
+            None => {
+                let claims = Arc::new(self.check(token)?);
+                let mut cache = lock(&self.verified);
+                if cache.len() >= VERIFIED_CACHE_LIMIT {
+                    cache.clear();
+                }
+                cache.insert(token.into(), Arc::clone(&claims));
+                claims
+            }
+        };
         let now = now.unix_timestamp();
         if now < claims.nbf || now >= claims.exp {
             return Err(InvalidToken);
@@ -190,7 +234,7 @@ impl TokenIssuer for JwtTokenIssuer {
         let expires_at =
             OffsetDateTime::from_unix_timestamp(claims.exp).map_err(|_| InvalidToken)?;
         Ok(VerifiedToken {
-            client_id: claims.client_id,
+            client_id: claims.client_id.clone(),
             expires_at,
         })
     }
