@@ -247,8 +247,7 @@ pub fn parse(input: &str) -> Result<Payload<'_>, ParseError> {
     }
     // One check up front; when it holds, byte offsets are character offsets.
     let ascii = input.is_ascii();
-    let mut objects = placeholders(input, ascii);
-    let chars = walk(input, 0, ascii, None, Path::ROOT, &mut objects)?;
+    let (objects, chars) = walk(input, 0, ascii, None, Path::ROOT)?;
     let crc = match objects.last() {
         Some(last) if last.id == 63 => {
             // The value of the final object starts 4 bytes after its header; CRC covers the header.
@@ -299,7 +298,7 @@ fn advance_chars(b: &[u8], start: usize, n: usize) -> Option<usize> {
 
 /// One `ID LL value` object read at byte `i` of `text`: ID, length in characters, value.
 /// The error is the code of the first thing that is wrong (before any "trailing data" rewrite).
-#[inline]
+#[inline(always)]
 fn read_object(text: &str, i: usize, ascii: bool) -> Result<(u8, u8, &str), IssueCode> {
     let b = text.as_bytes();
     let (Some(&b0), Some(&b1), Some(&b2), Some(&b3)) =
@@ -310,9 +309,14 @@ fn read_object(text: &str, i: usize, ascii: bool) -> Result<(u8, u8, &str), Issu
     let id = two_digits(b0, b1).ok_or(IssueCode::IdNotNumeric)?;
     let len = two_digits(b2, b3).ok_or(IssueCode::LengthNotNumeric)?;
     let vstart = i + 4;
-    let vend = if ascii {
-        let e = vstart + usize::from(len);
-        if e <= b.len() { Some(e) } else { None }
+    let ascii_end = vstart + usize::from(len);
+    let vend = if ascii || b.get(vstart..ascii_end).is_some_and(<[u8]>::is_ascii) {
+        // Characters are bytes (the whole payload, or at least this value, is ASCII).
+        if ascii_end <= b.len() {
+            Some(ascii_end)
+        } else {
+            None
+        }
     } else {
         advance_chars(b, vstart, usize::from(len))
     };
@@ -322,82 +326,119 @@ fn read_object(text: &str, i: usize, ascii: bool) -> Result<(u8, u8, &str), Issu
     Ok((id, len, value))
 }
 
-/// A vector of placeholder objects, one for each object [`walk`] will read from `text` before
-/// it ends or fails (a first pass over the headers only).
+/// How many object starts [`scan`] remembers; objects beyond it are found again by [`walk`].
+const REMEMBERED: usize = 32;
+
+/// First pass over one TLV list, headers only: the number of objects readable before the end
+/// or the first failure, and the byte offsets where the first [`REMEMBERED`] of them start.
 ///
-/// `walk` then fills the slots field by field: pushing whole objects instead builds each one on
-/// the stack and copies it in with wide loads that stall store forwarding, and growing a vector
-/// per template costs allocations. This way every list is one exactly sized allocation.
-fn placeholders<'a>(text: &str, ascii: bool) -> Vec<DataObject<'a>> {
+/// Finding where each object starts is a chain of dependent loads (the next start depends on this
+/// length); with the starts known, [`walk`] reads all objects independently of each other, and
+/// knowing the count lets it fill one exactly sized vector in place.
+#[inline]
+fn scan(text: &str, ascii: bool, starts: &mut [usize; REMEMBERED]) -> usize {
     let mut n = 0;
     let mut i = 0;
     while i < text.len() {
         let Ok((_, _, value)) = read_object(text, i, ascii) else {
             break;
         };
+        if let Some(slot) = starts.get_mut(n) {
+            *slot = i;
+        }
         n += 1;
         i += 4 + value.len();
     }
-    let mut v = Vec::with_capacity(n);
-    v.resize_with(n, DataObject::empty);
-    v
+    n
 }
 
-/// Walks a TLV list into `out` (sized by [`placeholders`]); returns the number of characters consumed
-/// (all of `text`).
+/// Reads one TLV list: its objects (templates parsed into children) and its length in
+/// characters (all of `text`). `base` is the character offset of `text` in the payload.
+///
+/// The objects go into one exactly sized vector as placeholders and are then filled field by
+/// field: pushing whole objects builds each on the stack and copies it in with wide loads that
+/// stall store forwarding, and a growing vector costs reallocations.
 fn walk<'a>(
     text: &'a str,
     base: usize,
     ascii: bool,
     parent: Option<u8>,
     parent_path: Path,
-    out: &mut [DataObject<'a>],
-) -> Result<usize, ParseError> {
-    let mut i = 0;
+) -> Result<(Vec<DataObject<'a>>, usize), ParseError> {
+    let mut starts = [0; REMEMBERED];
+    let n = scan(text, ascii, &mut starts);
+    let mut out = Vec::with_capacity(n);
+    out.resize_with(n, DataObject::empty);
     let mut pos = base;
     let mut after_crc = false;
-    let mut slots = out.iter_mut();
-    while i < text.len() {
-        let fail = |code| {
-            let (code, position) = if parent.is_none() && after_crc {
-                (IssueCode::TrailingData, pos)
-            } else if code == IssueCode::LengthNotNumeric {
-                (code, pos + 2)
-            } else {
-                (code, pos)
-            };
-            ParseError { code, position }
-        };
-        let (id, len, value) = read_object(text, i, ascii).map_err(fail)?;
-        // `placeholders` counted exactly the objects that read before the first failure.
-        let slot = slots.next().ok_or_else(|| fail(IssueCode::Truncated))?;
-        let path = parent_path.child(id);
-        if is_template(parent, id) {
-            let mut children = placeholders(value, ascii);
-            match walk(value, pos + 4, ascii, Some(id), path, &mut children) {
-                Ok(_) => {
-                    slot.kind = Kind::Template;
-                    slot.children = children.into_boxed_slice();
-                }
-                Err(e) => {
-                    let offset = e.position.saturating_sub(pos + 4);
-                    slot.kind = Kind::Malformed {
-                        code: e.code,
-                        offset: u8::try_from(offset).unwrap_or(u8::MAX),
-                    };
-                }
+    let (fast, rest) = out.split_at_mut(n.min(REMEMBERED));
+    let mut i = 0;
+    for (slot, &start) in fast.iter_mut().zip(&starts) {
+        i = fill(slot, text, start, &mut pos, ascii, parent, parent_path)?;
+        after_crc = slot.id == 63;
+    }
+    for slot in rest {
+        i = fill(slot, text, i, &mut pos, ascii, parent, parent_path)?;
+        after_crc = slot.id == 63;
+    }
+    if i < text.len() {
+        // `scan` stopped here: report why.
+        let code = read_object(text, i, ascii)
+            .err()
+            .unwrap_or(IssueCode::Truncated);
+        return Err(fail(code, pos, parent.is_none() && after_crc));
+    }
+    Ok((out, pos - base))
+}
+
+/// The error for an object at character `pos` that cannot be read.
+fn fail(code: IssueCode, pos: usize, trailing: bool) -> ParseError {
+    let (code, position) = if trailing {
+        (IssueCode::TrailingData, pos)
+    } else if code == IssueCode::LengthNotNumeric {
+        (code, pos + 2)
+    } else {
+        (code, pos)
+    };
+    ParseError { code, position }
+}
+
+/// Fills `slot` from the object at byte `start` of `text` (character `*pos` of the payload,
+/// advanced past it); returns the byte offset after the object.
+#[inline(always)]
+fn fill<'a>(
+    slot: &mut DataObject<'a>,
+    text: &'a str,
+    start: usize,
+    pos: &mut usize,
+    ascii: bool,
+    parent: Option<u8>,
+    parent_path: Path,
+) -> Result<usize, ParseError> {
+    let (id, len, value) = read_object(text, start, ascii).map_err(|c| fail(c, *pos, false))?;
+    let path = parent_path.child(id);
+    if is_template(parent, id) {
+        match walk(value, *pos + 4, ascii, Some(id), path) {
+            Ok((children, _)) => {
+                slot.kind = Kind::Template;
+                slot.children = children.into_boxed_slice();
+            }
+            Err(e) => {
+                let offset = e.position.saturating_sub(*pos + 4);
+                slot.kind = Kind::Malformed {
+                    code: e.code,
+                    offset: u8::try_from(offset).unwrap_or(u8::MAX),
+                };
             }
         }
-        slot.value = value;
-        slot.position = pos;
-        slot.path = path;
-        slot.id = id;
-        slot.length = len;
-        after_crc = id == 63;
-        pos += 4 + usize::from(len);
-        i += 4 + value.len();
     }
-    Ok(pos - base)
+    slot.value = value;
+    slot.position = *pos;
+    slot.path = path;
+    slot.id = id;
+    slot.length = len;
+    *pos += 4 + usize::from(len);
+    Ok(start + 4 + value.len())
 }
 
 impl<'a> Payload<'a> {
