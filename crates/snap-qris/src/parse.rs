@@ -512,3 +512,139 @@ impl fmt::Display for Payload<'_> {
         f.write_str(self.raw)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// What a reference walk sees: id, value, position, children or the malformed code/position.
+    #[derive(Debug, PartialEq)]
+    enum Seen {
+        Primitive(u8, String, usize),
+        Template(u8, usize, Vec<Seen>),
+        Malformed(u8, String, usize, IssueCode, usize),
+    }
+
+    /// A plain character-by-character walk, the way the parser worked before it was optimized.
+    fn reference(chars: &[char], base: usize, parent: Option<u8>) -> Result<Vec<Seen>, ParseError> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        let mut after_crc = false;
+        let digits = |a: Option<&char>, b: Option<&char>| {
+            let (a, b) = (a?.to_digit(10)?, b?.to_digit(10)?);
+            Some(u8::try_from(a * 10 + b).unwrap())
+        };
+        while i < chars.len() {
+            let pos = base + i;
+            let fail = |code: IssueCode, at: usize| {
+                if parent.is_none() && after_crc {
+                    ParseError {
+                        code: IssueCode::TrailingData,
+                        position: pos,
+                    }
+                } else {
+                    ParseError { code, position: at }
+                }
+            };
+            // The header is four bytes: fewer left is truncation, a non-ASCII byte not a digit.
+            if chars[i..].iter().map(|c| c.len_utf8()).sum::<usize>() < 4 {
+                return Err(fail(IssueCode::Truncated, pos));
+            }
+            let id =
+                digits(chars.get(i), chars.get(i + 1)).ok_or(fail(IssueCode::IdNotNumeric, pos))?;
+            let len = digits(chars.get(i + 2), chars.get(i + 3))
+                .ok_or(fail(IssueCode::LengthNotNumeric, pos + 2))?;
+            let end = i + 4 + usize::from(len);
+            if end > chars.len() {
+                return Err(fail(IssueCode::Truncated, pos));
+            }
+            let value = &chars[i + 4..end];
+            let text: String = value.iter().collect();
+            out.push(if is_template(parent, id) {
+                match reference(value, pos + 4, Some(id)) {
+                    Ok(children) => Seen::Template(id, pos, children),
+                    Err(e) => Seen::Malformed(id, text, pos, e.code, e.position),
+                }
+            } else {
+                Seen::Primitive(id, text, pos)
+            });
+            after_crc = id == 63;
+            i = end;
+        }
+        Ok(out)
+    }
+
+    fn seen(objects: &[DataObject<'_>]) -> Vec<Seen> {
+        objects
+            .iter()
+            .map(|o| match (o.is_template(), o.template_error()) {
+                (false, _) => Seen::Primitive(o.id(), o.value().to_owned(), o.position()),
+                (true, None) => Seen::Template(o.id(), o.position(), seen(o.children())),
+                (true, Some((code, at))) => {
+                    Seen::Malformed(o.id(), o.value().to_owned(), o.position(), code, at)
+                }
+            })
+            .collect()
+    }
+
+    /// Payload-like strings: many objects (past the remembered starts), templates, non-ASCII
+    /// values, then damage at a random place.
+    #[test]
+    fn matches_reference_walk() {
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut rand = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let alphabet = ['A', '7', 'é', '中', '😀', '|', '0'];
+        for round in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..rand(60) {
+                let id = [0, 1, 26, 51, 62, 63, 64, 65, 99][rand(9)];
+                let value: String = if is_template(None, id) && rand(4) > 0 {
+                    let mut v = String::new();
+                    for _ in 0..rand(5) {
+                        let c = [0, 1, 5, 50, 99][rand(5)];
+                        let inner: String = (0..rand(4)).map(|_| alphabet[rand(7)]).collect();
+                        let n = inner.chars().count();
+                        v.push_str(&format!("{c:02}{n:02}{inner}"));
+                    }
+                    v
+                } else {
+                    (0..rand(12)).map(|_| alphabet[rand(7)]).collect()
+                };
+                let n = value.chars().count();
+                s.push_str(&format!("{id:02}{n:02}{value}"));
+            }
+            if round % 3 == 1 && !s.is_empty() {
+                let mut chars: Vec<char> = s.chars().collect();
+                let at = rand(chars.len());
+                match rand(3) {
+                    0 => chars.truncate(at),
+                    1 => chars[at] = 'x',
+                    _ => chars.insert(at, '1'),
+                }
+                s = chars.into_iter().collect();
+            }
+            let chars: Vec<char> = s.chars().collect();
+            let expected = if s.is_empty() {
+                Err(ParseError {
+                    code: IssueCode::Empty,
+                    position: 0,
+                })
+            } else {
+                reference(&chars, 0, None)
+            };
+            let got = parse(&s).map(|p| {
+                assert_eq!(p.char_len(), chars.len());
+                assert_eq!(p.encode(), s);
+                seen(p.objects())
+            });
+            assert_eq!(got, expected, "input {s:?}");
+        }
+    }
+}
