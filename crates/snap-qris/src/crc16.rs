@@ -39,6 +39,16 @@ static TABLES: [[u16; 256]; 16] = make_tables();
 ///
 /// Feed it the UTF-8 bytes of the payload up to and including `6304`.
 pub fn crc16(bytes: &[u8]) -> u16 {
+    crc16_update(CRC_INIT, bytes)
+}
+
+/// The CRC register before any byte.
+pub(crate) const CRC_INIT: u16 = 0xFFFF;
+
+/// Sixteen bytes in one step: sixteen independent lookups, of which only the first two wait for
+/// the previous step.
+#[inline(always)]
+pub(crate) fn crc16_block(crc: u16, block: [u8; 16]) -> u16 {
     let [
         t0,
         t1,
@@ -57,43 +67,48 @@ pub fn crc16(bytes: &[u8]) -> u16 {
         t14,
         t15,
     ] = &TABLES;
-    let mut crc: u16 = 0xFFFF;
+    let [
+        b0,
+        b1,
+        b2,
+        b3,
+        b4,
+        b5,
+        b6,
+        b7,
+        b8,
+        b9,
+        b10,
+        b11,
+        b12,
+        b13,
+        b14,
+        b15,
+    ] = block;
+    t15[usize::from((crc >> 8) as u8 ^ b0)]
+        ^ t14[usize::from(crc as u8 ^ b1)]
+        ^ t13[usize::from(b2)]
+        ^ t12[usize::from(b3)]
+        ^ t11[usize::from(b4)]
+        ^ t10[usize::from(b5)]
+        ^ t9[usize::from(b6)]
+        ^ t8[usize::from(b7)]
+        ^ t7[usize::from(b8)]
+        ^ t6[usize::from(b9)]
+        ^ t5[usize::from(b10)]
+        ^ t4[usize::from(b11)]
+        ^ t3[usize::from(b12)]
+        ^ t2[usize::from(b13)]
+        ^ t1[usize::from(b14)]
+        ^ t0[usize::from(b15)]
+}
+
+/// Continues a CRC (register `crc`) over `bytes`.
+pub(crate) fn crc16_update(mut crc: u16, bytes: &[u8]) -> u16 {
+    let [t0, t1, t2, t3, t4, t5, t6, t7, ..] = &TABLES;
     let mut chunks = bytes.chunks_exact(16);
     for c in &mut chunks {
-        let [
-            b0,
-            b1,
-            b2,
-            b3,
-            b4,
-            b5,
-            b6,
-            b7,
-            b8,
-            b9,
-            b10,
-            b11,
-            b12,
-            b13,
-            b14,
-            b15,
-        ] = <[u8; 16]>::try_from(c).unwrap_or([0; 16]);
-        crc = t15[usize::from((crc >> 8) as u8 ^ b0)]
-            ^ t14[usize::from(crc as u8 ^ b1)]
-            ^ t13[usize::from(b2)]
-            ^ t12[usize::from(b3)]
-            ^ t11[usize::from(b4)]
-            ^ t10[usize::from(b5)]
-            ^ t9[usize::from(b6)]
-            ^ t8[usize::from(b7)]
-            ^ t7[usize::from(b8)]
-            ^ t6[usize::from(b9)]
-            ^ t5[usize::from(b10)]
-            ^ t4[usize::from(b11)]
-            ^ t3[usize::from(b12)]
-            ^ t2[usize::from(b13)]
-            ^ t1[usize::from(b14)]
-            ^ t0[usize::from(b15)];
+        crc = crc16_block(crc, <[u8; 16]>::try_from(c).unwrap_or([0; 16]));
     }
     let rest = chunks.remainder();
     let mut rest8 = rest.chunks_exact(8);

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::crc16::{crc16, parse_hex4};
+use crate::crc16::{CRC_INIT, crc16_block, crc16_update, parse_hex4};
 use crate::issue::{Issue, IssueCode, Path};
 
 /// Two-digit text of every ID, so IDs display without allocating.
@@ -247,15 +247,20 @@ pub fn parse(input: &str) -> Result<Payload<'_>, ParseError> {
     }
     // One check up front; when it holds, byte offsets are character offsets.
     let ascii = input.is_ascii();
-    let (objects, chars) = walk(input, 0, ascii, None, Path::ROOT)?;
+    let mut run = CrcRun {
+        crc: CRC_INIT,
+        done: 0,
+    };
+    let (objects, chars) = walk(input, 0, ascii, None, Path::ROOT, Some(&mut run))?;
     let crc = match objects.last() {
         Some(last) if last.id == 63 => {
             // The value of the final object starts 4 bytes after its header; CRC covers the header.
+            // `run` has already covered part of it (never past the start of the final object).
             let value_byte = input.len() - last.value.len();
-            let covered = input.as_bytes().get(..value_byte).unwrap_or(&[]);
+            let rest = input.as_bytes().get(run.done..value_byte).unwrap_or(&[]);
             CrcStatus {
                 found: Some(last.value),
-                computed: Some(crc16(covered)),
+                computed: Some(crc16_update(run.crc, rest)),
             }
         }
         _ => CrcStatus {
@@ -326,6 +331,12 @@ fn read_object(text: &str, i: usize, ascii: bool) -> Result<(u8, u8, &str), Issu
     Ok((id, len, value))
 }
 
+/// A CRC computed while the root list is scanned: register `crc` after the first `done` bytes.
+struct CrcRun {
+    crc: u16,
+    done: usize,
+}
+
 /// How many object starts [`scan`] remembers; objects beyond it are found again by [`walk`].
 const REMEMBERED: usize = 32;
 
@@ -335,14 +346,34 @@ const REMEMBERED: usize = 32;
 /// Finding where each object starts is a chain of dependent loads (the next start depends on this
 /// length); with the starts known, [`walk`] reads all objects independently of each other, and
 /// knowing the count lets it fill one exactly sized vector in place.
+///
+/// At the root, it also advances the payload's CRC by the 16-byte blocks that end before the
+/// object just read (the CRC covers the payload up to the final object's
+/// value, so that prefix is always covered): the two dependency chains, object to object and
+/// block to block, then run side by side instead of one after the other.
 #[inline]
-fn scan(text: &str, ascii: bool, starts: &mut [usize; REMEMBERED]) -> usize {
+fn scan(
+    text: &str,
+    ascii: bool,
+    starts: &mut [usize; REMEMBERED],
+    mut crc: Option<&mut CrcRun>,
+) -> usize {
     let mut n = 0;
     let mut i = 0;
     while i < text.len() {
         let Ok((_, _, value)) = read_object(text, i, ascii) else {
             break;
         };
+        if let Some(run) = crc.as_deref_mut() {
+            while let Some(block) = text
+                .as_bytes()
+                .get(run.done..i)
+                .and_then(|b| b.first_chunk::<16>())
+            {
+                run.crc = crc16_block(run.crc, *block);
+                run.done += 16;
+            }
+        }
         if let Some(slot) = starts.get_mut(n) {
             *slot = i;
         }
@@ -364,9 +395,10 @@ fn walk<'a>(
     ascii: bool,
     parent: Option<u8>,
     parent_path: Path,
+    crc: Option<&mut CrcRun>,
 ) -> Result<(Vec<DataObject<'a>>, usize), ParseError> {
     let mut starts = [0; REMEMBERED];
-    let n = scan(text, ascii, &mut starts);
+    let n = scan(text, ascii, &mut starts, crc);
     let mut out = Vec::with_capacity(n);
     out.resize_with(n, DataObject::empty);
     let mut pos = base;
@@ -418,7 +450,7 @@ fn fill<'a>(
     let (id, len, value) = read_object(text, start, ascii).map_err(|c| fail(c, *pos, false))?;
     let path = parent_path.child(id);
     if is_template(parent, id) {
-        match walk(value, *pos + 4, ascii, Some(id), path) {
+        match walk(value, *pos + 4, ascii, Some(id), path, None) {
             Ok((children, _)) => {
                 slot.kind = Kind::Template;
                 slot.children = children.into_boxed_slice();
