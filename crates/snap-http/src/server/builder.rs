@@ -1,6 +1,5 @@
 //! Configuration of a [`SnapServer`].
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -14,6 +13,7 @@ use snap_types::{
 
 use crate::Error;
 use crate::error::BoxError;
+use crate::server::Map;
 use crate::server::handler::{
     ErasedRoute, FnHandler, Handler, Outcome, RequestContext, TypedRoute,
 };
@@ -264,8 +264,8 @@ impl SnapServerBuilder {
 
     /// Checks the configuration and builds the service.
     pub fn build(self) -> Result<SnapServer, Error> {
-        let mut by_client = HashMap::new();
-        let mut by_partner = HashMap::new();
+        let mut by_client = Map::default();
+        let mut by_partner = Map::default();
         for partner in self.partners {
             partner.check()?;
             let partner = Arc::new(partner);
@@ -288,7 +288,7 @@ impl SnapServerBuilder {
                 )));
             }
         }
-        let mut routes = HashMap::new();
+        let mut routes = Map::default();
         let mut add = |path: String, route: Route| {
             if !path.starts_with('/') {
                 return Err(Error::Config(format!(

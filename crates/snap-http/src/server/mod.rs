@@ -15,6 +15,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::FutureExt as _;
 use http::{HeaderMap, HeaderName, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
@@ -23,6 +24,7 @@ use snap_types::{
     AccessTokenRequest, Case, ChannelId, ExternalId, PartnerId, RequestError, ResponseCode,
     ServiceCode, Timestamp,
 };
+use std::panic::AssertUnwindSafe;
 use tracing::Instrument as _;
 
 pub use builder::{DuplicatePolicy, SnapServerBuilder};
@@ -86,10 +88,14 @@ pub(crate) enum RouteKind {
     Service(Arc<dyn ErasedRoute>),
 }
 
+/// The maps of the request path: foldhash with a per-process random seed (SipHash costs more than
+/// the lookups are worth here; the keys come from configuration or from authenticated partners).
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
+
 pub(crate) struct Inner {
-    pub(crate) routes: HashMap<String, Route>,
-    pub(crate) by_client: HashMap<String, Arc<Partner>>,
-    pub(crate) by_partner: HashMap<String, Arc<Partner>>,
+    pub(crate) routes: Map<String, Route>,
+    pub(crate) by_client: Map<String, Arc<Partner>>,
+    pub(crate) by_partner: Map<String, Arc<Partner>>,
     pub(crate) tokens: Arc<dyn TokenIssuer>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) replay: Arc<dyn ReplayStore>,
@@ -447,18 +453,20 @@ impl Inner {
                 }
             }
         }
-        // The handler runs in its own task: once a claim is held, a client hanging up must not
-        // abandon the handling half-way (or leave the claim held forever).
+        // Once a claim is held, a client hanging up must not abandon the handling half-way (or
+        // leave the claim held forever): the handler runs here, and finishes in a task of its own
+        // if this request is dropped first. A panicking handler is answered 500xx00.
         let inner = Arc::clone(self);
-        let task = tokio::spawn(
-            async move {
-                inner
-                    .run_claimed(service, key, fingerprint, prepared, context)
-                    .await
-            }
-            .in_current_span(),
-        );
-        task.await.unwrap_or(Err(Rejection::Internal))
+        let handling = AssertUnwindSafe(async move {
+            inner
+                .run_claimed(service, key, fingerprint, prepared, context)
+                .await
+        })
+        .catch_unwind()
+        .in_current_span();
+        RunToCompletion(Some(Box::pin(handling)))
+            .await
+            .unwrap_or(Err(Rejection::Internal))
     }
 
     async fn run_claimed(
@@ -514,6 +522,32 @@ impl Inner {
     async fn release(&self, key: &ReplayKey) {
         if let Err(e) = self.replay.release(key).await {
             tracing::error!(error = %e, "replay store release failed");
+        }
+    }
+}
+
+/// Polls a future here; if dropped before it finished, spawns the rest onto the runtime.
+struct RunToCompletion<T: Send + 'static>(Option<BoxFuture<'static, T>>);
+
+impl<T: Send + 'static> std::future::Future for RunToCompletion<T> {
+    type Output = T;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let Some(future) = self.0.as_mut() else {
+            return Poll::Pending; // polled after completion: never ready again
+        };
+        let output = std::task::ready!(future.as_mut().poll(cx));
+        self.0 = None;
+        Poll::Ready(output)
+    }
+}
+
+impl<T: Send + 'static> Drop for RunToCompletion<T> {
+    fn drop(&mut self) {
+        if let Some(future) = self.0.take() {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(future);
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -125,7 +125,7 @@ enum Entry {
 
 #[derive(Default)]
 struct Shard {
-    entries: HashMap<ReplayKey, Entry>,
+    entries: HashMap<ReplayKey, Entry, foldhash::quality::RandomState>,
 }
 
 /// The default [`ReplayStore`]: sharded maps in memory. Entries expire at the end of their
@@ -133,7 +133,7 @@ struct Shard {
 /// Not shared between instances and lost on restart.
 pub struct MemoryReplayStore {
     shards: Box<[Mutex<Shard>]>,
-    hasher: RandomState,
+    hasher: foldhash::quality::RandomState,
     /// Julian day of the newest date claimed: when it advances, earlier days are dropped.
     today: AtomicI32,
 }
@@ -157,7 +157,7 @@ impl MemoryReplayStore {
     pub fn new() -> Self {
         Self {
             shards: (0..32).map(|_| Mutex::new(Shard::default())).collect(),
-            hasher: RandomState::new(),
+            hasher: foldhash::quality::RandomState::default(),
             today: AtomicI32::new(i32::MIN),
         }
     }
@@ -212,21 +212,23 @@ impl MemoryReplayStore {
     fn finish(&self, key: &ReplayKey, response: Option<StoredResponse>) {
         let mut shard = self.shard(key);
         let previous = match response {
-            Some(response) => {
-                let fingerprint = match shard.entries.get(key) {
-                    Some(
-                        Entry::InProgress { fingerprint, .. } | Entry::Done { fingerprint, .. },
-                    ) => *fingerprint,
-                    None => return,
-                };
-                shard.entries.insert(
-                    key.clone(),
-                    Entry::Done {
-                        fingerprint,
-                        response,
-                    },
-                )
-            }
+            Some(response) => match shard.entries.get_mut(key) {
+                Some(entry) => {
+                    let fingerprint = match entry {
+                        Entry::InProgress { fingerprint, .. } | Entry::Done { fingerprint, .. } => {
+                            *fingerprint
+                        }
+                    };
+                    Some(std::mem::replace(
+                        entry,
+                        Entry::Done {
+                            fingerprint,
+                            response,
+                        },
+                    ))
+                }
+                None => return,
+            },
             None => shard.entries.remove(key),
         };
         if let Some(Entry::InProgress {

@@ -179,3 +179,75 @@ async fn concurrent_duplicates_with_reject_policy_conflict() {
     );
     assert_eq!(server.calls(), 1);
 }
+
+#[tokio::test]
+async fn a_panicking_handler_is_answered_500_and_its_claim_released() {
+    let server = TestServer::start().await;
+    let token = server.token().await;
+    let body = String::from_utf8(va_body())
+        .unwrap()
+        .replace("\"trxId\": \"abcdefgh0017\"", "\"trxId\": \"panic\"");
+    for _ in 0..2 {
+        server
+            .send(
+                pjp()
+                    .notification(VA_PATH, Some(&token), body.clone(), &ts(), EXTERNAL_ID)
+                    .unwrap(),
+            )
+            .await
+            .expect("5002500", "General Error");
+    }
+    // Released after the panic, so the retry ran the handler again; the server still serves.
+    assert_eq!(server.calls(), 2);
+    server.token().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_hanging_up_does_not_abandon_the_handler() {
+    use http_body_util::BodyExt as _;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let clock = Arc::new(snap_crypto::FixedClock::new(NOW));
+    let server = default_builder(Arc::clone(&calls), clock).build().unwrap();
+    let token = server
+        .handle(
+            pjp()
+                .token_request(TOKEN_PATH, &ts())
+                .unwrap()
+                .into_request()
+                .unwrap(),
+        )
+        .await
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes();
+    let token: serde_json::Value = serde_json::from_slice(&token).unwrap();
+    let token = token["accessToken"].as_str().unwrap();
+    // `slow` takes 300 ms; the caller gives up after 50 ms (what hyper does when the client
+    // disconnects: it drops the response future).
+    let body = String::from_utf8(va_body())
+        .unwrap()
+        .replace("\"trxId\": \"abcdefgh0017\"", "\"trxId\": \"slow\"");
+    let request = || {
+        pjp()
+            .notification(VA_PATH, Some(token), body.clone(), &ts(), EXTERNAL_ID)
+            .unwrap()
+            .into_request()
+            .unwrap()
+    };
+    let gave_up = tokio::time::timeout(Duration::from_millis(50), server.handle(request())).await;
+    assert!(gave_up.is_err());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The handler finished on its own and its answer was stored: the retry gets it, no second call.
+    let retry = server.handle(request()).await;
+    assert_eq!(retry.status(), 200);
+    let retry = retry.into_body().collect().await.unwrap().to_bytes();
+    let retry: serde_json::Value = serde_json::from_slice(&retry).unwrap();
+    assert_eq!(retry["responseCode"], "2002500");
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -111,7 +111,7 @@ impl Reply {
 }
 
 /// The handler the tests mount on every notification route: counts calls; the VA payment
-/// answers by `trxId` (`fail` → error, `slow` → waits, `paid` → Paid Bill) and amount (`1.00` →
+/// answers by `trxId` (`fail` → error, `panic` → panics, `slow` → waits, `paid` → Paid Bill) and amount (`1.00` →
 /// Invalid Amount).
 pub(crate) fn default_builder(
     calls: Arc<AtomicUsize>,
@@ -128,6 +128,7 @@ pub(crate) fn default_builder(
             async move {
                 match va.trx_id.as_str() {
                     "fail" => return Err("database down".into()),
+                    "panic" => panic!("a bug in the merchant's handler"),
                     "slow" => tokio::time::sleep(Duration::from_millis(300)).await,
                     "paid" => return Ok(Outcome::business(Case::PaidBill, "")),
                     _ => {}
