@@ -91,6 +91,17 @@ pub fn minify_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), MinifyError> {
     result.map(drop)
 }
 
+/// Minifies into the start of `buf`, which keeps at least `input.len() + SLACK` initialized bytes
+/// between calls (so a reused buffer is not zeroed again); returns the output length. The bytes
+/// after it are garbage.
+pub(crate) fn minify_reusing(input: &[u8], buf: &mut Vec<u8>) -> Result<usize, MinifyError> {
+    let needed = input.len() + SLACK;
+    if buf.len() < needed {
+        buf.resize(needed, 0);
+    }
+    compact(input, buf)
+}
+
 const SLACK: usize = 32;
 
 #[inline(always)]

@@ -3,7 +3,8 @@ use std::fmt;
 
 use ring::digest;
 
-use crate::{EmptyBodyHash, Error, QueryInPath, SignatureOptions, minify_into};
+use crate::minify::minify_reusing;
+use crate::{EmptyBodyHash, Error, QueryInPath, SignatureOptions};
 
 /// The exact string a SNAP signature covers.
 ///
@@ -149,15 +150,15 @@ pub fn body_hash_hex(body: &[u8], options: &SignatureOptions) -> Result<Option<S
     }))
 }
 
-/// Minifies `body` into `scratch` (cleared first) and hashes it per `options`.
+/// Minifies `body` into the start of `scratch` and hashes it per `options`.
 pub(crate) fn body_hash(
     body: &[u8],
     options: &SignatureOptions,
     scratch: &mut Vec<u8>,
 ) -> Result<Option<[u8; 32]>, Error> {
-    scratch.clear();
-    minify_into(body, scratch)?;
-    let input: &[u8] = if scratch.is_empty() {
+    let written = minify_reusing(body, scratch)?;
+    let minified = scratch.get(..written).unwrap_or_default();
+    let input: &[u8] = if minified.is_empty() {
         match options.empty_body() {
             EmptyBodyHash::Sha256OfEmpty => b"",
             EmptyBodyHash::EmptyComponent => return Ok(None),
@@ -165,7 +166,7 @@ pub(crate) fn body_hash(
             EmptyBodyHash::Sha256OfEmptyArray => b"[]",
         }
     } else {
-        scratch
+        minified
     };
     let d = digest::digest(&digest::SHA256, input);
     let mut out = [0u8; 32];
@@ -230,8 +231,9 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> R) -
     }
     // Buffers grown past this by a large body are not kept after the call.
     const KEEP: usize = 256 * 1024;
+    // The first buffer keeps its length (minify overwrites it, see `minify_reusing`); the second
+    // is appended to.
     let (mut a, mut b) = SCRATCH.try_with(Cell::take).unwrap_or_default();
-    a.clear();
     b.clear();
     let r = f(&mut a, &mut b);
     if a.capacity() <= KEEP && b.capacity() <= KEEP {

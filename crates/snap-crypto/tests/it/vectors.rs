@@ -98,8 +98,9 @@ fn check_service(case: &Value, symmetric: bool) -> Result<(), String> {
             &secret.sign_base64(sts.as_bytes()).unwrap(),
             want_sig,
         )?;
-        verify_symmetric(&secret, method, path, token, body, ts, want_sig, &opts)
-            .map_err(|e| e.to_string())
+        let digest = verify_symmetric(&secret, method, path, token, body, ts, want_sig, &opts)
+            .map_err(|e| e.to_string())?;
+        check_digest(&digest, s(e, "body_sha256"))
     } else {
         let sts =
             StringToSign::asymmetric(method, path, body, ts, &opts).map_err(|e| e.to_string())?;
@@ -108,9 +109,26 @@ fn check_service(case: &Value, symmetric: bool) -> Result<(), String> {
         let sig = sign_asymmetric(&private_key(), method, path, body, ts, &opts)
             .map_err(|e| e.to_string())?;
         eq("signature", &sig, want_sig)?;
-        verify_asymmetric(&public_key(), method, path, body, ts, want_sig, &opts)
-            .map_err(|e| e.to_string())
+        let digest = verify_asymmetric(&public_key(), method, path, body, ts, want_sig, &opts)
+            .map_err(|e| e.to_string())?;
+        check_digest(&digest, s(e, "body_sha256"))
     }
+}
+
+/// The digest a verification returns is the body hash the string-to-sign covered (SHA-256 of the
+/// empty string when it covers none).
+fn check_digest(digest: &snap_crypto::BodyDigest, want_hex: &str) -> Result<(), String> {
+    let hex: String = digest
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let want = if want_hex.is_empty() {
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    } else {
+        want_hex
+    };
+    eq("verified body digest", &hex, want)
 }
 
 #[test]
