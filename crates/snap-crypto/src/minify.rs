@@ -554,4 +554,32 @@ mod tests {
         minify_into(b" [1, 2] ", &mut out).unwrap();
         assert_eq!(out, b"keep[1,2]");
     }
+
+    #[test]
+    fn block_boundaries() {
+        // Strings, whitespace runs and the end of input at every offset around the 64-byte blocks.
+        for pad in 0..140 {
+            let text = "a".repeat(pad);
+            let spaces = " ".repeat(pad);
+            assert_eq!(
+                ok(&format!(
+                    "{spaces}{{ \"k\" :{spaces}\"{text}\\\"x\"{spaces}}}{spaces}"
+                )),
+                format!("{{\"k\":\"{text}\\\"x\"}}")
+            );
+            assert_eq!(ok(&format!("[{spaces}1{spaces}]")), "[1]");
+            assert_eq!(
+                bad(&format!("[\"{text}\u{1}\"]")),
+                (pad + 2, MinifyErrorKind::ControlCharacterInString)
+            );
+            assert_eq!(
+                bad(&format!("{spaces}\"{text}")),
+                (2 * pad + 1, MinifyErrorKind::UnexpectedEnd)
+            );
+            assert_eq!(
+                bad(&format!("[{spaces}\u{b}]")),
+                (pad + 1, MinifyErrorKind::UnexpectedByte(0x0b))
+            );
+        }
+    }
 }
