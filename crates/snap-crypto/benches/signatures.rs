@@ -1,12 +1,14 @@
-//! `cargo bench -p snap-crypto`: each figure printed with a baseline measured in the same run, and
-//! the ratio (subject throughput / baseline throughput). Own harness: prints exactly the figures the
-//! issue asks for, and alternates subject and baseline batches so machine noise hits both alike.
-//! Without `--bench` (as under `cargo test --benches`) every case runs once as a smoke test.
+//! `cargo bench -p snap-crypto`: criterion timings of each subject and its baseline, then a summary
+//! with each figure, its baseline measured in the same run, and the ratio (subject throughput /
+//! baseline throughput). The summary alternates subject and baseline batches so machine noise hits
+//! both alike. Without `--bench` (as under `cargo test --benches`) every case runs once as a smoke
+//! test.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use criterion::Criterion;
 use ring::{digest, hmac};
 use snap_crypto::{
     ClientSecret, RsaPrivateKey, SignatureOptions, minify, minify_into, sign_asymmetric,
@@ -148,6 +150,11 @@ fn main() {
     }
     let full = std::env::args().any(|a| a == "--bench");
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if full {
+        criterion_benches();
+        Criterion::default().configure_from_args().final_summary();
+        println!();
+    }
     let bench = Bench { full, filter };
     let opts = SignatureOptions::default();
     let secret = ClientSecret::new("QoinSnap-test-client-secret-not-for-production");
@@ -304,6 +311,65 @@ fn main() {
             "bare ring sha256+rsa sign",
         );
     }
+}
+
+/// The same subjects and baselines as the summary, timed by criterion.
+fn criterion_benches() {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .configure_from_args();
+    let opts = SignatureOptions::default();
+    let secret = ClientSecret::new("QoinSnap-test-client-secret-not-for-production");
+    let ring_key = hmac::Key::new(
+        hmac::HMAC_SHA512,
+        b"QoinSnap-test-client-secret-not-for-production",
+    );
+    let body = va_payment_pretty("").into_bytes();
+    let minified = minify(&body).unwrap();
+    let sts_len = snap_crypto::StringToSign::symmetric("POST", PATH, TOKEN, &body, TS, &opts)
+        .unwrap()
+        .as_bytes()
+        .len();
+    let same_len = vec![b'x'; sts_len];
+    let sig = sign_symmetric(&secret, "POST", PATH, TOKEN, &body, TS, &opts).unwrap();
+    let big = pretty_16k();
+    let mut out = Vec::with_capacity(big.len());
+    c.bench_function("symmetric sign (full path)", |b| {
+        b.iter(|| sign_symmetric(&secret, "POST", PATH, TOKEN, black_box(&body), TS, &opts))
+    });
+    c.bench_function("symmetric verify (full path)", |b| {
+        b.iter(|| {
+            verify_symmetric(
+                &secret,
+                "POST",
+                PATH,
+                TOKEN,
+                black_box(&body),
+                TS,
+                &sig,
+                &opts,
+            )
+        })
+    });
+    c.bench_function("baseline: bare ring sha256 + hmac-sha512", |b| {
+        b.iter(|| {
+            black_box(digest::digest(&digest::SHA256, black_box(&minified)));
+            hmac::sign(&ring_key, black_box(&same_len))
+        })
+    });
+    c.bench_function("minify (seed body, pretty)", |b| {
+        b.iter(|| {
+            out.clear();
+            minify_into(black_box(&body), &mut out)
+        })
+    });
+    c.bench_function("minify (16 KB pretty)", |b| {
+        b.iter(|| {
+            out.clear();
+            minify_into(black_box(&big), &mut out)
+        })
+    });
 }
 
 fn profile_only(which: &str) {
