@@ -34,6 +34,50 @@ fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())
 }
 
+/// The first root object of each ID, found once instead of by a scan per question.
+struct RootIndex<'p, 'a> {
+    objects: &'p [DataObject<'a>],
+    /// Index into `objects` of the first object with each ID (`u8::MAX`: absent or beyond).
+    first: [u8; 100],
+}
+
+impl<'p, 'a> RootIndex<'p, 'a> {
+    fn new(objects: &'p [DataObject<'a>]) -> Self {
+        RootIndex {
+            objects,
+            first: [u8::MAX; 100],
+        }
+    }
+
+    /// Fills the index in place (building it in a local and moving it would copy 100 bytes
+    /// just written byte by byte, which stalls store forwarding).
+    fn fill(&mut self) {
+        for (k, o) in self.objects.iter().take(usize::from(u8::MAX)).enumerate() {
+            if let Some(slot) = self.first.get_mut(usize::from(o.id()))
+                && *slot == u8::MAX
+            {
+                *slot = k as u8;
+            }
+        }
+    }
+
+    fn get(&self, id: u8) -> Option<&'p DataObject<'a>> {
+        match self.first.get(usize::from(id)) {
+            Some(&k) if k != u8::MAX => self.objects.get(usize::from(k)),
+            // Past the indexed prefix (more than 254 root objects) or absent.
+            _ => self
+                .objects
+                .iter()
+                .skip(usize::from(u8::MAX))
+                .find(|o| o.id() == id),
+        }
+    }
+
+    fn value(&self, id: u8) -> Option<&'a str> {
+        self.get(id).map(|o| o.value())
+    }
+}
+
 struct Checker {
     issues: Vec<Issue>,
 }
@@ -138,7 +182,7 @@ impl Checker {
         }
     }
 
-    fn emv(&mut self, p: &Payload<'_>) {
+    fn emv(&mut self, p: &Payload<'_>, r: &RootIndex<'_, '_>) {
         if p.char_len() > MAX_PAYLOAD_CHARS {
             let msg = format!(
                 "payload is {} characters, at most {MAX_PAYLOAD_CHARS} allowed",
@@ -154,7 +198,7 @@ impl Checker {
         self.crc(p);
         self.structure(p.objects());
         match p.objects().first() {
-            Some(first) if first.id() != 0 && p.get(0).is_some() => {
+            Some(first) if first.id() != 0 && r.get(0).is_some() => {
                 self.push(
                     IssueCode::NotFirst,
                     Path::root(0),
@@ -172,7 +216,7 @@ impl Checker {
             (59, "merchant name"),
             (60, "merchant city"),
         ] {
-            if p.get(id).is_none() {
+            if r.get(id).is_none() {
                 self.missing(Path::root(id), 0, what);
             }
         }
@@ -180,7 +224,7 @@ impl Checker {
             let msg = "no merchant account information (02-51)";
             self.push(IssueCode::Missing, Path::ROOT, 0, msg);
         }
-        let tip = p.value(55);
+        let tip = r.value(55);
         for o in p.objects() {
             let v = o.value();
             match o.id() {
@@ -206,14 +250,14 @@ impl Checker {
                 55 => {
                     if !matches!(v, "01" | "02" | "03") {
                         self.format(o, "\"01\", \"02\" or \"03\"");
-                    } else if v == "02" && p.get(56).is_none() {
+                    } else if v == "02" && r.get(56).is_none() {
                         self.push(
                             IssueCode::TipInconsistent,
                             o.path(),
                             o.position(),
                             "55 = 02 needs a fixed fee (56)",
                         );
-                    } else if v == "03" && p.get(57).is_none() {
+                    } else if v == "03" && r.get(57).is_none() {
                         self.push(
                             IssueCode::TipInconsistent,
                             o.path(),
@@ -341,18 +385,18 @@ impl Checker {
         }
     }
 
-    fn qris(&mut self, p: &Payload<'_>) {
-        let country = p.value(58);
-        if let Some(o) = p.get(58).filter(|o| o.value() != "ID") {
+    fn qris(&mut self, p: &Payload<'_>, r: &RootIndex<'_, '_>) {
+        let country = r.value(58);
+        if let Some(o) = r.get(58).filter(|o| o.value() != "ID") {
             let msg = format!("QRIS country must be \"ID\", found {:?}", o.value());
             self.push(IssueCode::QrisCountry, o.path(), o.value_position(), msg);
         }
-        if let Some(o) = p.get(53).filter(|o| o.value() != "360") {
+        if let Some(o) = r.get(53).filter(|o| o.value() != "360") {
             let msg = format!("QRIS currency must be \"360\" (IDR), found {:?}", o.value());
             self.push(IssueCode::QrisCurrency, o.path(), o.value_position(), msg);
         }
-        let poi = p.value(1);
-        match p.get(51) {
+        let poi = r.value(1);
+        match r.get(51) {
             None if poi != Some("12") => {
                 let msg = "static QRIS needs the national repository template 51";
                 self.push(IssueCode::QrisMissing51, Path::root(51), 0, msg);
@@ -385,7 +429,7 @@ impl Checker {
                 }
             }
         }
-        if country == Some("ID") && p.get(61).is_none() {
+        if country == Some("ID") && r.get(61).is_none() {
             self.push(
                 IssueCode::QrisMissing61,
                 Path::root(61),
@@ -394,7 +438,9 @@ impl Checker {
             );
         }
         for o in p.objects().iter().filter(|o| matches!(o.id(), 58..=61)) {
-            if let Some(i) = o.value().chars().position(|c| c == '|') {
+            // '|' is ASCII, so a byte search finds it; count characters only when it is there.
+            if let Some(b) = o.value().bytes().position(|c| c == b'|') {
+                let i = o.value().get(..b).map_or(b, |s| s.chars().count());
                 let msg = format!("{} contains '|', which QRIS forbids", o.path());
                 self.push(IssueCode::QrisPipe, o.path(), o.value_position() + i, msg);
             }
@@ -434,7 +480,7 @@ impl Checker {
                 self.criteria(c);
             }
         }
-        match (poi, p.get(54)) {
+        match (poi, r.get(54)) {
             (Some("12"), None) => {
                 self.push(
                     IssueCode::QrisDynamicWithoutAmount,
@@ -462,9 +508,11 @@ impl Payload<'_> {
     /// An empty list means the payload is valid under `profile`; warnings are leniencies.
     pub fn validate(&self, profile: Profile) -> Vec<Issue> {
         let mut c = Checker { issues: Vec::new() };
-        c.emv(self);
+        let mut r = RootIndex::new(self.objects());
+        r.fill();
+        c.emv(self, &r);
         if profile == Profile::Qris {
-            c.qris(self);
+            c.qris(self, &r);
         }
         c.issues
     }
