@@ -213,7 +213,7 @@ impl Inner {
         B::Error: Into<BoxError>,
     {
         let now = self.clock.now();
-        let stamp = format_timestamp(now, TimestampStyle::Wib);
+        let stamp = response_stamp(now);
         let Some(route) = self.routes.get(request.uri().path()) else {
             tracing::debug!(path = request.uri().path(), "no SNAP route");
             return Rejection::NotFound.into_response(NO_SERVICE, Some(&stamp));
@@ -577,6 +577,23 @@ impl Drop for ReleaseOnDrop {
     }
 }
 
+/// The `X-TIMESTAMP` of an answer at `now` (Jakarta time, seconds): formatted once per second
+/// per thread.
+fn response_stamp(now: time::OffsetDateTime) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let second = now.unix_timestamp();
+    LAST.with_borrow_mut(|(at, text)| {
+        if *at != second {
+            *text = format_timestamp(now, TimestampStyle::Wib);
+            *at = second;
+        }
+        text.clone()
+    })
+}
+
 /// The token of `Authorization: Bearer <token>`: absent → `401xx03`, another scheme → `401xx01`.
 fn bearer(headers: &HeaderMap) -> Result<&str, Rejection> {
     let value = headers
@@ -637,6 +654,25 @@ mod tests {
             http::HeaderValue::from_static("Bearer "),
         );
         assert_eq!(bearer(&h), Err(Rejection::TokenNotFound));
+    }
+
+    #[test]
+    fn response_stamp_follows_the_clock() {
+        use time::macros::datetime;
+        let t = datetime!(2024-08-23 00:45:00.250 UTC);
+        assert_eq!(response_stamp(t), "2024-08-23T07:45:00+07:00");
+        assert_eq!(
+            response_stamp(t + time::Duration::milliseconds(500)),
+            "2024-08-23T07:45:00+07:00"
+        );
+        assert_eq!(
+            response_stamp(t + time::Duration::seconds(1)),
+            "2024-08-23T07:45:01+07:00"
+        );
+        assert_eq!(
+            response_stamp(t - time::Duration::days(1)),
+            "2024-08-22T07:45:00+07:00"
+        );
     }
 
     #[test]
