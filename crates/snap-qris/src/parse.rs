@@ -1,6 +1,7 @@
 //! The borrowing TLV parser and the parsed payload.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::crc16::{CRC_INIT, crc16_block, crc16_update, parse_hex4};
 use crate::issue::{Issue, IssueCode, Path};
@@ -34,30 +35,26 @@ pub fn is_template(parent: Option<u8>, id: u8) -> bool {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Primitive,
-    Template,
-    /// A template ID whose value is not a TLV list; kept verbatim. `offset`: characters from
-    /// the start of the value to where reading failed (at most 99, so a byte suffices).
-    Malformed {
-        code: IssueCode,
-        offset: u8,
-    },
-}
+/// What reading a template's value gave: its children, or why it is not a TLV list and where
+/// (characters from the start of the value; at most 99, so a byte suffices).
+type Contents<'a> = Result<Box<[DataObject<'a>]>, (IssueCode, u8)>;
 
 /// One data object (ID, length, value), borrowing its value from the input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A template's children are read from its value the first time they are asked for
+/// ([`DataObject::children`], [`DataObject::template_error`], validation, encoding): parsing and
+/// checking the CRC never pay for them. The result is the same as reading them up front.
+#[derive(Clone)]
 pub struct DataObject<'a> {
     value: &'a str,
-    /// Exactly sized: one allocation per well-formed template, none for primitives.
-    children: Box<[DataObject<'a>]>,
+    /// Templates only: the children (one exactly sized allocation), filled on first use.
+    contents: OnceLock<Contents<'a>>,
     position: usize,
     path: Path,
     id: u8,
     /// At most 99 (two digits).
     length: u8,
-    kind: Kind,
+    template: bool,
 }
 
 impl<'a> DataObject<'a> {
@@ -66,13 +63,31 @@ impl<'a> DataObject<'a> {
     fn empty() -> DataObject<'a> {
         DataObject {
             value: "",
-            children: Box::default(),
+            contents: OnceLock::new(),
             position: 0,
             path: Path::ROOT,
             id: 0,
             length: 0,
-            kind: Kind::Primitive,
+            template: false,
         }
+    }
+
+    /// A template's children or its error, read now if this is the first question.
+    fn contents(&self) -> Option<&Contents<'a>> {
+        if !self.template {
+            return None;
+        }
+        Some(self.contents.get_or_init(|| {
+            let base = self.value_position();
+            let ascii = self.value.is_ascii();
+            match walk(self.value, base, ascii, Some(self.id), self.path, None) {
+                Ok((children, _)) => Ok(children.into_boxed_slice()),
+                Err(e) => {
+                    let offset = e.position.saturating_sub(base);
+                    Err((e.code, u8::try_from(offset).unwrap_or(u8::MAX)))
+                }
+            }
+        }))
     }
 
     /// The ID, 0–99.
@@ -112,14 +127,14 @@ impl<'a> DataObject<'a> {
 
     /// Whether this ID is a template at its level (see [`is_template`]), even if malformed.
     pub fn is_template(&self) -> bool {
-        !matches!(self.kind, Kind::Primitive)
+        self.template
     }
 
     /// For a template whose value is not a TLV list: why and where (character offset).
     pub fn template_error(&self) -> Option<(IssueCode, usize)> {
-        match self.kind {
-            Kind::Malformed { code, offset } => {
-                Some((code, self.value_position() + usize::from(offset)))
+        match self.contents() {
+            Some(Err((code, offset))) => {
+                Some((*code, self.value_position() + usize::from(*offset)))
             }
             _ => None,
         }
@@ -127,12 +142,15 @@ impl<'a> DataObject<'a> {
 
     /// The child objects of a well-formed template, in payload order (empty otherwise).
     pub fn children(&self) -> &[DataObject<'a>] {
-        &self.children
+        match self.contents() {
+            Some(Ok(children)) => children,
+            _ => &[],
+        }
     }
 
     /// The first child with this ID.
     pub fn child(&self, id: u8) -> Option<&DataObject<'a>> {
-        self.children.iter().find(|c| c.id == id)
+        self.children().iter().find(|c| c.id == id)
     }
 
     /// The value of the first child with this ID.
@@ -143,13 +161,45 @@ impl<'a> DataObject<'a> {
     fn write_to(&self, out: &mut String) {
         out.push_str(id_text(self.id));
         out.push_str(id_text(self.length));
-        if matches!(self.kind, Kind::Template) {
-            for c in &self.children {
-                c.write_to(out);
+        match self.contents() {
+            Some(Ok(children)) => {
+                for c in children {
+                    c.write_to(out);
+                }
             }
-        } else {
-            out.push_str(self.value);
+            _ => out.push_str(self.value),
         }
+    }
+}
+
+impl PartialEq for DataObject<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.value == other.value
+            && self.length == other.length
+            && self.position == other.position
+            && self.path == other.path
+            && self.template == other.template
+            && self.contents() == other.contents()
+    }
+}
+
+impl Eq for DataObject<'_> {}
+
+impl fmt::Debug for DataObject<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("DataObject");
+        d.field("id", &self.id)
+            .field("value", &self.value)
+            .field("length", &self.length)
+            .field("position", &self.position)
+            .field("path", &self.path);
+        match self.contents() {
+            Some(Ok(children)) => d.field("children", children),
+            Some(Err(_)) => d.field("template_error", &self.template_error()),
+            None => &mut d,
+        };
+        d.finish()
     }
 }
 
@@ -236,7 +286,8 @@ pub struct Payload<'a> {
 /// Parses an EMV MPM payload exactly as given (no trimming) and computes its CRC.
 ///
 /// Succeeds when the whole input is a sequence of `ID LL value` objects (lengths in characters)
-/// whose templates are parsed into children; everything else — CRC, formats, presence — is
+/// whose templates are parsed into children (when first asked for: a template that is not a TLV
+/// list is kept verbatim and reported, never an error here); everything else — CRC, formats, presence — is
 /// reported by [`Payload::validate`]. Never panics.
 pub fn parse(input: &str) -> Result<Payload<'_>, ParseError> {
     if input.is_empty() {
@@ -383,8 +434,8 @@ fn scan(
     n
 }
 
-/// Reads one TLV list: its objects (templates parsed into children) and its length in
-/// characters (all of `text`). `base` is the character offset of `text` in the payload.
+/// Reads one TLV list: its objects (a template's own list is read when first asked for) and its
+/// length in characters (all of `text`). `base` is the character offset of `text` in the payload.
 ///
 /// The objects go into one exactly sized vector as placeholders and are then filled field by
 /// field: pushing whole objects builds each on the stack and copies it in with wide loads that
@@ -399,19 +450,39 @@ fn walk<'a>(
 ) -> Result<(Vec<DataObject<'a>>, usize), ParseError> {
     let mut starts = [0; REMEMBERED];
     let n = scan(text, ascii, &mut starts, crc);
-    let mut out = Vec::with_capacity(n);
-    out.resize_with(n, DataObject::empty);
     let mut pos = base;
     let mut after_crc = false;
-    let (fast, rest) = out.split_at_mut(n.min(REMEMBERED));
     let mut i = 0;
-    for (slot, &start) in fast.iter_mut().zip(&starts) {
-        i = fill(slot, text, start, &mut pos, ascii, parent, parent_path)?;
-        after_crc = slot.id == 63;
+    let mut error = None;
+    let m = n.min(REMEMBERED);
+    let mut out = Vec::with_capacity(n);
+    // An exact-size iterator over the remembered starts: each object is built independently of
+    // the previous one and written straight into the vector (no capacity check, no staging copy).
+    out.extend(starts.get(..m).unwrap_or(&[]).iter().map(|&start| {
+        match object_at(text, start, pos, ascii, parent, parent_path) {
+            Ok(object) => {
+                pos += 4 + usize::from(object.length);
+                i = start + 4 + object.value.len();
+                after_crc = object.id == 63;
+                object
+            }
+            Err(e) => {
+                // Unreachable: `scan` read these objects.
+                error.get_or_insert(e);
+                DataObject::empty()
+            }
+        }
+    }));
+    if let Some(e) = error {
+        return Err(e);
     }
-    for slot in rest {
-        i = fill(slot, text, i, &mut pos, ascii, parent, parent_path)?;
-        after_crc = slot.id == 63;
+    // Past the remembered starts (long lists only), each object starts where the previous ended.
+    for _ in m..n {
+        let object = object_at(text, i, pos, ascii, parent, parent_path)?;
+        pos += 4 + usize::from(object.length);
+        i += 4 + object.value.len();
+        after_crc = object.id == 63;
+        out.push(object);
     }
     if i < text.len() {
         // `scan` stopped here: report why.
@@ -421,6 +492,29 @@ fn walk<'a>(
         return Err(fail(code, pos, parent.is_none() && after_crc));
     }
     Ok((out, pos - base))
+}
+
+/// The object at byte `start` of `text`, character `pos` of the payload.
+#[inline(always)]
+fn object_at<'a>(
+    text: &'a str,
+    start: usize,
+    pos: usize,
+    ascii: bool,
+    parent: Option<u8>,
+    parent_path: Path,
+) -> Result<DataObject<'a>, ParseError> {
+    let (id, len, value) = read_object(text, start, ascii).map_err(|c| fail(c, pos, false))?;
+    Ok(DataObject {
+        value,
+        contents: OnceLock::new(),
+        position: pos,
+        path: parent_path.child(id),
+        id,
+        length: len,
+        // Read when first asked for (see `DataObject::contents`).
+        template: is_template(parent, id),
+    })
 }
 
 /// The error for an object at character `pos` that cannot be read.
@@ -433,44 +527,6 @@ fn fail(code: IssueCode, pos: usize, trailing: bool) -> ParseError {
         (code, pos)
     };
     ParseError { code, position }
-}
-
-/// Fills `slot` from the object at byte `start` of `text` (character `*pos` of the payload,
-/// advanced past it); returns the byte offset after the object.
-#[inline(always)]
-fn fill<'a>(
-    slot: &mut DataObject<'a>,
-    text: &'a str,
-    start: usize,
-    pos: &mut usize,
-    ascii: bool,
-    parent: Option<u8>,
-    parent_path: Path,
-) -> Result<usize, ParseError> {
-    let (id, len, value) = read_object(text, start, ascii).map_err(|c| fail(c, *pos, false))?;
-    let path = parent_path.child(id);
-    if is_template(parent, id) {
-        match walk(value, *pos + 4, ascii, Some(id), path, None) {
-            Ok((children, _)) => {
-                slot.kind = Kind::Template;
-                slot.children = children.into_boxed_slice();
-            }
-            Err(e) => {
-                let offset = e.position.saturating_sub(*pos + 4);
-                slot.kind = Kind::Malformed {
-                    code: e.code,
-                    offset: u8::try_from(offset).unwrap_or(u8::MAX),
-                };
-            }
-        }
-    }
-    slot.value = value;
-    slot.position = *pos;
-    slot.path = path;
-    slot.id = id;
-    slot.length = len;
-    *pos += 4 + usize::from(len);
-    Ok(start + 4 + value.len())
 }
 
 impl<'a> Payload<'a> {
