@@ -134,6 +134,19 @@ pub fn crc16_hex(crc: u16) -> String {
     format!("{crc:04X}")
 }
 
+/// Appends the CRC as four upper-case hex digits (what [`crc16_hex`] returns, without a
+/// formatter or a second allocation).
+pub(crate) fn push_crc16_hex(out: &mut String, crc: u16) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for shift in [12, 8, 4, 0] {
+        let digit = HEX
+            .get(usize::from((crc >> shift) & 0xF))
+            .copied()
+            .unwrap_or(b'0');
+        out.push(char::from(digit));
+    }
+}
+
 /// Parses four hex digits of either case; `None` for anything else.
 pub(crate) fn parse_hex4(s: &str) -> Option<u16> {
     let b = s.as_bytes();
@@ -161,6 +174,11 @@ mod tests {
     fn check_value() {
         assert_eq!(crc16(b"123456789"), 0x29B1);
         assert_eq!(crc16_hex(0xD7), "00D7");
+        for crc in [0, 0xD7, 0x29B1, 0xFFFF, 0xA05C] {
+            let mut s = String::from("x");
+            push_crc16_hex(&mut s, crc);
+            assert_eq!(s, format!("x{}", crc16_hex(crc)));
+        }
         assert_eq!(parse_hex4("00d7"), Some(0xD7));
         assert_eq!(parse_hex4("00G7"), None);
         assert_eq!(parse_hex4("+0D7"), None);

@@ -48,31 +48,61 @@ impl OwnedObject {
         }
     }
 
-    fn write(&self, path: Path, out: &mut String) -> Result<(), Error> {
+    /// Length in characters of this object's value as [`OwnedObject::write`] emits it; refuses
+    /// what `write` would refuse, in the same (depth-first) order.
+    fn value_chars(&self, path: Path) -> Result<usize, Error> {
         if self.id > 99 {
             return Err(Error::InvalidId { id: self.id });
         }
         let path = path.child(self.id);
-        out.push_str(id_text(self.id));
-        let len_at = out.len();
-        out.push_str("00");
-        let start = out.len();
-        match &self.value {
-            OwnedValue::Primitive(v) => out.push_str(v),
+        let length = match &self.value {
+            OwnedValue::Primitive(v) => char_len(v),
             OwnedValue::Template(children) => {
+                let mut sum = 0;
                 for c in children {
-                    c.write(path, out)?;
+                    sum += 4 + c.value_chars(path)?;
                 }
+                sum
             }
-        }
-        let length = out.get(start..).map_or(0, |s| s.chars().count());
+        };
         if length > 99 {
             return Err(Error::ValueTooLong { path, length });
         }
-        let digits = id_text(u8::try_from(length).unwrap_or(99));
-        out.replace_range(len_at..start, digits);
+        Ok(length)
+    }
+
+    /// Appends `ID LL value`; the length is known before the value is written, so no digits are
+    /// patched afterwards.
+    fn write(&self, path: Path, out: &mut String) -> Result<(), Error> {
+        let length = self.value_chars(path)?;
+        self.write_checked(path, length, out);
         Ok(())
     }
+
+    /// [`OwnedObject::write`] once `value_chars` has accepted the object (and all below it).
+    fn write_checked(&self, path: Path, length: usize, out: &mut String) {
+        out.push_str(id_text(self.id));
+        out.push_str(id_text(u8::try_from(length).unwrap_or(99)));
+        match &self.value {
+            OwnedValue::Primitive(v) => out.push_str(v),
+            OwnedValue::Template(children) => {
+                let path = path.child(self.id);
+                for c in children {
+                    let n = match &c.value {
+                        OwnedValue::Primitive(v) => char_len(v),
+                        OwnedValue::Template(_) => c.value_chars(path).unwrap_or(0),
+                    };
+                    c.write_checked(path, n, out);
+                }
+            }
+        }
+    }
+}
+
+/// Characters in `s`: bytes that do not continue a multi-byte sequence (a loop the compiler
+/// vectorizes; `chars().count()` takes a slower path for short strings).
+fn char_len(s: &str) -> usize {
+    s.len() - s.bytes().filter(|&b| (b as i8) < -0x40).count()
 }
 
 impl DataObject<'_> {
@@ -119,6 +149,6 @@ pub fn encode(objects: &[OwnedObject]) -> Result<String, Error> {
 pub(crate) fn append_crc(mut body: String) -> String {
     body.push_str("6304");
     let crc = crc16(body.as_bytes());
-    body.push_str(&crate::crc16::crc16_hex(crc));
+    crate::crc16::push_crc16_hex(&mut body, crc);
     body
 }
