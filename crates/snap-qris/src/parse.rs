@@ -285,10 +285,10 @@ pub struct Payload<'a> {
 
 /// Parses an EMV MPM payload exactly as given (no trimming) and computes its CRC.
 ///
-/// Succeeds when the whole input is a sequence of `ID LL value` objects (lengths in characters)
-/// whose templates are parsed into children (when first asked for: a template that is not a TLV
-/// list is kept verbatim and reported, never an error here); everything else — CRC, formats, presence — is
-/// reported by [`Payload::validate`]. Never panics.
+/// Succeeds when the whole input is a sequence of `ID LL value` objects (lengths in characters).
+/// Templates are parsed into children when these are first asked for (a template that is not a
+/// TLV list is kept verbatim and reported, never an error here); everything else — CRC, formats,
+/// presence — is reported by [`Payload::validate`]. Never panics.
 pub fn parse(input: &str) -> Result<Payload<'_>, ParseError> {
     if input.is_empty() {
         return Err(ParseError {
@@ -395,13 +395,13 @@ const REMEMBERED: usize = 32;
 /// or the first failure, and the byte offsets where the first [`REMEMBERED`] of them start.
 ///
 /// Finding where each object starts is a chain of dependent loads (the next start depends on this
-/// length); with the starts known, [`walk`] reads all objects independently of each other, and
-/// knowing the count lets it fill one exactly sized vector in place.
+/// length); with the starts known, [`walk`] builds all objects independently of each other, and
+/// knowing the count lets it allocate exactly once.
 ///
 /// At the root, it also advances the payload's CRC by the 16-byte blocks that end before the
-/// object just read (the CRC covers the payload up to the final object's
-/// value, so that prefix is always covered): the two dependency chains, object to object and
-/// block to block, then run side by side instead of one after the other.
+/// object just read (the CRC covers the payload up to the final object's value, so that prefix
+/// is always covered): the two dependency chains, object to object and block to block, then run
+/// side by side instead of one after the other.
 #[inline]
 fn scan(
     text: &str,
@@ -437,9 +437,9 @@ fn scan(
 /// Reads one TLV list: its objects (a template's own list is read when first asked for) and its
 /// length in characters (all of `text`). `base` is the character offset of `text` in the payload.
 ///
-/// The objects go into one exactly sized vector as placeholders and are then filled field by
-/// field: pushing whole objects builds each on the stack and copies it in with wide loads that
-/// stall store forwarding, and a growing vector costs reallocations.
+/// The objects go into one exactly sized vector through an exact-size iterator, so each is
+/// written in place: `push` would build each object on the stack (it must survive a possible
+/// reallocation) and copy it in with wide loads that stall store forwarding.
 fn walk<'a>(
     text: &'a str,
     base: usize,
