@@ -677,6 +677,14 @@ mod tests {
             .collect()
     }
 
+    /// Lazily read children keep the payload shareable across threads, as before.
+    #[test]
+    fn payload_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Payload<'static>>();
+        check::<DataObject<'static>>();
+    }
+
     /// Payload-like strings: many objects (past the remembered starts), templates, non-ASCII
     /// values, then damage at a random place.
     #[test]
