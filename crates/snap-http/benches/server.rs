@@ -119,6 +119,10 @@ fn main() {
         bare.cpu_us_per_request,
         bare.cpu_us_per_request / full.cpu_us_per_request.max(f64::MIN_POSITIVE)
     );
+    println!(
+        "load generator CPU per request: against full {:.1} us, against bare {:.1} us (same generator; it shares the cores)",
+        full.load_cpu_us_per_request, bare.load_cpu_us_per_request
+    );
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("load average during the run: {}", load.trim());
     }
@@ -137,6 +141,8 @@ struct SideResult {
     errors: u64,
     peak_rss_kib: u64,
     cpu_us_per_request: f64,
+    /// The load generator's (this process's) CPU per request: it shares the two cores.
+    load_cpu_us_per_request: f64,
 }
 
 /// utime + stime of a process, in clock ticks (1/100 s on Linux).
@@ -178,8 +184,10 @@ fn run_side(side: &str, connections: usize, duration: Duration) -> SideResult {
         .build()
         .expect("runtime");
     let cpu_before = cpu_ticks(child.id());
+    let own_before = cpu_ticks(std::process::id());
     let (mut latencies, errors, sent) = runtime.block_on(load(side, &addr, connections, duration));
     let cpu_ticks_used = cpu_ticks(child.id()).saturating_sub(cpu_before);
+    let own_ticks_used = cpu_ticks(std::process::id()).saturating_sub(own_before);
     let peak_rss_kib = peak_rss(&child);
     stop(child);
     latencies.sort_unstable();
@@ -196,6 +204,7 @@ fn run_side(side: &str, connections: usize, duration: Duration) -> SideResult {
         errors,
         peak_rss_kib,
         cpu_us_per_request: cpu_ticks_used as f64 * 10_000.0 / sent.max(1) as f64,
+        load_cpu_us_per_request: own_ticks_used as f64 * 10_000.0 / sent.max(1) as f64,
     };
     println!(
         "{side}: {} requests, {:.0} req/s",
