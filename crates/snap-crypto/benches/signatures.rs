@@ -156,22 +156,17 @@ fn main() {
         println!();
     }
     let bench = Bench { full, filter };
-    let opts = SignatureOptions::default();
-    let secret = ClientSecret::new("QoinSnap-test-client-secret-not-for-production");
-    let ring_key = hmac::Key::new(
-        hmac::HMAC_SHA512,
-        b"QoinSnap-test-client-secret-not-for-production",
-    );
-
     // Symmetric service signature over the pretty seed body.
-    let body = va_payment_pretty("").into_bytes();
-    let minified = minify(&body).unwrap();
-    let sts_len = snap_crypto::StringToSign::symmetric("POST", PATH, TOKEN, &body, TS, &opts)
-        .unwrap()
-        .as_bytes()
-        .len();
-    let same_len = vec![b'x'; sts_len];
-    let sig = sign_symmetric(&secret, "POST", PATH, TOKEN, &body, TS, &opts).unwrap();
+    let Setup {
+        opts,
+        secret,
+        ring_key,
+        body,
+        minified,
+        same_len,
+        sig,
+    } = Setup::new();
+    let sts_len = same_len.len();
     let tag = hmac::sign(&ring_key, &same_len);
     if full {
         println!(
@@ -313,26 +308,56 @@ fn main() {
     }
 }
 
+/// What the symmetric cases share: the keys, the seed body and its signature, and a message as
+/// long as its string-to-sign for the bare HMAC baseline.
+struct Setup {
+    opts: SignatureOptions,
+    secret: ClientSecret,
+    ring_key: hmac::Key,
+    body: Vec<u8>,
+    minified: Vec<u8>,
+    same_len: Vec<u8>,
+    sig: String,
+}
+
+impl Setup {
+    fn new() -> Self {
+        const SECRET: &str = "QoinSnap-test-client-secret-not-for-production";
+        let opts = SignatureOptions::default();
+        let secret = ClientSecret::new(SECRET);
+        let body = va_payment_pretty("").into_bytes();
+        let sts_len = snap_crypto::StringToSign::symmetric("POST", PATH, TOKEN, &body, TS, &opts)
+            .unwrap()
+            .as_bytes()
+            .len();
+        let sig = sign_symmetric(&secret, "POST", PATH, TOKEN, &body, TS, &opts).unwrap();
+        Self {
+            ring_key: hmac::Key::new(hmac::HMAC_SHA512, SECRET.as_bytes()),
+            minified: minify(&body).unwrap(),
+            same_len: vec![b'x'; sts_len],
+            opts,
+            secret,
+            body,
+            sig,
+        }
+    }
+}
+
 /// The same subjects and baselines as the summary, timed by criterion.
 fn criterion_benches() {
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1))
         .configure_from_args();
-    let opts = SignatureOptions::default();
-    let secret = ClientSecret::new("QoinSnap-test-client-secret-not-for-production");
-    let ring_key = hmac::Key::new(
-        hmac::HMAC_SHA512,
-        b"QoinSnap-test-client-secret-not-for-production",
-    );
-    let body = va_payment_pretty("").into_bytes();
-    let minified = minify(&body).unwrap();
-    let sts_len = snap_crypto::StringToSign::symmetric("POST", PATH, TOKEN, &body, TS, &opts)
-        .unwrap()
-        .as_bytes()
-        .len();
-    let same_len = vec![b'x'; sts_len];
-    let sig = sign_symmetric(&secret, "POST", PATH, TOKEN, &body, TS, &opts).unwrap();
+    let Setup {
+        opts,
+        secret,
+        ring_key,
+        body,
+        minified,
+        same_len,
+        sig,
+    } = Setup::new();
     let big = pretty_16k();
     let mut out = Vec::with_capacity(big.len());
     c.bench_function("symmetric sign (full path)", |b| {

@@ -250,33 +250,27 @@ impl Blocks {
         self.non_ws = !ws | !valid;
     }
 
-    /// Index of the first special byte at or after `i` (at most `src.len()`).
+    /// Index of the first special byte at or after `i` (at most `src.len()`: the padding past the
+    /// end is flagged).
     #[inline(always)]
-    fn next_special(&mut self, src: &[u8], mut i: usize) -> usize {
-        loop {
-            let off = i.wrapping_sub(self.base);
-            if off < 64 {
-                let m = self.specials >> off;
-                if m != 0 {
-                    // At most `src.len()`: the padding past the end is flagged.
-                    return i + m.trailing_zeros() as usize;
-                }
-                i = self.base + 64;
-            }
-            if i >= src.len() {
-                return src.len();
-            }
-            self.load(src, i & !63);
-        }
+    fn next_special(&mut self, src: &[u8], i: usize) -> usize {
+        self.next_flagged(src, i, |b| b.specials)
     }
 
     /// Index of the first non-whitespace byte at or after `i` (at most `src.len()`).
     #[inline(always)]
-    fn skip_ws(&mut self, src: &[u8], mut i: usize) -> usize {
+    fn skip_ws(&mut self, src: &[u8], i: usize) -> usize {
+        self.next_flagged(src, i, |b| b.non_ws)
+    }
+
+    /// Index of the first byte at or after `i` whose bit is set in the `mask` of its block, loading
+    /// blocks as the search moves on; `src.len()` when there is none.
+    #[inline(always)]
+    fn next_flagged(&mut self, src: &[u8], mut i: usize, mask: impl Fn(&Self) -> u64) -> usize {
         loop {
             let off = i.wrapping_sub(self.base);
             if off < 64 {
-                let m = self.non_ws >> off;
+                let m = mask(self) >> off;
                 if m != 0 {
                     return i + m.trailing_zeros() as usize;
                 }
