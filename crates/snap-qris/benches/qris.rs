@@ -179,6 +179,37 @@ criterion_group! {
     targets = bench
 }
 
+/// Development aid for A/B runs on a busy machine: parse + CRC and parse + validate, best of
+/// many short rounds (a short round is more likely to run undisturbed).
+fn quick() {
+    let ps = payloads();
+    let best = |f: &dyn Fn(&String)| {
+        let mut best = f64::MAX;
+        for _ in 0..100 {
+            let start = Instant::now();
+            for _ in 0..200 {
+                for p in &ps {
+                    f(p);
+                }
+            }
+            best = best.min(start.elapsed().as_nanos() as f64 / (200 * ps.len()) as f64);
+        }
+        best
+    };
+    let parse_ns = best(&|p| {
+        black_box(parse(black_box(p)).map(|x| x.crc().is_valid()).ok());
+    });
+    let validate_ns = best(&|p| {
+        black_box(parse(black_box(p)).map(|x| x.validate(Profile::Qris)).ok());
+    });
+    let crc_ns = best(&|p| {
+        black_box(snap_qris::crc16(black_box(p.as_bytes())));
+    });
+    println!(
+        "quick: parse + CRC {parse_ns:.1} ns, parse + validate {validate_ns:.1} ns, CRC {crc_ns:.1} ns"
+    );
+}
+
 /// Profiling aid: runs one subject over the fixtures a fixed number of times (for `perf record`).
 fn profile_only(which: &str) {
     let ps = payloads();
@@ -222,6 +253,8 @@ fn main() {
     if let Ok(only) = std::env::var("SNAP_BENCH_ONLY") {
         if only == "summary" {
             summary();
+        } else if only == "quick" {
+            quick();
         } else {
             profile_only(&only);
         }

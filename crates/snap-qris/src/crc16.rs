@@ -68,6 +68,14 @@ pub(crate) fn crc16_block(crc: u16, block: [u8; 16]) -> u16 {
         t15,
     ] = &TABLES;
     let [
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        a5,
+        a6,
+        a7,
         b0,
         b1,
         b2,
@@ -76,57 +84,43 @@ pub(crate) fn crc16_block(crc: u16, block: [u8; 16]) -> u16 {
         b5,
         b6,
         b7,
-        b8,
-        b9,
-        b10,
-        b11,
-        b12,
-        b13,
-        b14,
-        b15,
     ] = block;
-    t15[usize::from((crc >> 8) as u8 ^ b0)]
-        ^ t14[usize::from(crc as u8 ^ b1)]
-        ^ t13[usize::from(b2)]
-        ^ t12[usize::from(b3)]
-        ^ t11[usize::from(b4)]
-        ^ t10[usize::from(b5)]
-        ^ t9[usize::from(b6)]
-        ^ t8[usize::from(b7)]
-        ^ t7[usize::from(b8)]
-        ^ t6[usize::from(b9)]
-        ^ t5[usize::from(b10)]
-        ^ t4[usize::from(b11)]
-        ^ t3[usize::from(b12)]
-        ^ t2[usize::from(b13)]
-        ^ t1[usize::from(b14)]
-        ^ t0[usize::from(b15)]
+    let [hi, lo] = crc.to_be_bytes();
+    // The fourteen lookups that do not need the register are combined first (as a tree), so the
+    // chain from one block's register to the next is two lookups and two XORs, not sixteen.
+    let rest = ((t13[usize::from(a2)] ^ t12[usize::from(a3)])
+        ^ (t11[usize::from(a4)] ^ t10[usize::from(a5)]))
+        ^ ((t9[usize::from(a6)] ^ t8[usize::from(a7)])
+            ^ (t7[usize::from(b0)] ^ t6[usize::from(b1)]))
+        ^ (((t5[usize::from(b2)] ^ t4[usize::from(b3)])
+            ^ (t3[usize::from(b4)] ^ t2[usize::from(b5)]))
+            ^ (t1[usize::from(b6)] ^ t0[usize::from(b7)]));
+    rest ^ (t15[usize::from(hi ^ a0)] ^ t14[usize::from(lo ^ a1)])
 }
 
 /// Continues a CRC (register `crc`) over `bytes`.
 pub(crate) fn crc16_update(mut crc: u16, bytes: &[u8]) -> u16 {
-    let [t0, t1, t2, t3, t4, t5, t6, t7, ..] = &TABLES;
     let mut chunks = bytes.chunks_exact(16);
     for c in &mut chunks {
         crc = crc16_block(crc, <[u8; 16]>::try_from(c).unwrap_or([0; 16]));
     }
-    let rest = chunks.remainder();
-    let mut rest8 = rest.chunks_exact(8);
-    for c in &mut rest8 {
-        let [b0, b1, b2, b3, b4, b5, b6, b7] = <[u8; 8]>::try_from(c).unwrap_or([0; 8]);
-        crc = t7[usize::from((crc >> 8) as u8 ^ b0)]
-            ^ t6[usize::from(crc as u8 ^ b1)]
-            ^ t5[usize::from(b2)]
-            ^ t4[usize::from(b3)]
-            ^ t3[usize::from(b4)]
-            ^ t2[usize::from(b5)]
-            ^ t1[usize::from(b6)]
-            ^ t0[usize::from(b7)];
+    match chunks.remainder() {
+        [] => crc,
+        [b] => (crc << 8) ^ TABLES[0][usize::from((crc >> 8) as u8 ^ b)],
+        [b0, b1, rest @ ..] => {
+            // The last 2–15 bytes in one step as well: byte `k` of `n` is looked up in table
+            // `n - 1 - k`, all independently, and the register only meets the first two.
+            let n = rest.len() + 2;
+            let mut acc = 0;
+            for (k, &b) in rest.iter().enumerate() {
+                acc ^= TABLES.get(n - 3 - k).map_or(0, |t| t[usize::from(b)]);
+            }
+            let [hi, lo] = crc.to_be_bytes();
+            let first = TABLES.get(n - 1).map_or(0, |t| t[usize::from(hi ^ b0)]);
+            let second = TABLES.get(n - 2).map_or(0, |t| t[usize::from(lo ^ b1)]);
+            acc ^ first ^ second
+        }
     }
-    for &b in rest8.remainder() {
-        crc = (crc << 8) ^ t0[usize::from((crc >> 8) as u8 ^ b)];
-    }
-    crc
 }
 
 /// The CRC as EMV writes it: four upper-case, zero-padded hex digits (`0x00D7` → `"00D7"`).

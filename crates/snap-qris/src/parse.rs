@@ -1,7 +1,6 @@
 //! The borrowing TLV parser and the parsed payload.
 
 use std::fmt;
-use std::sync::OnceLock;
 
 use crate::crc16::{CRC_INIT, crc16_block, crc16_update, parse_hex4};
 use crate::issue::{Issue, IssueCode, Path};
@@ -35,61 +34,27 @@ pub fn is_template(parent: Option<u8>, id: u8) -> bool {
     }
 }
 
-/// What reading a template's value gave: its children, or why it is not a TLV list and where
-/// (characters from the start of the value; at most 99, so a byte suffices).
-type Contents<'a> = Result<Box<[DataObject<'a>]>, (IssueCode, u8)>;
-
 /// One data object (ID, length, value), borrowing its value from the input.
 ///
-/// A template's children are read from its value the first time they are asked for
-/// ([`DataObject::children`], [`DataObject::template_error`], validation, encoding): parsing and
-/// checking the CRC never pay for them. The result is the same as reading them up front.
-#[derive(Clone)]
+/// A template's children are parsed with it, in the same walk over the payload.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DataObject<'a> {
     value: &'a str,
-    /// Templates only: the children (one exactly sized allocation), filled on first use.
-    contents: OnceLock<Contents<'a>>,
+    /// Well-formed templates only: the children (one exactly sized allocation).
+    children: Box<[DataObject<'a>]>,
     position: usize,
     path: Path,
     id: u8,
     /// At most 99 (two digits).
     length: u8,
     template: bool,
+    /// A template whose value is not a TLV list: why.
+    error: Option<IssueCode>,
+    /// Where it failed, in characters from the start of the value (at most 99).
+    error_offset: u8,
 }
 
 impl<'a> DataObject<'a> {
-    /// A placeholder the parser fills in place.
-    #[inline]
-    fn empty() -> DataObject<'a> {
-        DataObject {
-            value: "",
-            contents: OnceLock::new(),
-            position: 0,
-            path: Path::ROOT,
-            id: 0,
-            length: 0,
-            template: false,
-        }
-    }
-
-    /// A template's children or its error, read now if this is the first question.
-    fn contents(&self) -> Option<&Contents<'a>> {
-        if !self.template {
-            return None;
-        }
-        Some(self.contents.get_or_init(|| {
-            let base = self.value_position();
-            let ascii = self.value.is_ascii();
-            match walk(self.value, base, ascii, Some(self.id), self.path, None) {
-                Ok((children, _)) => Ok(children.into_boxed_slice()),
-                Err(e) => {
-                    let offset = e.position.saturating_sub(base);
-                    Err((e.code, u8::try_from(offset).unwrap_or(u8::MAX)))
-                }
-            }
-        }))
-    }
-
     /// The ID, 0–99.
     pub fn id(&self) -> u8 {
         self.id
@@ -132,20 +97,13 @@ impl<'a> DataObject<'a> {
 
     /// For a template whose value is not a TLV list: why and where (character offset).
     pub fn template_error(&self) -> Option<(IssueCode, usize)> {
-        match self.contents() {
-            Some(Err((code, offset))) => {
-                Some((*code, self.value_position() + usize::from(*offset)))
-            }
-            _ => None,
-        }
+        self.error
+            .map(|code| (code, self.value_position() + usize::from(self.error_offset)))
     }
 
     /// The child objects of a well-formed template, in payload order (empty otherwise).
     pub fn children(&self) -> &[DataObject<'a>] {
-        match self.contents() {
-            Some(Ok(children)) => children,
-            _ => &[],
-        }
+        &self.children
     }
 
     /// The first child with this ID.
@@ -161,30 +119,15 @@ impl<'a> DataObject<'a> {
     fn write_to(&self, out: &mut String) {
         out.push_str(id_text(self.id));
         out.push_str(id_text(self.length));
-        match self.contents() {
-            Some(Ok(children)) => {
-                for c in children {
-                    c.write_to(out);
-                }
+        if self.template && self.error.is_none() {
+            for c in &self.children {
+                c.write_to(out);
             }
-            _ => out.push_str(self.value),
+        } else {
+            out.push_str(self.value);
         }
     }
 }
-
-impl PartialEq for DataObject<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-            && self.value == other.value
-            && self.length == other.length
-            && self.position == other.position
-            && self.path == other.path
-            && self.template == other.template
-            && self.contents() == other.contents()
-    }
-}
-
-impl Eq for DataObject<'_> {}
 
 impl fmt::Debug for DataObject<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -194,11 +137,11 @@ impl fmt::Debug for DataObject<'_> {
             .field("length", &self.length)
             .field("position", &self.position)
             .field("path", &self.path);
-        match self.contents() {
-            Some(Ok(children)) => d.field("children", children),
-            Some(Err(_)) => d.field("template_error", &self.template_error()),
-            None => &mut d,
-        };
+        if self.error.is_some() {
+            d.field("template_error", &self.template_error());
+        } else if self.template {
+            d.field("children", &self.children);
+        }
         d.finish()
     }
 }
@@ -286,7 +229,7 @@ pub struct Payload<'a> {
 /// Parses an EMV MPM payload exactly as given (no trimming) and computes its CRC.
 ///
 /// Succeeds when the whole input is a sequence of `ID LL value` objects (lengths in characters).
-/// Templates are parsed into children when these are first asked for (a template that is not a
+/// Templates are parsed into children in the same walk (a template that is not a
 /// TLV list is kept verbatim and reported, never an error here); everything else — CRC, formats,
 /// presence — is reported by [`Payload::validate`]. Never panics.
 pub fn parse(input: &str) -> Result<Payload<'_>, ParseError> {
@@ -352,21 +295,19 @@ fn advance_chars(b: &[u8], start: usize, n: usize) -> Option<usize> {
     if i <= b.len() { Some(i) } else { None }
 }
 
-/// One `ID LL value` object read at byte `i` of `text`: ID, length in characters, value.
-/// The error is the code of the first thing that is wrong (before any "trailing data" rewrite).
+/// The header of the object at byte `i` of `b`: ID, length in characters and the byte offset
+/// where its value ends. The error is the code of the first thing that is wrong (before any
+/// "trailing data" rewrite). The end is always a character boundary of the text `b` comes from.
 #[inline(always)]
-fn read_object(text: &str, i: usize, ascii: bool) -> Result<(u8, u8, &str), IssueCode> {
-    let b = text.as_bytes();
-    let (Some(&b0), Some(&b1), Some(&b2), Some(&b3)) =
-        (b.get(i), b.get(i + 1), b.get(i + 2), b.get(i + 3))
-    else {
+fn read_head(b: &[u8], i: usize, ascii: bool) -> Result<(u8, u8, usize), IssueCode> {
+    let Some(&[b0, b1, b2, b3]) = b.get(i..).and_then(<[u8]>::first_chunk::<4>) else {
         return Err(IssueCode::Truncated);
     };
     let id = two_digits(b0, b1).ok_or(IssueCode::IdNotNumeric)?;
     let len = two_digits(b2, b3).ok_or(IssueCode::LengthNotNumeric)?;
     let vstart = i + 4;
     let ascii_end = vstart + usize::from(len);
-    let vend = if ascii || b.get(vstart..ascii_end).is_some_and(<[u8]>::is_ascii) {
+    let end = if ascii || b.get(vstart..ascii_end).is_some_and(<[u8]>::is_ascii) {
         // Characters are bytes (the whole payload, or at least this value, is ASCII).
         if ascii_end <= b.len() {
             Some(ascii_end)
@@ -376,10 +317,10 @@ fn read_object(text: &str, i: usize, ascii: bool) -> Result<(u8, u8, &str), Issu
     } else {
         advance_chars(b, vstart, usize::from(len))
     };
-    let value = vend
-        .and_then(|e| text.get(vstart..e))
-        .ok_or(IssueCode::Truncated)?;
-    Ok((id, len, value))
+    match end {
+        Some(end) => Ok((id, len, end)),
+        None => Err(IssueCode::Truncated),
+    }
 }
 
 /// A CRC computed while the root list is scanned: register `crc` after the first `done` bytes.
@@ -388,54 +329,65 @@ struct CrcRun {
     done: usize,
 }
 
-/// How many object starts [`scan`] remembers; objects beyond it are found again by [`walk`].
+/// How many object headers [`scan`] remembers; objects beyond it are read again by [`walk`].
+/// A template's value (at most 99 characters) holds at most 24 objects, so only a long root
+/// list goes past it.
 const REMEMBERED: usize = 32;
 
-/// First pass over one TLV list, headers only: the number of objects readable before the end
-/// or the first failure, and the byte offsets where the first [`REMEMBERED`] of them start.
+/// What [`scan`] learnt about one TLV list: how many objects are readable before the end or the
+/// first failure, where the first [`REMEMBERED`] end (the next one starts there), their IDs and
+/// lengths, and the byte offset where reading stopped.
+struct Heads {
+    n: usize,
+    stop: usize,
+    ends: [usize; REMEMBERED],
+    ids: [u8; REMEMBERED],
+    lens: [u8; REMEMBERED],
+}
+
+/// First pass over one TLV list, headers only (see [`Heads`]).
 ///
 /// Finding where each object starts is a chain of dependent loads (the next start depends on this
-/// length); with the starts known, [`walk`] builds all objects independently of each other, and
+/// length); with the headers known, [`walk`] builds all objects independently of each other, and
 /// knowing the count lets it allocate exactly once.
 ///
 /// At the root, it also advances the payload's CRC by the 16-byte blocks that end before the
 /// object just read (the CRC covers the payload up to the final object's value, so that prefix
 /// is always covered): the two dependency chains, object to object and block to block, then run
 /// side by side instead of one after the other.
-#[inline]
-fn scan(
-    text: &str,
-    ascii: bool,
-    starts: &mut [usize; REMEMBERED],
-    mut crc: Option<&mut CrcRun>,
-) -> usize {
+#[inline(always)]
+fn scan(b: &[u8], ascii: bool, heads: &mut Heads, mut crc: Option<&mut CrcRun>) {
     let mut n = 0;
     let mut i = 0;
-    while i < text.len() {
-        let Ok((_, _, value)) = read_object(text, i, ascii) else {
+    while i < b.len() {
+        let Ok((id, len, end)) = read_head(b, i, ascii) else {
             break;
         };
         if let Some(run) = crc.as_deref_mut() {
-            while let Some(block) = text
-                .as_bytes()
-                .get(run.done..i)
-                .and_then(|b| b.first_chunk::<16>())
-            {
+            while let Some(block) = b.get(run.done..i).and_then(|b| b.first_chunk::<16>()) {
                 run.crc = crc16_block(run.crc, *block);
                 run.done += 16;
             }
         }
-        if let Some(slot) = starts.get_mut(n) {
-            *slot = i;
+        if let (Some(e), Some(d), Some(l)) = (
+            heads.ends.get_mut(n),
+            heads.ids.get_mut(n),
+            heads.lens.get_mut(n),
+        ) {
+            *e = end;
+            *d = id;
+            *l = len;
         }
         n += 1;
-        i += 4 + value.len();
+        i = end;
     }
-    n
+    heads.n = n;
+    heads.stop = i;
 }
 
-/// Reads one TLV list: its objects (a template's own list is read when first asked for) and its
-/// length in characters (all of `text`). `base` is the character offset of `text` in the payload.
+/// Reads one TLV list and, recursively, the children of its templates: the objects and the
+/// list's length in characters (all of `text`). `base` is the character offset of `text` in the
+/// payload.
 ///
 /// The objects go into one exactly sized vector through an exact-size iterator, so each is
 /// written in place: `push` would build each object on the stack (it must survive a possible
@@ -448,45 +400,51 @@ fn walk<'a>(
     parent_path: Path,
     crc: Option<&mut CrcRun>,
 ) -> Result<(Vec<DataObject<'a>>, usize), ParseError> {
-    let mut starts = [0; REMEMBERED];
-    let n = scan(text, ascii, &mut starts, crc);
-    let mut pos = base;
-    let mut after_crc = false;
-    let mut i = 0;
-    let mut error = None;
+    let mut heads = Heads {
+        n: 0,
+        stop: 0,
+        ends: [0; REMEMBERED],
+        ids: [0; REMEMBERED],
+        lens: [0; REMEMBERED],
+    };
+    scan(text.as_bytes(), ascii, &mut heads, crc);
+    let n = heads.n;
     let m = n.min(REMEMBERED);
+    let mut pos = base;
+    let mut start = 0;
     let mut out = Vec::with_capacity(n);
-    // An exact-size iterator over the remembered starts: each object is built independently of
-    // the previous one and written straight into the vector (no capacity check, no staging copy).
-    out.extend(starts.get(..m).unwrap_or(&[]).iter().map(|&start| {
-        match object_at(text, start, pos, ascii, parent, parent_path) {
-            Ok(object) => {
-                pos += 4 + usize::from(object.length);
-                i = start + 4 + object.value.len();
-                after_crc = object.id == 63;
+    // An exact-size iterator over the remembered headers: each object is built from what the
+    // scan found (the value ends where the next object starts) and written straight into the
+    // vector (no capacity check, no staging copy).
+    let ends = heads.ends.get(..m).unwrap_or(&[]);
+    out.extend(
+        ends.iter()
+            .zip(&heads.ids)
+            .zip(&heads.lens)
+            .map(|((&end, &id), &len)| {
+                // Scanned: a character boundary, so `get` always succeeds.
+                let value = text.get(start + 4..end).unwrap_or("");
+                let object = build(value, pos, id, len, ascii, parent, parent_path);
+                pos += 4 + usize::from(len);
+                start = end;
                 object
-            }
-            Err(e) => {
-                // Unreachable: `scan` read these objects.
-                error.get_or_insert(e);
-                DataObject::empty()
-            }
-        }
-    }));
-    if let Some(e) = error {
-        return Err(e);
-    }
-    // Past the remembered starts (long lists only), each object starts where the previous ended.
+            }),
+    );
+    let mut after_crc = heads.ids.get(..m).and_then(<[u8]>::last) == Some(&63);
+    // Past the remembered headers (long root lists only), each object starts where the
+    // previous one ended.
     for _ in m..n {
-        let object = object_at(text, i, pos, ascii, parent, parent_path)?;
-        pos += 4 + usize::from(object.length);
-        i += 4 + object.value.len();
-        after_crc = object.id == 63;
-        out.push(object);
+        let (id, len, end) =
+            read_head(text.as_bytes(), start, ascii).map_err(|c| fail(c, pos, false))?;
+        let value = text.get(start + 4..end).unwrap_or("");
+        out.push(build(value, pos, id, len, ascii, parent, parent_path));
+        pos += 4 + usize::from(len);
+        start = end;
+        after_crc = id == 63;
     }
-    if i < text.len() {
+    if heads.stop < text.len() {
         // `scan` stopped here: report why.
-        let code = read_object(text, i, ascii)
+        let code = read_head(text.as_bytes(), heads.stop, ascii)
             .err()
             .unwrap_or(IssueCode::Truncated);
         return Err(fail(code, pos, parent.is_none() && after_crc));
@@ -494,27 +452,56 @@ fn walk<'a>(
     Ok((out, pos - base))
 }
 
-/// The object at byte `start` of `text`, character `pos` of the payload.
+/// The object with this header and value at character `pos` of the payload; a template's
+/// children are read here.
 #[inline(always)]
-fn object_at<'a>(
-    text: &'a str,
-    start: usize,
+fn build<'a>(
+    value: &'a str,
     pos: usize,
+    id: u8,
+    len: u8,
     ascii: bool,
     parent: Option<u8>,
     parent_path: Path,
-) -> Result<DataObject<'a>, ParseError> {
-    let (id, len, value) = read_object(text, start, ascii).map_err(|c| fail(c, pos, false))?;
-    Ok(DataObject {
+) -> DataObject<'a> {
+    let path = parent_path.child(id);
+    let template = is_template(parent, id);
+    let (children, error, error_offset) = if template {
+        template_contents(value, pos + 4, ascii, id, path)
+    } else {
+        (Box::default(), None, 0)
+    };
+    // One literal from scalars: filling a local field by field and moving it would copy it with
+    // wide loads of narrow stores (a store-forwarding stall per object).
+    DataObject {
         value,
-        contents: OnceLock::new(),
+        children,
         position: pos,
-        path: parent_path.child(id),
+        path,
         id,
         length: len,
-        // Read when first asked for (see `DataObject::contents`).
-        template: is_template(parent, id),
-    })
+        template,
+        error,
+        error_offset,
+    }
+}
+
+/// A template's children, or why its value (at character `base`) is not a TLV list and where.
+#[inline(never)]
+fn template_contents<'a>(
+    value: &'a str,
+    base: usize,
+    ascii: bool,
+    id: u8,
+    path: Path,
+) -> (Box<[DataObject<'a>]>, Option<IssueCode>, u8) {
+    match walk(value, base, ascii || value.is_ascii(), Some(id), path, None) {
+        Ok((children, _)) => (children.into_boxed_slice(), None, 0),
+        Err(e) => {
+            let offset = u8::try_from(e.position.saturating_sub(base)).unwrap_or(u8::MAX);
+            (Box::default(), Some(e.code), offset)
+        }
+    }
 }
 
 /// The error for an object at character `pos` that cannot be read.
@@ -677,7 +664,7 @@ mod tests {
             .collect()
     }
 
-    /// Lazily read children keep the payload shareable across threads, as before.
+    /// The payload can be shared across threads.
     #[test]
     fn payload_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
