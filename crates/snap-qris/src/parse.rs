@@ -40,8 +40,9 @@ pub fn is_template(parent: Option<u8>, id: u8) -> bool {
 #[derive(Clone, PartialEq, Eq)]
 pub struct DataObject<'a> {
     value: &'a str,
-    /// Well-formed templates only: the children (one exactly sized allocation).
-    children: Box<[DataObject<'a>]>,
+    /// Well-formed templates only: the children (one exactly sized allocation). An `Option`
+    /// so that dropping a primitive is a null check, not a call.
+    children: Option<Box<[DataObject<'a>]>>,
     position: usize,
     path: Path,
     id: u8,
@@ -103,7 +104,7 @@ impl<'a> DataObject<'a> {
 
     /// The child objects of a well-formed template, in payload order (empty otherwise).
     pub fn children(&self) -> &[DataObject<'a>] {
-        &self.children
+        self.children.as_deref().unwrap_or(&[])
     }
 
     /// The first child with this ID.
@@ -120,7 +121,7 @@ impl<'a> DataObject<'a> {
         out.push_str(id_text(self.id));
         out.push_str(id_text(self.length));
         if self.template && self.error.is_none() {
-            for c in &self.children {
+            for c in self.children() {
                 c.write_to(out);
             }
         } else {
@@ -140,7 +141,7 @@ impl fmt::Debug for DataObject<'_> {
         if self.error.is_some() {
             d.field("template_error", &self.template_error());
         } else if self.template {
-            d.field("children", &self.children);
+            d.field("children", &self.children());
         }
         d.finish()
     }
@@ -331,16 +332,18 @@ struct CrcRun {
 
 /// How many object headers [`scan`] remembers; objects beyond it are read again by [`walk`].
 /// A template's value (at most 99 characters) holds at most 24 objects, so only a long root
-/// list goes past it.
+/// list goes past it. Kept small enough (with 32-bit offsets) that clearing [`Heads`] is a few
+/// vector stores rather than a call to `memset`.
 const REMEMBERED: usize = 32;
 
 /// What [`scan`] learnt about one TLV list: how many objects are readable before the end or the
-/// first failure, where the first [`REMEMBERED`] end (the next one starts there), their IDs and
-/// lengths, and the byte offset where reading stopped.
+/// first failure, where the first [`REMEMBERED`] end (the next one starts there; unused for a
+/// text longer than `u32::MAX` bytes), their IDs and lengths, and the byte offset where reading
+/// stopped.
 struct Heads {
     n: usize,
     stop: usize,
-    ends: [usize; REMEMBERED],
+    ends: [u32; REMEMBERED],
     ids: [u8; REMEMBERED],
     lens: [u8; REMEMBERED],
 }
@@ -374,7 +377,8 @@ fn scan(b: &[u8], ascii: bool, heads: &mut Heads, mut crc: Option<&mut CrcRun>) 
             heads.ids.get_mut(n),
             heads.lens.get_mut(n),
         ) {
-            *e = end;
+            // Truncated only for texts over 4 GiB, where `walk` does not use it.
+            *e = end as u32;
             *d = id;
             *l = len;
         }
@@ -409,7 +413,11 @@ fn walk<'a>(
     };
     scan(text.as_bytes(), ascii, &mut heads, crc);
     let n = heads.n;
-    let m = n.min(REMEMBERED);
+    let m = if u32::try_from(text.len()).is_ok() {
+        n.min(REMEMBERED)
+    } else {
+        0
+    };
     let mut pos = base;
     let mut start = 0;
     let mut out = Vec::with_capacity(n);
@@ -422,6 +430,7 @@ fn walk<'a>(
             .zip(&heads.ids)
             .zip(&heads.lens)
             .map(|((&end, &id), &len)| {
+                let end = end as usize;
                 // Scanned: a character boundary, so `get` always succeeds.
                 let value = text.get(start + 4..end).unwrap_or("");
                 let object = build(value, pos, id, len, ascii, parent, parent_path);
@@ -469,7 +478,7 @@ fn build<'a>(
     let (children, error, error_offset) = if template {
         template_contents(value, pos + 4, ascii, id, path)
     } else {
-        (Box::default(), None, 0)
+        (None, None, 0)
     };
     // One literal from scalars: filling a local field by field and moving it would copy it with
     // wide loads of narrow stores (a store-forwarding stall per object).
@@ -494,12 +503,12 @@ fn template_contents<'a>(
     ascii: bool,
     id: u8,
     path: Path,
-) -> (Box<[DataObject<'a>]>, Option<IssueCode>, u8) {
+) -> (Option<Box<[DataObject<'a>]>>, Option<IssueCode>, u8) {
     match walk(value, base, ascii || value.is_ascii(), Some(id), path, None) {
-        Ok((children, _)) => (children.into_boxed_slice(), None, 0),
+        Ok((children, _)) => (Some(children.into_boxed_slice()), None, 0),
         Err(e) => {
             let offset = u8::try_from(e.position.saturating_sub(base)).unwrap_or(u8::MAX);
-            (Box::default(), Some(e.code), offset)
+            (None, Some(e.code), offset)
         }
     }
 }
