@@ -4,7 +4,7 @@
 use std::fmt;
 
 use bytes::Bytes;
-use http::Response;
+use http::{HeaderValue, Response};
 use http_body_util::Full;
 use snap_types::{Case, FieldErrorKind, ResponseCode, ServiceCode};
 
@@ -140,9 +140,23 @@ impl Rejection {
         service: ServiceCode,
         timestamp: Option<&str>,
     ) -> Response<Full<Bytes>> {
+        let stamp = timestamp.and_then(|t| HeaderValue::from_str(t).ok());
+        self.respond_with(service, stamp)
+    }
+
+    /// [`Rejection::into_response`] with the server's cached `X-TIMESTAMP`.
+    pub(crate) fn respond(self, service: ServiceCode, stamp: HeaderValue) -> Response<Full<Bytes>> {
+        self.respond_with(service, Some(stamp))
+    }
+
+    fn respond_with(
+        self,
+        service: ServiceCode,
+        stamp: Option<HeaderValue>,
+    ) -> Response<Full<Bytes>> {
         let code = self.response_code(service);
         let body = body_json(code, &self.message(), &Fields::new());
-        http_response(status_of(code), body, timestamp)
+        http_response(status_of(code), body, stamp)
     }
 }
 

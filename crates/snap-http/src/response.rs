@@ -2,6 +2,7 @@
 //! fields, in compact JSON.
 
 use std::fmt;
+use std::io::Write as _;
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
@@ -119,7 +120,8 @@ impl<'de> Visitor<'de> for MembersVisitor {
 pub(crate) fn body_json(code: ResponseCode, message: &str, fields: &Fields) -> Bytes {
     let mut out = Vec::with_capacity(48 + message.len() + fields.members.len());
     out.extend_from_slice(b"{\"responseCode\":\"");
-    out.extend_from_slice(code.to_string().as_bytes());
+    // Formatting into a Vec cannot fail.
+    let _ = write!(out, "{code}");
     out.extend_from_slice(b"\",\"responseMessage\":");
     write_json_string(&mut out, message);
     if !fields.members.is_empty() {
@@ -147,7 +149,7 @@ pub(crate) fn status_of(code: ResponseCode) -> StatusCode {
 pub(crate) fn http_response(
     status: StatusCode,
     body: Bytes,
-    timestamp: Option<&str>,
+    timestamp: Option<HeaderValue>,
 ) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
@@ -156,7 +158,7 @@ pub(crate) fn http_response(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    if let Some(ts) = timestamp.and_then(|t| HeaderValue::from_str(t).ok()) {
+    if let Some(ts) = timestamp {
         headers.insert(X_TIMESTAMP, ts);
     }
     response

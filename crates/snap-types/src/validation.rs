@@ -145,6 +145,11 @@ pub(crate) fn parse_raw<T: DeserializeOwned>(
     raw: &RawValue,
     prefix: &str,
 ) -> Result<T, FieldError> {
+    // Plain serde_json first; only a refused value pays for the path-tracking parse that names
+    // the bad field (same verdict: both run the same Deserialize impls).
+    if let Ok(value) = serde_json::from_str(raw.get()) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_str(raw.get());
     serde_path_to_error::deserialize(&mut de).map_err(|e| field_error_from_serde(e).under(prefix))
 }

@@ -8,6 +8,7 @@ mod replay;
 mod serve;
 mod token;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::FutureExt as _;
-use http::{HeaderMap, HeaderName, Method, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
 use snap_crypto::{Clock, TimestampStyle, format_timestamp};
@@ -216,10 +217,10 @@ impl Inner {
         let stamp = response_stamp(now);
         let Some(route) = self.routes.get(request.uri().path()) else {
             tracing::debug!(path = request.uri().path(), "no SNAP route");
-            return Rejection::NotFound.into_response(NO_SERVICE, Some(&stamp));
+            return Rejection::NotFound.respond(NO_SERVICE, stamp);
         };
         if request.method() != route.method {
-            return Rejection::MethodNotAllowed.into_response(route.service, Some(&stamp));
+            return Rejection::MethodNotAllowed.respond(route.service, stamp);
         }
         let span = tracing::info_span!(
             "snap_request",
@@ -236,10 +237,10 @@ impl Inner {
             }
         };
         match result {
-            Ok((status, body)) => http_response(status, body, Some(&stamp)),
+            Ok((status, body)) => http_response(status, body, Some(stamp)),
             Err(rejection) => {
                 tracing::info!(code = %rejection.response_code(route.service), reason = rejection.detail(), "rejected");
-                rejection.into_response(route.service, Some(&stamp))
+                rejection.respond(route.service, stamp)
             }
         }
     }
@@ -478,19 +479,18 @@ impl Inner {
         context: RequestContext,
     ) -> Result<(StatusCode, Bytes), Rejection> {
         let mut guard = ReleaseOnDrop {
-            store: Some(Arc::clone(&self.replay)),
-            key: key.clone(),
+            armed: Some((&self.replay, &key)),
         };
         let outcome = prepared(context).await;
         let (code, message, fields) = match &outcome {
             Ok(Outcome::Success(fields)) => (
                 ResponseCode::of(Case::Successful, service),
-                "Successful".to_owned(),
+                Cow::Borrowed("Successful"),
                 fields,
             ),
             Ok(Outcome::Business(business)) => {
                 let (code, message) = business.resolve(service);
-                (code, message, business.fields())
+                (code, Cow::Owned(message), business.fields())
             }
             Err(e) => {
                 tracing::error!(error = %e, "handler failed");
@@ -553,45 +553,50 @@ impl<T: Send + 'static> Drop for RunToCompletion<T> {
 }
 
 /// Releases a claim whose handler panicked, so the provider's retry is handled afresh.
-struct ReleaseOnDrop {
-    store: Option<Arc<dyn ReplayStore>>,
-    key: ReplayKey,
+struct ReleaseOnDrop<'a> {
+    armed: Option<(&'a Arc<dyn ReplayStore>, &'a ReplayKey)>,
 }
 
-impl ReleaseOnDrop {
+impl ReleaseOnDrop<'_> {
     fn disarm(&mut self) {
-        self.store = None;
+        self.armed = None;
     }
 }
 
-impl Drop for ReleaseOnDrop {
+impl Drop for ReleaseOnDrop<'_> {
     fn drop(&mut self) {
-        if let Some(store) = self.store.take() {
-            let key = self.key.clone();
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move {
-                    let _ = store.release(&key).await;
-                });
-            }
+        if let Some((store, key)) = self.armed.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let (store, key) = (Arc::clone(store), key.clone());
+            runtime.spawn(async move {
+                let _ = store.release(&key).await;
+            });
         }
     }
 }
 
 /// The `X-TIMESTAMP` of an answer at `now` (Jakarta time, seconds): formatted once per second
-/// per thread.
-fn response_stamp(now: time::OffsetDateTime) -> String {
+/// per thread, then shared (a `HeaderValue` clone is a reference count).
+fn response_stamp(now: time::OffsetDateTime) -> HeaderValue {
     thread_local! {
-        static LAST: std::cell::RefCell<(i64, String)> =
-            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+        static LAST: std::cell::RefCell<(i64, HeaderValue)> =
+            const { std::cell::RefCell::new((i64::MIN, HeaderValue::from_static(""))) };
     }
     let second = now.unix_timestamp();
-    LAST.with_borrow_mut(|(at, text)| {
-        if *at != second {
-            *text = format_timestamp(now, TimestampStyle::Wib);
-            *at = second;
+    let format = || {
+        // An RFC 3339 timestamp is visible ASCII, which a header value always accepts.
+        HeaderValue::from_maybe_shared(Bytes::from(format_timestamp(now, TimestampStyle::Wib)))
+            .unwrap_or_else(|_| HeaderValue::from_static(""))
+    };
+    LAST.try_with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != second {
+            *last = (second, format());
         }
-        text.clone()
+        last.1.clone()
     })
+    .unwrap_or_else(|_| format())
 }
 
 /// The token of `Authorization: Bearer <token>`: absent → `401xx03`, another scheme → `401xx01`.
@@ -660,6 +665,7 @@ mod tests {
     fn response_stamp_follows_the_clock() {
         use time::macros::datetime;
         let t = datetime!(2024-08-23 00:45:00.250 UTC);
+        assert_eq!(response_stamp(t), "2024-08-23T07:45:00+07:00");
         assert_eq!(response_stamp(t), "2024-08-23T07:45:00+07:00");
         assert_eq!(
             response_stamp(t + time::Duration::milliseconds(500)),

@@ -1,8 +1,6 @@
 //! Idempotency of notifications: one X-EXTERNAL-ID per partner per Jakarta day.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::hash::BuildHasher;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -12,6 +10,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use tokio::sync::watch;
 
 use crate::Error;
+use crate::server::Map;
 
 /// A boxed, sendable future, as returned by [`ReplayStore`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -111,29 +110,53 @@ pub trait ReplayStore: Send + Sync + 'static {
     }
 }
 
-enum Entry {
+/// What the memory store keeps per key.
+struct Entry {
+    /// Julian day of the key's date (entries of earlier days are dropped).
+    day: i32,
+    fingerprint: [u8; 32],
+    state: State,
+}
+
+enum State {
     InProgress {
-        fingerprint: [u8; 32],
         /// Created by the first waiter only: most claims are never waited on.
         done: Option<watch::Sender<bool>>,
     },
-    Done {
-        fingerprint: [u8; 32],
-        response: StoredResponse,
-    },
+    Done(StoredResponse),
+}
+
+/// A [`ReplayKey`] as the memory store holds it: the SHA-256 of its date, partner id and
+/// X-EXTERNAL-ID (length-prefixed, so different keys never share an encoding). Fixed size, no
+/// allocation per entry, and the digest's bits spread keys over shards and buckets evenly.
+type KeyDigest = [u8; 32];
+
+fn key_digest(key: &ReplayKey) -> KeyDigest {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(&key.date.to_julian_day().to_le_bytes());
+    // Ids are short header values; a length beyond u32 cannot come from HTTP.
+    let partner_len = u32::try_from(key.partner_id.len()).unwrap_or(u32::MAX);
+    ctx.update(&partner_len.to_le_bytes());
+    ctx.update(key.partner_id.as_bytes());
+    ctx.update(key.external_id.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
 }
 
 #[derive(Default)]
 struct Shard {
-    entries: HashMap<ReplayKey, Entry, foldhash::quality::RandomState>,
+    entries: Map<KeyDigest, Entry>,
 }
 
 /// The default [`ReplayStore`]: sharded maps in memory. Entries expire at the end of their
-/// Asia/Jakarta day (they are dropped when the first claim of a later day reaches their shard).
+/// Asia/Jakarta day (they are dropped when the first claim of a later day arrives).
 /// Not shared between instances and lost on restart.
+///
+/// Keys are held as SHA-256 digests (see [`ReplayKey`] for what a key is), so an entry costs
+/// about a hundred bytes plus the stored answer's body.
 pub struct MemoryReplayStore {
     shards: Box<[Mutex<Shard>]>,
-    hasher: foldhash::quality::RandomState,
     /// Julian day of the newest date claimed: when it advances, earlier days are dropped.
     today: AtomicI32,
 }
@@ -156,8 +179,7 @@ impl MemoryReplayStore {
     /// An empty store.
     pub fn new() -> Self {
         Self {
-            shards: (0..32).map(|_| Mutex::new(Shard::default())).collect(),
-            hasher: foldhash::quality::RandomState::default(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             today: AtomicI32::new(i32::MIN),
         }
     }
@@ -172,73 +194,64 @@ impl MemoryReplayStore {
         self.len() == 0
     }
 
-    fn shard(&self, key: &ReplayKey) -> MutexGuard<'_, Shard> {
-        let len = self.shards.len() as u64;
-        // The modulo keeps the index below the shard count, which fits in usize.
-        let index = usize::try_from(self.hasher.hash_one(key) % len).unwrap_or(0);
-        lock(&self.shards[index])
+    fn shard(&self, digest: &KeyDigest) -> MutexGuard<'_, Shard> {
+        // The digest's last byte is uniform; SHARDS divides 256.
+        lock(&self.shards[usize::from(digest[31]) % SHARDS])
     }
 
     fn claim_now(&self, key: &ReplayKey, fingerprint: [u8; 32]) -> Claim {
         let day = key.date.to_julian_day();
-        if self.today.fetch_max(day, Ordering::AcqRel) < day {
+        // Read first: the shared counter is only written once a day, not on every claim.
+        if self.today.load(Ordering::Acquire) < day
+            && self.today.fetch_max(day, Ordering::AcqRel) < day
+        {
             for shard in &self.shards {
-                lock(shard).entries.retain(|k, _| k.date >= key.date);
+                lock(shard).entries.retain(|_, entry| entry.day >= day);
             }
         }
-        let mut shard = self.shard(key);
-        match shard.entries.get(key) {
-            None => {
-                shard.entries.insert(
-                    key.clone(),
-                    Entry::InProgress {
-                        fingerprint,
-                        done: None,
-                    },
-                );
+        let digest = key_digest(key);
+        let mut shard = self.shard(&digest);
+        match shard.entries.entry(digest) {
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                vacant.insert(Entry {
+                    day,
+                    fingerprint,
+                    state: State::InProgress { done: None },
+                });
                 Claim::New
             }
-            Some(Entry::InProgress { fingerprint: f, .. }) if *f == fingerprint => {
-                Claim::InProgress
+            std::collections::hash_map::Entry::Occupied(held) => {
+                let entry = held.get();
+                match &entry.state {
+                    _ if entry.fingerprint != fingerprint => Claim::Conflict,
+                    State::InProgress { .. } => Claim::InProgress,
+                    State::Done(response) => Claim::Duplicate(response.clone()),
+                }
             }
-            Some(Entry::Done {
-                fingerprint: f,
-                response,
-            }) if *f == fingerprint => Claim::Duplicate(response.clone()),
-            Some(_) => Claim::Conflict,
         }
     }
 
     fn finish(&self, key: &ReplayKey, response: Option<StoredResponse>) {
-        let mut shard = self.shard(key);
+        let digest = key_digest(key);
+        let mut shard = self.shard(&digest);
         let previous = match response {
-            Some(response) => match shard.entries.get_mut(key) {
-                Some(entry) => {
-                    let fingerprint = match entry {
-                        Entry::InProgress { fingerprint, .. } | Entry::Done { fingerprint, .. } => {
-                            *fingerprint
-                        }
-                    };
-                    Some(std::mem::replace(
-                        entry,
-                        Entry::Done {
-                            fingerprint,
-                            response,
-                        },
-                    ))
-                }
+            Some(response) => match shard.entries.get_mut(&digest) {
+                Some(entry) => std::mem::replace(&mut entry.state, State::Done(response)),
                 None => return,
             },
-            None => shard.entries.remove(key),
+            None => match shard.entries.remove(&digest) {
+                Some(entry) => entry.state,
+                None => return,
+            },
         };
-        if let Some(Entry::InProgress {
-            done: Some(done), ..
-        }) = previous
-        {
+        drop(shard);
+        if let State::InProgress { done: Some(done) } = previous {
             done.send_replace(true);
         }
     }
 }
+
+const SHARDS: usize = 32;
 
 fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
     // A panic while holding the lock leaves a consistent map (every update is one insert/remove).
@@ -273,8 +286,12 @@ impl ReplayStore for MemoryReplayStore {
 
     fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
         // Subscribing under the lock means a completion cannot slip between the check and the wait.
-        let receiver = match self.shard(key).entries.get_mut(key) {
-            Some(Entry::InProgress { done, .. }) => Some(
+        let digest = key_digest(key);
+        let receiver = match self.shard(&digest).entries.get_mut(&digest) {
+            Some(Entry {
+                state: State::InProgress { done },
+                ..
+            }) => Some(
                 done.get_or_insert_with(|| watch::channel(false).0)
                     .subscribe(),
             ),

@@ -1,8 +1,7 @@
 //! B2B access tokens: HS256 JWTs that any instance sharing the key can check, without a store.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::Error;
+use crate::server::Map;
 
 /// The standard B2B token lifetime, in seconds.
 pub const DEFAULT_TOKEN_LIFETIME_SECS: u32 = 900;
@@ -81,7 +81,7 @@ pub struct JwtTokenIssuer {
     rng: SystemRandom,
     /// Tokens whose signature and claims were checked already (a provider sends the same token
     /// with every notification for 15 minutes): the claims, looked up by the exact token text.
-    verified: Mutex<HashMap<Box<str>, Arc<CheckedClaims>>>,
+    verified: Mutex<Map<Box<str>, CheckedClaims>>,
 }
 
 /// What a verified token says, kept so the next request with it skips HMAC and JSON.
@@ -121,7 +121,7 @@ impl JwtTokenIssuer {
             key: hmac::Key::new(hmac::HMAC_SHA256, key),
             lifetime: DEFAULT_TOKEN_LIFETIME_SECS,
             rng: SystemRandom::new(),
-            verified: Mutex::new(HashMap::new()),
+            verified: Mutex::new(Map::default()),
         })
     }
 
@@ -214,27 +214,30 @@ impl TokenIssuer for JwtTokenIssuer {
     }
 
     fn verify(&self, token: &str, now: OffsetDateTime) -> Result<VerifiedToken, InvalidToken> {
-        let remembered = lock(&self.verified).get(token).cloned();
-        let claims = match remembered {
+        let remembered = lock(&self.verified)
+            .get(token)
+            .map(|c| (c.client_id.clone(), c.nbf, c.exp));
+        let (client_id, nbf, exp) = match remembered {
             Some(claims) => claims,
             None => {
-                let claims = Arc::new(self.check(token)?);
+                // Checked outside the lock: a stream of bad tokens does not hold up good ones.
+                let claims = self.check(token)?;
+                let found = (claims.client_id.clone(), claims.nbf, claims.exp);
                 let mut cache = lock(&self.verified);
                 if cache.len() >= VERIFIED_CACHE_LIMIT {
                     cache.clear();
                 }
-                cache.insert(token.into(), Arc::clone(&claims));
-                claims
+                cache.insert(token.into(), claims);
+                found
             }
         };
         let now = now.unix_timestamp();
-        if now < claims.nbf || now >= claims.exp {
+        if now < nbf || now >= exp {
             return Err(InvalidToken);
         }
-        let expires_at =
-            OffsetDateTime::from_unix_timestamp(claims.exp).map_err(|_| InvalidToken)?;
+        let expires_at = OffsetDateTime::from_unix_timestamp(exp).map_err(|_| InvalidToken)?;
         Ok(VerifiedToken {
-            client_id: claims.client_id.clone(),
+            client_id,
             expires_at,
         })
     }
