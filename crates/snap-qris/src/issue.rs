@@ -187,6 +187,20 @@ impl Path {
         }
     }
 
+    /// The path as one word: the three ID bytes, then the depth in the top byte.
+    pub(crate) const fn to_bits(self) -> u32 {
+        u32::from_le_bytes([self.ids[0], self.ids[1], self.ids[2], self.depth])
+    }
+
+    /// The inverse of [`Path::to_bits`].
+    pub(crate) const fn from_bits(bits: u32) -> Path {
+        let [a, b, c, depth] = bits.to_le_bytes();
+        Path {
+            ids: [a, b, c],
+            depth,
+        }
+    }
+
     /// The IDs from root to leaf.
     pub fn ids(&self) -> &[u8] {
         self.ids.get(..usize::from(self.depth)).unwrap_or(&[])

@@ -44,26 +44,60 @@ pub struct DataObject<'a> {
     /// so that dropping a primitive is a null check, not a call.
     children: Option<Box<[DataObject<'a>]>>,
     position: usize,
-    path: Path,
-    id: u8,
-    /// At most 99 (two digits).
-    length: u8,
-    template: bool,
-    /// A template whose value is not a TLV list: why.
-    error: Option<IssueCode>,
-    /// Where it failed, in characters from the start of the value (at most 99).
-    error_offset: u8,
+    /// Path, ID, length, template flag and template error in one word (see [`Meta`]): the
+    /// parser writes it with one store instead of nine byte stores, and the object is 48 bytes.
+    meta: u64,
+}
+
+/// Bit layout of [`DataObject::meta`].
+struct Meta;
+
+impl Meta {
+    /// Bits 0–31: the path ([`Path::to_bits`]).
+    const PATH_MASK: u64 = 0xFFFF_FFFF;
+    /// Bits 32–39: the ID.
+    const ID: u32 = 32;
+    /// Bits 40–47: the length in characters.
+    const LENGTH: u32 = 40;
+    /// Bit 48: the ID is a template at its level.
+    const TEMPLATE: u64 = 1 << 48;
+    /// Bits 49–51: why a template's value is not a TLV list (0: it is; see [`Meta::error_bits`]).
+    const ERROR: u32 = 49;
+    /// Bits 56–63: where it failed, in characters from the start of the value.
+    const OFFSET: u32 = 56;
+
+    /// The error field for a template whose value could not be read (the codes a TLV walk
+    /// below the root can give).
+    fn error_bits(code: IssueCode, offset: u8) -> u64 {
+        let kind: u64 = match code {
+            IssueCode::IdNotNumeric => 2,
+            IssueCode::LengthNotNumeric => 3,
+            IssueCode::TrailingData => 4,
+            _ => 1,
+        };
+        kind << Meta::ERROR | u64::from(offset) << Meta::OFFSET
+    }
+
+    fn error(meta: u64) -> Option<IssueCode> {
+        match (meta >> Meta::ERROR) & 0b111 {
+            0 => None,
+            2 => Some(IssueCode::IdNotNumeric),
+            3 => Some(IssueCode::LengthNotNumeric),
+            4 => Some(IssueCode::TrailingData),
+            _ => Some(IssueCode::Truncated),
+        }
+    }
 }
 
 impl<'a> DataObject<'a> {
     /// The ID, 0–99.
     pub fn id(&self) -> u8 {
-        self.id
+        (self.meta >> Meta::ID) as u8
     }
 
     /// The ID as its two digits (`"07"`).
     pub fn id_str(&self) -> &'static str {
-        id_text(self.id)
+        id_text(self.id())
     }
 
     /// The value exactly as it appears in the payload (for templates: the raw inner TLV text).
@@ -73,7 +107,7 @@ impl<'a> DataObject<'a> {
 
     /// The declared length: the value's length in characters (Unicode scalar values).
     pub fn length(&self) -> usize {
-        usize::from(self.length)
+        usize::from((self.meta >> Meta::LENGTH) as u8)
     }
 
     /// Character offset of the object's ID in the payload.
@@ -88,18 +122,18 @@ impl<'a> DataObject<'a> {
 
     /// Full path (`62.07`).
     pub fn path(&self) -> Path {
-        self.path
+        Path::from_bits((self.meta & Meta::PATH_MASK) as u32)
     }
 
     /// Whether this ID is a template at its level (see [`is_template`]), even if malformed.
     pub fn is_template(&self) -> bool {
-        self.template
+        self.meta & Meta::TEMPLATE != 0
     }
 
     /// For a template whose value is not a TLV list: why and where (character offset).
     pub fn template_error(&self) -> Option<(IssueCode, usize)> {
-        self.error
-            .map(|code| (code, self.value_position() + usize::from(self.error_offset)))
+        let offset = usize::from((self.meta >> Meta::OFFSET) as u8);
+        Meta::error(self.meta).map(|code| (code, self.value_position() + offset))
     }
 
     /// The child objects of a well-formed template, in payload order (empty otherwise).
@@ -109,7 +143,7 @@ impl<'a> DataObject<'a> {
 
     /// The first child with this ID.
     pub fn child(&self, id: u8) -> Option<&DataObject<'a>> {
-        self.children().iter().find(|c| c.id == id)
+        self.children().iter().find(|c| c.id() == id)
     }
 
     /// The value of the first child with this ID.
@@ -118,9 +152,9 @@ impl<'a> DataObject<'a> {
     }
 
     fn write_to(&self, out: &mut String) {
-        out.push_str(id_text(self.id));
-        out.push_str(id_text(self.length));
-        if self.template && self.error.is_none() {
+        out.push_str(self.id_str());
+        out.push_str(id_text((self.meta >> Meta::LENGTH) as u8));
+        if self.is_template() && Meta::error(self.meta).is_none() {
             for c in self.children() {
                 c.write_to(out);
             }
@@ -133,14 +167,14 @@ impl<'a> DataObject<'a> {
 impl fmt::Debug for DataObject<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("DataObject");
-        d.field("id", &self.id)
+        d.field("id", &self.id())
             .field("value", &self.value)
-            .field("length", &self.length)
+            .field("length", &self.length())
             .field("position", &self.position)
-            .field("path", &self.path);
-        if self.error.is_some() {
+            .field("path", &self.path());
+        if self.template_error().is_some() {
             d.field("template_error", &self.template_error());
-        } else if self.template {
+        } else if self.is_template() {
             d.field("children", &self.children());
         }
         d.finish()
@@ -248,7 +282,7 @@ pub fn parse(input: &str) -> Result<Payload<'_>, ParseError> {
     };
     let (objects, chars) = walk(input, 0, ascii, None, Path::ROOT, Some(&mut run))?;
     let crc = match objects.last() {
-        Some(last) if last.id == 63 => {
+        Some(last) if last.id() == 63 => {
             // The value of the final object starts 4 bytes after its header; CRC covers the header.
             // `run` has already covered part of it (never past the start of the final object).
             let value_byte = input.len() - last.value.len();
@@ -474,28 +508,24 @@ fn build<'a>(
     parent_path: Path,
 ) -> DataObject<'a> {
     let path = parent_path.child(id);
-    let template = is_template(parent, id);
-    let (children, error, error_offset) = if template {
-        template_contents(value, pos + 4, ascii, id, path)
+    let meta =
+        u64::from(path.to_bits()) | u64::from(id) << Meta::ID | u64::from(len) << Meta::LENGTH;
+    let (children, meta) = if is_template(parent, id) {
+        let (children, error) = template_contents(value, pos + 4, ascii, id, path);
+        (children, meta | Meta::TEMPLATE | error)
     } else {
-        (None, None, 0)
+        (None, meta)
     };
-    // One literal from scalars: filling a local field by field and moving it would copy it with
-    // wide loads of narrow stores (a store-forwarding stall per object).
     DataObject {
         value,
         children,
         position: pos,
-        path,
-        id,
-        length: len,
-        template,
-        error,
-        error_offset,
+        meta,
     }
 }
 
-/// A template's children, or why its value (at character `base`) is not a TLV list and where.
+/// A template's children, or (as [`Meta`] error bits) why its value, at character `base`, is
+/// not a TLV list and where.
 #[inline(never)]
 fn template_contents<'a>(
     value: &'a str,
@@ -503,12 +533,12 @@ fn template_contents<'a>(
     ascii: bool,
     id: u8,
     path: Path,
-) -> (Option<Box<[DataObject<'a>]>>, Option<IssueCode>, u8) {
+) -> (Option<Box<[DataObject<'a>]>>, u64) {
     match walk(value, base, ascii || value.is_ascii(), Some(id), path, None) {
-        Ok((children, _)) => (Some(children.into_boxed_slice()), None, 0),
+        Ok((children, _)) => (Some(children.into_boxed_slice()), 0),
         Err(e) => {
             let offset = u8::try_from(e.position.saturating_sub(base)).unwrap_or(u8::MAX);
-            (None, Some(e.code), offset)
+            (None, Meta::error_bits(e.code, offset))
         }
     }
 }
@@ -543,7 +573,7 @@ impl<'a> Payload<'a> {
 
     /// The first root object with this ID.
     pub fn get(&self, id: u8) -> Option<&DataObject<'a>> {
-        self.objects.iter().find(|o| o.id == id)
+        self.objects.iter().find(|o| o.id() == id)
     }
 
     /// The value of the first root object with this ID.
@@ -679,6 +709,12 @@ mod tests {
         fn check<T: Send + Sync>() {}
         check::<Payload<'static>>();
         check::<DataObject<'static>>();
+    }
+
+    /// The packed layout keeps an object at six words (the parser writes one per object).
+    #[test]
+    fn data_object_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<DataObject<'static>>(), 48);
     }
 
     /// Payload-like strings: many objects (past the remembered starts), templates, non-ASCII
