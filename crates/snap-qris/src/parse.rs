@@ -712,6 +712,7 @@ mod tests {
     }
 
     /// The packed layout keeps an object at six words (the parser writes one per object).
+    #[cfg(target_pointer_width = "64")]
     #[test]
     fn data_object_is_48_bytes() {
         assert_eq!(std::mem::size_of::<DataObject<'static>>(), 48);
