@@ -55,6 +55,10 @@ impl Error {
 
 /// `len` in characters, and the error when it exceeds `max`.
 pub(crate) fn check_len(what: &'static str, value: &str, max: usize) -> Result<(), Error> {
+    // A string is never longer in characters than in bytes: most values need no count.
+    if value.len() <= max {
+        return Ok(());
+    }
     let len = value.chars().count();
     if len > max {
         Err(Error::TooLong { what, len, max })

@@ -403,7 +403,8 @@ impl Inner {
         );
         let context = RequestContext {
             client_id: partner.client_id.clone(),
-            partner_id: partner.partner_id.clone(),
+            // The header's id, which the partner was found by.
+            partner_id,
             external_id,
             timestamp,
             channel_id: Some(channel_id),
