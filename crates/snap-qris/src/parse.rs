@@ -525,7 +525,8 @@ fn build<'a>(
 }
 
 /// A template's children, or (as [`Meta`] error bits) why its value, at character `base`, is
-/// not a TLV list and where.
+/// not a TLV list and where. Kept out of line: inlined into the per-object loop it made parsing
+/// slower (more spills on the common, primitive path).
 #[inline(never)]
 fn template_contents<'a>(
     value: &'a str,
