@@ -141,15 +141,11 @@ impl Rejection {
         timestamp: Option<&str>,
     ) -> Response<Full<Bytes>> {
         let stamp = timestamp.and_then(|t| HeaderValue::from_str(t).ok());
-        self.respond_with(service, stamp)
+        self.respond(service, stamp)
     }
 
-    /// [`Rejection::into_response`] with the server's cached `X-TIMESTAMP`.
-    pub(crate) fn respond(self, service: ServiceCode, stamp: HeaderValue) -> Response<Full<Bytes>> {
-        self.respond_with(service, Some(stamp))
-    }
-
-    fn respond_with(
+    /// [`Rejection::into_response`] with an already built `X-TIMESTAMP` (the server's cached one).
+    pub(crate) fn respond(
         self,
         service: ServiceCode,
         stamp: Option<HeaderValue>,

@@ -89,6 +89,12 @@ pub(crate) enum RouteKind {
     Service(Arc<dyn ErasedRoute>),
 }
 
+/// Locks a map of the server's state. Every update of those maps is one insert, remove or clear,
+/// so a map whose lock was poisoned by a panic is still consistent and stays usable.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The maps of the request path: foldhash with a per-process random seed (SipHash costs more than
 /// the lookups are worth here; the keys come from configuration or from authenticated partners).
 pub(crate) type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
@@ -217,10 +223,10 @@ impl Inner {
         let stamp = response_stamp(now);
         let Some(route) = self.routes.get(request.uri().path()) else {
             tracing::debug!(path = request.uri().path(), "no SNAP route");
-            return Rejection::NotFound.respond(NO_SERVICE, stamp);
+            return Rejection::NotFound.respond(NO_SERVICE, Some(stamp));
         };
         if request.method() != route.method {
-            return Rejection::MethodNotAllowed.respond(route.service, stamp);
+            return Rejection::MethodNotAllowed.respond(route.service, Some(stamp));
         }
         let span = tracing::info_span!(
             "snap_request",
@@ -240,7 +246,7 @@ impl Inner {
             Ok((status, body)) => http_response(status, body, Some(stamp)),
             Err(rejection) => {
                 tracing::info!(code = %rejection.response_code(route.service), reason = rejection.detail(), "rejected");
-                rejection.respond(route.service, stamp)
+                rejection.respond(route.service, Some(stamp))
             }
         }
     }

@@ -10,7 +10,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use tokio::sync::watch;
 
 use crate::Error;
-use crate::server::Map;
+use crate::server::{Map, lock};
 
 /// A boxed, sendable future, as returned by [`ReplayStore`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -124,10 +124,8 @@ struct Entry {
 /// notifications a day (2^64 work to find a pair).
 type Half = [u8; 16];
 
-fn half(digest: &[u8; 32]) -> Half {
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&digest[..16]);
-    out
+fn half(digest: &[u8]) -> Half {
+    digest.first_chunk().copied().unwrap_or_default()
 }
 
 enum State {
@@ -151,9 +149,7 @@ fn key_digest(key: &ReplayKey) -> KeyDigest {
     ctx.update(&partner_len.to_le_bytes());
     ctx.update(key.partner_id.as_bytes());
     ctx.update(key.external_id.as_bytes());
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ctx.finish().as_ref());
-    half(&out)
+    half(ctx.finish().as_ref())
 }
 
 #[derive(Default)]
@@ -265,11 +261,6 @@ impl MemoryReplayStore {
 }
 
 const SHARDS: usize = 32;
-
-fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
-    // A panic while holding the lock leaves a consistent map (every update is one insert/remove).
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 impl ReplayStore for MemoryReplayStore {
     fn claim<'a>(

@@ -1,7 +1,7 @@
 //! B2B access tokens: HS256 JWTs that any instance sharing the key can check, without a store.
 
 use std::fmt;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::Error;
-use crate::server::Map;
+use crate::server::{Map, lock};
 
 /// The standard B2B token lifetime, in seconds.
 pub const DEFAULT_TOKEN_LIFETIME_SECS: u32 = 900;
@@ -169,11 +169,6 @@ impl JwtTokenIssuer {
         self.lifetime = seconds;
         self
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every update is one insert or clear, so a poisoned map is still consistent.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl fmt::Debug for JwtTokenIssuer {
