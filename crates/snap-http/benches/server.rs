@@ -9,7 +9,8 @@
 //! difference is the verifying service alone.
 //!
 //! Environment: `SNAP_BENCH_SECS` (default 5), `SNAP_BENCH_CONNECTIONS` (default 64).
-//! `--inproc` prints the CPU cost of `SnapServer::handle` per notification without the network.
+//! `--inproc` prints the CPU cost of `SnapServer::handle` per notification without the network
+//! (`SNAP_BENCH_INPROC_REQUESTS`, default 50 000: fewer suit `valgrind --tool=callgrind`).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::cast_precision_loss)]
 
 use std::convert::Infallible;
@@ -391,7 +392,7 @@ fn in_process() {
         let template = pjp
             .notification(VA_PATH, Some(&token), body, &ts, "0")
             .expect("sign");
-        let n = 50_000u64;
+        let n = env_number("SNAP_BENCH_INPROC_REQUESTS", 50_000);
         let requests: Vec<_> = (0..n)
             .map(|i| {
                 let mut r = template.clone();

@@ -2,7 +2,6 @@
 //! fields, in compact JSON.
 
 use std::fmt;
-use std::io::Write as _;
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
@@ -120,8 +119,7 @@ impl<'de> Visitor<'de> for MembersVisitor {
 pub(crate) fn body_json(code: ResponseCode, message: &str, fields: &Fields) -> Bytes {
     let mut out = Vec::with_capacity(48 + message.len() + fields.members.len());
     out.extend_from_slice(b"{\"responseCode\":\"");
-    // Formatting into a Vec cannot fail.
-    let _ = write!(out, "{code}");
+    out.extend_from_slice(&code.digits());
     out.extend_from_slice(b"\",\"responseMessage\":");
     write_json_string(&mut out, message);
     if !fields.members.is_empty() {

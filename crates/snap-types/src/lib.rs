@@ -12,6 +12,7 @@ mod request;
 mod response_code;
 mod service_code;
 mod status_response;
+mod text;
 mod timestamp;
 mod transaction_status;
 mod va_payment;

@@ -154,6 +154,34 @@ impl ResponseCode {
         }
     }
 
+    /// The seven ASCII digits of the code (`*b"2002500"`), without formatting machinery: what
+    /// `Display` prints and what response bodies carry.
+    ///
+    /// ```
+    /// use snap_types::{Case, ResponseCode, ServiceCode};
+    /// let code = ResponseCode::of(Case::Successful, ServiceCode::TRANSFER_VA_PAYMENT);
+    /// assert_eq!(&code.digits(), b"2002500");
+    /// ```
+    pub const fn digits(self) -> [u8; 7] {
+        const fn digit(n: u16) -> u8 {
+            b'0' + (n % 10) as u8
+        }
+        let (status, service, case) = (
+            self.http_status,
+            self.service.0 as u16,
+            self.case_code as u16,
+        );
+        [
+            digit(status / 100),
+            digit(status / 10),
+            digit(status),
+            digit(service / 10),
+            digit(service),
+            digit(case / 10),
+            digit(case),
+        ]
+    }
+
     /// The HTTP status the code implies (its first three digits).
     pub const fn http_status(self) -> u16 {
         self.http_status
@@ -232,11 +260,9 @@ impl FromStr for ResponseCode {
 
 impl fmt::Display for ResponseCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:03}{}{:02}",
-            self.http_status, self.service, self.case_code
-        )
+        let digits = self.digits();
+        // Seven ASCII digits are always UTF-8.
+        f.pad(std::str::from_utf8(&digits).unwrap_or_default())
     }
 }
 
@@ -248,8 +274,7 @@ impl Serialize for ResponseCode {
 
 impl<'de> Deserialize<'de> for ResponseCode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        crate::text::from_text(deserializer)
     }
 }
 

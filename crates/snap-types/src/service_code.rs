@@ -82,8 +82,7 @@ impl Serialize for ServiceCode {
 
 impl<'de> Deserialize<'de> for ServiceCode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        crate::text::from_text(deserializer)
     }
 }
 

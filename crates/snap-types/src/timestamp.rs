@@ -70,15 +70,19 @@ impl FromStr for Timestamp {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.trim().is_empty() {
-            return Err(Error::Empty { what: "timestamp" });
-        }
-        let datetime = OffsetDateTime::parse(s, &Rfc3339).map_err(Error::Timestamp)?;
+        let datetime = parse(s)?;
         Ok(Self {
             text: s.to_owned(),
             datetime,
         })
     }
+}
+
+fn parse(s: &str) -> Result<OffsetDateTime, Error> {
+    if s.trim().is_empty() {
+        return Err(Error::Empty { what: "timestamp" });
+    }
+    OffsetDateTime::parse(s, &Rfc3339).map_err(Error::Timestamp)
 }
 
 impl TryFrom<&str> for Timestamp {
@@ -92,8 +96,9 @@ impl TryFrom<&str> for Timestamp {
 impl TryFrom<String> for Timestamp {
     type Error = Error;
 
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let datetime = parse(&text)?;
+        Ok(Self { text, datetime })
     }
 }
 
@@ -117,8 +122,7 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        s.parse().map_err(serde::de::Error::custom)
+        crate::text::from_text(deserializer)
     }
 }
 

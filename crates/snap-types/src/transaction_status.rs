@@ -122,7 +122,7 @@ impl Serialize for TransactionStatus {
 
 impl<'de> Deserialize<'de> for TransactionStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self::from(String::deserialize(deserializer)?.as_str()))
+        crate::text::from_text(deserializer)
     }
 }
 

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::Method;
+use http::{Method, Uri};
 use snap_types::{
     Case, ChannelId, ExternalId, PartnerId, RequestError, ResponseCode, SnapRequest, Timestamp,
 };
@@ -102,7 +102,8 @@ pub struct RequestContext {
     pub(crate) timestamp: Timestamp,
     pub(crate) channel_id: Option<ChannelId>,
     pub(crate) method: Method,
-    pub(crate) path: String,
+    /// The request URI as received (moved here, not copied).
+    pub(crate) uri: Uri,
     pub(crate) body: Bytes,
 }
 
@@ -139,7 +140,7 @@ impl RequestContext {
 
     /// The path and query as received.
     pub fn path(&self) -> &str {
-        &self.path
+        self.uri.path_and_query().map_or("/", |p| p.as_str())
     }
 
     /// The body bytes exactly as received (what the signature covers, before minifying).
@@ -195,14 +196,18 @@ where
     H: Handler<T>,
 {
     fn prepare(&self, body: &[u8]) -> Result<Prepared, RequestError> {
-        // Fast path: plain serde_json. Only a refused body pays for the path-tracking parse that
-        // names the bad field (same verdict, since both run the same Deserialize impls).
-        let request = match serde_json::from_slice::<T>(body) {
-            Ok(request) => {
+        // Fast path: plain serde_json over text checked as UTF-8 once (from bytes, serde_json
+        // checks every string on its own). Only a refused body pays for the path-tracking parse
+        // that names the bad field (same verdict, since both run the same Deserialize impls).
+        let plain = std::str::from_utf8(body)
+            .ok()
+            .and_then(|text| serde_json::from_str::<T>(text).ok());
+        let request = match plain {
+            Some(request) => {
                 request.validate()?;
                 request
             }
-            Err(_) => snap_types::parse_request::<T>(body)?,
+            None => snap_types::parse_request::<T>(body)?,
         };
         let handler = Arc::clone(&self.handler);
         Ok(Box::new(move |context| handler.call(context, request)))

@@ -414,8 +414,8 @@ impl Inner {
             external_id,
             timestamp,
             channel_id: Some(channel_id),
-            method: parts.method.clone(),
-            path: path.to_owned(),
+            method: parts.method,
+            uri: parts.uri,
             body,
         };
         self.claim_and_run(service, key, fingerprint, prepared, context)
@@ -629,12 +629,27 @@ fn bearer(headers: &HeaderMap) -> Result<&str, Rejection> {
 /// SHA-256 over the signed path and the digest of the minified body (which the signature check
 /// computed): what makes two requests "the same".
 fn fingerprint(path: &str, body: &snap_crypto::BodyDigest) -> [u8; 32] {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    ctx.update(path.as_bytes());
-    ctx.update(b"\n");
-    ctx.update(body.as_bytes());
+    // One call over a stack copy for the usual short path: cheaper than three updates.
+    let mut message = [0u8; 160];
+    let len = path.len() + 1 + 32;
+    let digest = match message.get_mut(..len) {
+        Some(m) => {
+            let (p, rest) = m.split_at_mut(path.len());
+            p.copy_from_slice(path.as_bytes());
+            rest[0] = b'\n';
+            rest[1..].copy_from_slice(body.as_bytes());
+            ring::digest::digest(&ring::digest::SHA256, m)
+        }
+        None => {
+            let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+            ctx.update(path.as_bytes());
+            ctx.update(b"\n");
+            ctx.update(body.as_bytes());
+            ctx.finish()
+        }
+    };
     let mut out = [0u8; 32];
-    out.copy_from_slice(ctx.finish().as_ref());
+    out.copy_from_slice(digest.as_ref());
     out
 }
 

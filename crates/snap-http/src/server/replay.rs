@@ -136,20 +136,30 @@ enum State {
     Done(StoredResponse),
 }
 
-/// A [`ReplayKey`] as the memory store holds it: the SHA-256 of its date, partner id and
-/// X-EXTERNAL-ID (length-prefixed, so different keys never share an encoding), first half. Fixed
-/// size, no allocation per entry, and its bits spread keys over shards and buckets evenly.
-type KeyDigest = Half;
+/// A [`ReplayKey`] as the memory store holds it: two SipHash-1-3 values of its date, partner id
+/// and X-EXTERNAL-ID under two random per-store keys, i.e. a 128-bit keyed digest. Fixed size, no
+/// allocation per entry, its bits spread keys over shards and buckets evenly, and without the keys
+/// nobody can aim two keys at one digest (by chance: 2^-64 for billions of entries).
+type KeyDigest = [u8; 16];
 
-fn key_digest(key: &ReplayKey) -> KeyDigest {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    ctx.update(&key.date.to_julian_day().to_le_bytes());
-    // Ids are short header values; a length beyond u32 cannot come from HTTP.
-    let partner_len = u32::try_from(key.partner_id.len()).unwrap_or(u32::MAX);
-    ctx.update(&partner_len.to_le_bytes());
-    ctx.update(key.partner_id.as_bytes());
-    ctx.update(key.external_id.as_bytes());
-    half(ctx.finish().as_ref())
+/// The two random SipHash keys of a store's [`KeyDigest`]s.
+struct KeyHasher(std::hash::RandomState, std::hash::RandomState);
+
+impl KeyHasher {
+    fn new() -> Self {
+        Self(std::hash::RandomState::new(), std::hash::RandomState::new())
+    }
+
+    fn digest(&self, key: &ReplayKey) -> KeyDigest {
+        use std::hash::BuildHasher as _;
+        // `str` hashes with a terminator, so the parts never run into each other.
+        let parts = (key.date.to_julian_day(), &key.partner_id, &key.external_id);
+        let mut out = [0u8; 16];
+        let (a, b) = out.split_at_mut(8);
+        a.copy_from_slice(&self.0.hash_one(parts).to_le_bytes());
+        b.copy_from_slice(&self.1.hash_one(parts).to_le_bytes());
+        out
+    }
 }
 
 #[derive(Default)]
@@ -161,10 +171,11 @@ struct Shard {
 /// Asia/Jakarta day (they are dropped when the first claim of a later day arrives).
 /// Not shared between instances and lost on restart.
 ///
-/// Keys and fingerprints are held as truncated SHA-256 digests, so an entry costs about a
-/// hundred bytes plus the stored answer's body.
+/// Keys are held as 128-bit keyed digests and fingerprints as truncated SHA-256 digests, so an
+/// entry costs about a hundred bytes plus the stored answer's body.
 pub struct MemoryReplayStore {
     shards: Box<[Mutex<Shard>]>,
+    hasher: KeyHasher,
     /// Julian day of the newest date claimed: when it advances, earlier days are dropped.
     today: AtomicI32,
 }
@@ -188,6 +199,7 @@ impl MemoryReplayStore {
     pub fn new() -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            hasher: KeyHasher::new(),
             today: AtomicI32::new(i32::MIN),
         }
     }
@@ -217,7 +229,7 @@ impl MemoryReplayStore {
                 lock(shard).entries.retain(|_, entry| entry.day >= day);
             }
         }
-        let digest = key_digest(key);
+        let digest = self.hasher.digest(key);
         let fingerprint = half(&fingerprint);
         let mut shard = self.shard(&digest);
         match shard.entries.entry(digest) {
@@ -241,7 +253,7 @@ impl MemoryReplayStore {
     }
 
     fn finish(&self, key: &ReplayKey, response: Option<StoredResponse>) {
-        let digest = key_digest(key);
+        let digest = self.hasher.digest(key);
         let mut shard = self.shard(&digest);
         let previous = match response {
             Some(response) => match shard.entries.get_mut(&digest) {
@@ -290,7 +302,7 @@ impl ReplayStore for MemoryReplayStore {
 
     fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
         // Subscribing under the lock means a completion cannot slip between the check and the wait.
-        let digest = key_digest(key);
+        let digest = self.hasher.digest(key);
         let receiver = match self.shard(&digest).entries.get_mut(&digest) {
             Some(Entry {
                 state: State::InProgress { done },

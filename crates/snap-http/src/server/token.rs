@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -82,14 +83,53 @@ pub struct JwtTokenIssuer {
     /// Tokens whose signature and claims were checked already (a provider sends the same token
     /// with every notification for 15 minutes): the claims, looked up by the exact token text.
     verified: Mutex<Map<Box<str>, CheckedClaims>>,
+    /// Unique per instance: what [`LastVerified`] memos are tagged with.
+    id: u64,
 }
 
 /// What a verified token says, kept so the next request with it skips HMAC and JSON.
+#[derive(Clone)]
 struct CheckedClaims {
     client_id: String,
     nbf: i64,
     exp: i64,
 }
+
+impl CheckedClaims {
+    fn into_parts(self) -> (String, i64, i64) {
+        (self.client_id, self.nbf, self.exp)
+    }
+}
+
+/// The token a thread verified last, so a provider's stream of notifications with one token
+/// skips the shared cache (and its lock) too.
+struct LastVerified {
+    /// [`JwtTokenIssuer::id`] of the issuer that checked it.
+    issuer: u64,
+    token: Box<str>,
+    claims: CheckedClaims,
+}
+
+impl LastVerified {
+    /// Same issuer and same token text, compared in constant time (the text is a credential).
+    fn matches(&self, issuer: u64, token: &str) -> bool {
+        self.issuer == issuer
+            && constant_time_eq::constant_time_eq(self.token.as_bytes(), token.as_bytes())
+    }
+
+    fn claims(&self) -> (String, i64, i64) {
+        self.claims.clone().into_parts()
+    }
+}
+
+thread_local! {
+    static LAST_VERIFIED: std::cell::RefCell<Option<LastVerified>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Issuer ids: a memo is only trusted by the issuer (key) that filled it, even when another
+/// issuer later lives at the same address.
+static NEXT_ISSUER_ID: AtomicU64 = AtomicU64::new(0);
 
 /// Past this many remembered tokens the cache starts over (tokens are per partner, so a handful
 /// is normal; this only bounds memory when someone sends many valid tokens).
@@ -122,6 +162,7 @@ impl JwtTokenIssuer {
             lifetime: DEFAULT_TOKEN_LIFETIME_SECS,
             rng: SystemRandom::new(),
             verified: Mutex::new(Map::default()),
+            id: NEXT_ISSUER_ID.fetch_add(1, Ordering::Relaxed),
         })
     }
 
@@ -161,6 +202,21 @@ impl JwtTokenIssuer {
             nbf: claims.nbf,
             exp: claims.exp,
         })
+    }
+
+    /// The claims of `token` from the shared cache, else checked (outside the lock: a stream of bad
+    /// tokens does not hold up good ones) and remembered.
+    fn remembered_or_checked(&self, token: &str) -> Result<CheckedClaims, InvalidToken> {
+        if let Some(claims) = lock(&self.verified).get(token) {
+            return Ok(claims.clone());
+        }
+        let claims = self.check(token)?;
+        let mut cache = lock(&self.verified);
+        if cache.len() >= VERIFIED_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(token.into(), claims.clone());
+        Ok(claims)
     }
 
     /// Sets the lifetime in seconds (`expiresIn`).
@@ -209,23 +265,26 @@ impl TokenIssuer for JwtTokenIssuer {
     }
 
     fn verify(&self, token: &str, now: OffsetDateTime) -> Result<VerifiedToken, InvalidToken> {
-        let remembered = lock(&self.verified)
-            .get(token)
-            .map(|c| (c.client_id.clone(), c.nbf, c.exp));
-        let (client_id, nbf, exp) = match remembered {
-            Some(claims) => claims,
-            None => {
-                // Checked outside the lock: a stream of bad tokens does not hold up good ones.
-                let claims = self.check(token)?;
-                let found = (claims.client_id.clone(), claims.nbf, claims.exp);
-                let mut cache = lock(&self.verified);
-                if cache.len() >= VERIFIED_CACHE_LIMIT {
-                    cache.clear();
+        let (client_id, nbf, exp) = LAST_VERIFIED
+            .try_with(|last| {
+                let mut last = last.borrow_mut();
+                match last.as_ref() {
+                    Some(memo) if memo.matches(self.id, token) => Ok(memo.claims()),
+                    _ => {
+                        let claims = self.remembered_or_checked(token)?;
+                        *last = Some(LastVerified {
+                            issuer: self.id,
+                            token: token.into(),
+                            claims: claims.clone(),
+                        });
+                        Ok(claims.into_parts())
+                    }
                 }
-                cache.insert(token.into(), claims);
-                found
-            }
-        };
+            })
+            .unwrap_or_else(|_| {
+                self.remembered_or_checked(token)
+                    .map(CheckedClaims::into_parts)
+            })?;
         let now = now.unix_timestamp();
         if now < nbf || now >= exp {
             return Err(InvalidToken);
