@@ -1,5 +1,7 @@
 //! Reading a request body with a size limit and a deadline.
 
+use std::future::Future as _;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Buf as _, Bytes, BytesMut};
@@ -24,7 +26,26 @@ where
     if content_length.is_some_and(|len| len > limit as u64) {
         return Err(Rejection::BodyTooLarge);
     }
-    match tokio::time::timeout(deadline, collect(body, limit)).await {
+    let mut collect = std::pin::pin!(collect(body, limit));
+    // A body that arrived with its head (nearly every SNAP request) is read without arming a
+    // timer, which costs more than the read. hyper only hands the body over once it is polled,
+    // so the first poll is always pending: poll once more (the self-wake guarantees that second
+    // poll) before falling back to the timed wait.
+    let mut first = true;
+    let early = std::future::poll_fn(|cx| match collect.as_mut().poll(cx) {
+        Poll::Ready(result) => Poll::Ready(Some(result)),
+        Poll::Pending if first => {
+            first = false;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await;
+    if let Some(result) = early {
+        return result;
+    }
+    match tokio::time::timeout(deadline, collect).await {
         Ok(result) => result,
         Err(_) => Err(Rejection::BodyTimeout),
     }

@@ -430,7 +430,8 @@ impl Inner {
         prepared: Prepared,
         context: RequestContext,
     ) -> Result<(StatusCode, Bytes), Rejection> {
-        let deadline = tokio::time::Instant::now() + self.in_progress_wait;
+        // Set when a first wait starts: most claims never wait.
+        let mut deadline = None;
         loop {
             let claim = self.replay.claim(&key, fingerprint).await.map_err(|e| {
                 tracing::error!(error = %e, "replay store claim failed");
@@ -451,6 +452,8 @@ impl Inner {
                     if self.duplicate_policy == DuplicatePolicy::Reject {
                         return Err(Rejection::Conflict);
                     }
+                    let deadline = *deadline
+                        .get_or_insert_with(|| tokio::time::Instant::now() + self.in_progress_wait);
                     if tokio::time::timeout_at(deadline, self.replay.wait(&key))
                         .await
                         .is_err()
