@@ -130,6 +130,41 @@ pub(crate) fn body_json(code: ResponseCode, message: &str, fields: &Fields) -> B
     Bytes::from(out)
 }
 
+/// `{"responseCode":"200SS00","responseMessage":"Successful"}`: the answer to nearly every
+/// notification, one per service code, written at compile time so answering (and remembering the
+/// answer for retries) costs no allocation.
+static SUCCESS_BODIES: [[u8; SUCCESS_LEN]; 100] = success_bodies();
+
+const SUCCESS_TEMPLATE: &[u8; SUCCESS_LEN] =
+    br#"{"responseCode":"2000000","responseMessage":"Successful"}"#;
+const SUCCESS_LEN: usize = 57;
+/// Where the two service-code digits sit in [`SUCCESS_TEMPLATE`].
+const SERVICE_DIGITS_AT: usize = 20;
+
+const fn success_bodies() -> [[u8; SUCCESS_LEN]; 100] {
+    let mut bodies = [*SUCCESS_TEMPLATE; 100];
+    let mut service = 0;
+    while service < 100 {
+        bodies[service][SERVICE_DIGITS_AT] = b'0' + (service / 10) as u8;
+        bodies[service][SERVICE_DIGITS_AT + 1] = b'0' + (service % 10) as u8;
+        service += 1;
+    }
+    bodies
+}
+
+/// The `200xx00 Successful` body of `service` without further fields (same bytes as
+/// [`body_json`] writes), shared rather than allocated.
+pub(crate) fn success_body(service: snap_types::ServiceCode) -> Bytes {
+    match SUCCESS_BODIES.get(usize::from(service.get())) {
+        Some(body) => Bytes::from_static(body),
+        None => body_json(
+            ResponseCode::of(snap_types::Case::Successful, service),
+            "Successful",
+            &Fields::new(),
+        ),
+    }
+}
+
 fn write_json_string(out: &mut Vec<u8>, s: &str) {
     // Serializing a &str into a Vec cannot fail; the fallback keeps the JSON valid regardless.
     if serde_json::to_writer(&mut *out, s).is_err() {
@@ -184,6 +219,19 @@ mod tests {
             &body_json(code, "Successful", &Fields::new())[..],
             br#"{"responseCode":"2002500","responseMessage":"Successful"}"#
         );
+    }
+
+    #[test]
+    fn static_success_bodies_match_the_written_ones() {
+        for n in 0..=99 {
+            let service = snap_types::ServiceCode::new(n).unwrap();
+            let code = ResponseCode::of(snap_types::Case::Successful, service);
+            assert_eq!(
+                success_body(service),
+                body_json(code, "Successful", &Fields::new()),
+                "service {n}"
+            );
+        }
     }
 
     #[test]

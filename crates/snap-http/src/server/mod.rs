@@ -46,7 +46,7 @@ use crate::headers::{
     CHANNEL_ID, X_CLIENT_KEY, X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP,
 };
 use crate::rejection::Rejection;
-use crate::response::{Fields, body_json, http_response, status_of};
+use crate::response::{Fields, body_json, http_response, status_of, success_body};
 use handler::{ErasedRoute, Prepared};
 
 /// The service code answered when no route matched (`4040002 Invalid Routing`).
@@ -510,7 +510,14 @@ impl Inner {
             }
         };
         let status = status_of(code);
-        let body = body_json(code, &message, fields);
+        let body = if code == ResponseCode::of(Case::Successful, service)
+            && message == "Successful"
+            && fields.is_empty()
+        {
+            success_body(service)
+        } else {
+            body_json(code, &message, fields)
+        };
         guard.disarm();
         if status.is_server_error() {
             self.release(&key).await;
