@@ -45,10 +45,16 @@ where
     if let Some(result) = early {
         return result;
     }
-    match tokio::time::timeout(deadline, collect).await {
-        Ok(result) => result,
-        Err(_) => Err(Rejection::BodyTimeout),
-    }
+    // The timer is boxed: it is the slow path, and inline it would size every request's future.
+    let mut timer = Box::pin(tokio::time::sleep(deadline));
+    std::future::poll_fn(|cx| match collect.as_mut().poll(cx) {
+        Poll::Ready(result) => Poll::Ready(result),
+        Poll::Pending => timer
+            .as_mut()
+            .poll(cx)
+            .map(|()| Err(Rejection::BodyTimeout)),
+    })
+    .await
 }
 
 async fn collect<B>(body: B, limit: usize) -> Result<Bytes, Rejection>

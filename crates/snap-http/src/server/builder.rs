@@ -288,16 +288,19 @@ impl SnapServerBuilder {
                 )));
             }
         }
-        let mut routes = Map::default();
+        let (mut paths, mut routes) = (Map::default(), Vec::new());
         let mut add = |path: String, route: Route| {
             if !path.starts_with('/') {
                 return Err(Error::Config(format!(
                     "route path {path:?} must start with /"
                 )));
             }
-            match routes.insert(path.clone(), route) {
+            match paths.insert(path.clone(), routes.len()) {
                 Some(_) => Err(Error::Config(format!("two routes on {path}"))),
-                None => Ok(()),
+                None => {
+                    routes.push(route);
+                    Ok(())
+                }
             }
         };
         if let Some(token_path) = &self.token_path {
@@ -328,6 +331,7 @@ impl SnapServerBuilder {
             .map_err(|_| Error::Config("timestamp window too large".into()))?;
         Ok(SnapServer {
             inner: Arc::new(Inner {
+                paths,
                 routes,
                 by_client,
                 by_partner,

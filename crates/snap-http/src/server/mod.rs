@@ -11,12 +11,14 @@ mod token;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::FutureExt as _;
+use futures_util::future::Either;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
@@ -69,7 +71,7 @@ pub struct SnapServer {
 
 impl std::fmt::Debug for SnapServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut routes: Vec<_> = self.inner.routes.keys().collect();
+        let mut routes: Vec<_> = self.inner.paths.keys().collect();
         routes.sort();
         f.debug_struct("SnapServer")
             .field("routes", &routes)
@@ -100,7 +102,9 @@ pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub(crate) type Map<K, V> = HashMap<K, V, foldhash::quality::RandomState>;
 
 pub(crate) struct Inner {
-    pub(crate) routes: Map<String, Route>,
+    /// Route ids by full path: indexes into `routes`.
+    pub(crate) paths: Map<String, usize>,
+    pub(crate) routes: Vec<Route>,
     pub(crate) by_client: Map<String, Arc<Partner>>,
     pub(crate) by_partner: Map<String, Arc<Partner>>,
     pub(crate) tokens: Arc<dyn TokenIssuer>,
@@ -146,8 +150,7 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let inner = Arc::clone(&self.inner);
-        Box::pin(async move { Ok(inner.handle(request).await) })
+        Box::pin(Arc::clone(&self.inner).handle(request).map(Ok))
     }
 }
 
@@ -213,7 +216,13 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
 }
 
 impl Inner {
-    async fn handle<B>(self: Arc<Self>, request: Request<B>) -> Response<Full<Bytes>>
+    /// Routes one request and answers it. Routing is done before the future is built, and each
+    /// route's work is a future of its own that owns what it needs: `async fn` arguments are kept
+    /// twice in the state machine, and this future is boxed on every request.
+    fn handle<B>(
+        self: Arc<Self>,
+        request: Request<B>,
+    ) -> impl Future<Output = Response<Full<Bytes>>> + Send + 'static
     where
         B: Body + Send + 'static,
         B::Data: Send,
@@ -221,34 +230,47 @@ impl Inner {
     {
         let now = self.clock.now();
         let stamp = response_stamp(now);
-        let Some(route) = self.routes.get(request.uri().path()) else {
-            tracing::debug!(path = request.uri().path(), "no SNAP route");
-            return Rejection::NotFound.respond(NO_SERVICE, Some(stamp));
-        };
-        if request.method() != route.method {
-            return Rejection::MethodNotAllowed.respond(route.service, Some(stamp));
-        }
-        let span = tracing::info_span!(
-            "snap_request",
-            service = %route.service,
-            partner = tracing::field::Empty,
-            external_id = tracing::field::Empty,
-        );
-        let result = match &route.kind {
-            RouteKind::AccessToken => self.access_token(request, now).instrument(span).await,
-            RouteKind::Service(typed) => {
-                self.service(route.service, typed.as_ref(), request, now)
-                    .instrument(span)
-                    .await
+        let found = self
+            .paths
+            .get(request.uri().path())
+            .and_then(|&id| Some((id, self.routes.get(id)?)));
+        // Combinators, not an `async` block: a block would keep the route's future twice.
+        let (service, answer) = match found {
+            None => {
+                tracing::debug!(path = request.uri().path(), "no SNAP route");
+                let refused = std::future::ready(Err(Rejection::NotFound));
+                (NO_SERVICE, Either::Left(Either::Left(refused)))
+            }
+            Some((_, route)) if request.method() != route.method => {
+                let refused = std::future::ready(Err(Rejection::MethodNotAllowed));
+                (route.service, Either::Left(Either::Left(refused)))
+            }
+            Some((id, route)) => {
+                let (service, token) =
+                    (route.service, matches!(route.kind, RouteKind::AccessToken));
+                let span = tracing::info_span!(
+                    "snap_request",
+                    service = %service,
+                    partner = tracing::field::Empty,
+                    external_id = tracing::field::Empty,
+                );
+                let answer = if token {
+                    // Once per partner per 15 minutes: boxed, so it does not size every request.
+                    let issued = Box::pin(async move { self.access_token(request, now).await });
+                    Either::Left(Either::Right(issued.instrument(span)))
+                } else {
+                    Either::Right(self.service(id, request, now).instrument(span))
+                };
+                (service, answer)
             }
         };
-        match result {
+        answer.map(move |result| match result {
             Ok((status, body)) => http_response(status, body, Some(stamp)),
             Err(rejection) => {
-                tracing::info!(code = %rejection.response_code(route.service), reason = rejection.detail(), "rejected");
-                rejection.respond(route.service, Some(stamp))
+                tracing::info!(code = %rejection.response_code(service), reason = rejection.detail(), "rejected");
+                rejection.respond(service, Some(stamp))
             }
-        }
+        })
     }
 
     fn check_window(
@@ -260,7 +282,11 @@ impl Inner {
             .map_err(|_| Rejection::Timestamp)
     }
 
-    async fn read_body<B>(&self, body: B, headers: &HeaderMap) -> Result<Bytes, Rejection>
+    fn read_body<B>(
+        &self,
+        body: B,
+        headers: &HeaderMap,
+    ) -> impl Future<Output = Result<Bytes, Rejection>> + use<B>
     where
         B: Body,
         B::Error: Into<BoxError>,
@@ -271,7 +297,6 @@ impl Inner {
             self.body_limit,
             self.body_timeout,
         )
-        .await
     }
 
     /// `POST {prefix}/v1.0/access-token/b2b` (service 73).
@@ -315,225 +340,236 @@ impl Inner {
         Ok((StatusCode::OK, body_json(code, "Successful", &fields)))
     }
 
-    /// A verified service call (notification) to a typed handler.
-    async fn service<B>(
-        self: &Arc<Self>,
-        service: ServiceCode,
-        route: &dyn ErasedRoute,
+    /// A verified service call (notification) to a typed handler: headers, body, signature and
+    /// DTO here; the claim and the handler in [`Inner::claimed_handling`].
+    fn service<B>(
+        self: Arc<Self>,
+        route: usize,
         request: Request<B>,
         now: time::OffsetDateTime,
-    ) -> Result<(StatusCode, Bytes), Rejection>
+    ) -> impl Future<Output = Result<(StatusCode, Bytes), Rejection>> + Send + 'static
     where
-        B: Body,
+        B: Body + Send + 'static,
+        B::Data: Send,
         B::Error: Into<BoxError>,
     {
         let (parts, body) = request.into_parts();
-        let headers = &parts.headers;
-        let timestamp: Timestamp = typed_header(headers, &X_TIMESTAMP, "X-TIMESTAMP")?;
-        let signature = header(headers, &X_SIGNATURE, "X-SIGNATURE")?;
-        let partner_id: PartnerId = typed_header(headers, &X_PARTNER_ID, "X-PARTNER-ID")?;
-        let external_id: ExternalId = typed_header(headers, &X_EXTERNAL_ID, "X-EXTERNAL-ID")?;
-        let channel_id: ChannelId = typed_header(headers, &CHANNEL_ID, "CHANNEL-ID")?;
-        let span = tracing::Span::current();
-        span.record("partner", partner_id.as_str());
-        span.record("external_id", external_id.as_str());
+        async move {
+            let Some(Route {
+                service,
+                kind: RouteKind::Service(typed),
+                ..
+            }) = self.routes.get(route)
+            else {
+                // Ids come from `paths` and point at service routes: not reachable.
+                return Err(Rejection::NotFound);
+            };
+            let service = *service;
+            let headers = &parts.headers;
+            let timestamp: Timestamp = typed_header(headers, &X_TIMESTAMP, "X-TIMESTAMP")?;
+            let signature = header(headers, &X_SIGNATURE, "X-SIGNATURE")?;
+            let partner_id: PartnerId = typed_header(headers, &X_PARTNER_ID, "X-PARTNER-ID")?;
+            let external_id: ExternalId = typed_header(headers, &X_EXTERNAL_ID, "X-EXTERNAL-ID")?;
+            let channel_id: ChannelId = typed_header(headers, &CHANNEL_ID, "CHANNEL-ID")?;
+            let span = tracing::Span::current();
+            span.record("partner", partner_id.as_str());
+            span.record("external_id", external_id.as_str());
 
-        let partner = self
-            .by_partner
-            .get(partner_id.as_str())
-            .ok_or(Rejection::UnknownClient)?;
-        let token = match partner.mode {
-            SignatureMode::Symmetric => {
-                let token = bearer(headers)?;
-                let verified = self
-                    .tokens
-                    .verify(token, now)
-                    .map_err(|_| Rejection::InvalidToken)?;
-                if verified.client_id != partner.client_id.as_str() {
-                    return Err(Rejection::PartnerMismatch);
-                }
-                Some(token)
-            }
-            SignatureMode::Asymmetric => None,
-        };
-        if !partner.allows_channel(Some(channel_id.as_str())) {
-            return Err(Rejection::ChannelNotAllowed);
-        }
-        self.check_window(&timestamp, now)?;
-
-        let body = self.read_body(body, headers).await?;
-        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-        let signed_path;
-        let signed_path: &str = if self.signed_prefix.is_empty() {
-            path
-        } else {
-            signed_path = format!("{}{path}", self.signed_prefix);
-            &signed_path
-        };
-        let method = parts.method.as_str();
-        let verified = match token {
-            Some(token) => {
-                let secret = partner.client_secret.as_deref().ok_or(Rejection::NoKey)?;
-                snap_crypto::verify_symmetric(
-                    secret,
-                    method,
-                    signed_path,
-                    token,
-                    &body,
-                    timestamp.as_str(),
-                    signature,
-                    &partner.options,
-                )
-            }
-            None => {
-                let key = partner.public_key.as_deref().ok_or(Rejection::NoKey)?;
-                snap_crypto::verify_asymmetric(
-                    key,
-                    method,
-                    signed_path,
-                    &body,
-                    timestamp.as_str(),
-                    signature,
-                    &partner.options,
-                )
-            }
-        };
-        let digest = verified.map_err(|e| signature_error(&e))?;
-
-        let prepared = route.prepare(&body).map_err(|e| request_error(&e))?;
-        let fingerprint = fingerprint(signed_path, &digest);
-        let key = ReplayKey::new(
-            partner.partner_id.as_str(),
-            external_id.as_str(),
-            jakarta_date(now),
-        );
-        let context = RequestContext {
-            client_id: partner.client_id.clone(),
-            // The header's id, which the partner was found by.
-            partner_id,
-            external_id,
-            timestamp,
-            channel_id: Some(channel_id),
-            method: parts.method,
-            uri: parts.uri,
-            body,
-        };
-        self.claim_and_run(service, key, fingerprint, prepared, context)
-            .await
-    }
-
-    async fn claim_and_run(
-        self: &Arc<Self>,
-        service: ServiceCode,
-        key: ReplayKey,
-        fingerprint: [u8; 32],
-        prepared: Prepared,
-        context: RequestContext,
-    ) -> Result<(StatusCode, Bytes), Rejection> {
-        // Set when a first wait starts: most claims never wait.
-        let mut deadline = None;
-        loop {
-            let claim = self.replay.claim(&key, fingerprint).await.map_err(|e| {
-                tracing::error!(error = %e, "replay store claim failed");
-                Rejection::Internal
-            })?;
-            match claim {
-                Claim::New => break,
-                Claim::Duplicate(stored) => {
-                    if self.duplicate_policy == DuplicatePolicy::Reject {
-                        return Err(Rejection::Conflict);
+            let partner = self
+                .by_partner
+                .get(partner_id.as_str())
+                .ok_or(Rejection::UnknownClient)?;
+            let token = match partner.mode {
+                SignatureMode::Symmetric => {
+                    let token = bearer(headers)?;
+                    let verified = self
+                        .tokens
+                        .verify(token, now)
+                        .map_err(|_| Rejection::InvalidToken)?;
+                    if verified.client_id != partner.client_id.as_str() {
+                        return Err(Rejection::PartnerMismatch);
                     }
-                    tracing::info!("identical retry: replaying the stored answer");
-                    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-                    return Ok((status, stored.body));
+                    Some(token)
                 }
-                Claim::Conflict => return Err(Rejection::Conflict),
-                Claim::InProgress => {
-                    if self.duplicate_policy == DuplicatePolicy::Reject {
-                        return Err(Rejection::Conflict);
-                    }
-                    let deadline = *deadline
-                        .get_or_insert_with(|| tokio::time::Instant::now() + self.in_progress_wait);
-                    if tokio::time::timeout_at(deadline, self.replay.wait(&key))
-                        .await
-                        .is_err()
-                    {
-                        tracing::warn!("identical request still in progress after the wait limit");
-                        return Err(Rejection::Internal);
-                    }
-                }
+                SignatureMode::Asymmetric => None,
+            };
+            if !partner.allows_channel(Some(channel_id.as_str())) {
+                return Err(Rejection::ChannelNotAllowed);
             }
-        }
-        // Once a claim is held, a client hanging up must not abandon the handling half-way (or
-        // leave the claim held forever): the handler runs here, and finishes in a task of its own
-        // if this request is dropped first. A panicking handler is answered 500xx00.
-        let inner = Arc::clone(self);
-        let handling = AssertUnwindSafe(async move {
-            inner
-                .run_claimed(service, key, fingerprint, prepared, context)
+            self.check_window(&timestamp, now)?;
+
+            let body = self.read_body(body, headers).await?;
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let signed_path;
+            let signed_path: &str = if self.signed_prefix.is_empty() {
+                path
+            } else {
+                signed_path = format!("{}{path}", self.signed_prefix);
+                &signed_path
+            };
+            let method = parts.method.as_str();
+            let verified = match token {
+                Some(token) => {
+                    let secret = partner.client_secret.as_deref().ok_or(Rejection::NoKey)?;
+                    snap_crypto::verify_symmetric(
+                        secret,
+                        method,
+                        signed_path,
+                        token,
+                        &body,
+                        timestamp.as_str(),
+                        signature,
+                        &partner.options,
+                    )
+                }
+                None => {
+                    let key = partner.public_key.as_deref().ok_or(Rejection::NoKey)?;
+                    snap_crypto::verify_asymmetric(
+                        key,
+                        method,
+                        signed_path,
+                        &body,
+                        timestamp.as_str(),
+                        signature,
+                        &partner.options,
+                    )
+                }
+            };
+            let digest = verified.map_err(|e| signature_error(&e))?;
+
+            let prepared = typed.prepare(&body).map_err(|e| request_error(&e))?;
+            let fingerprint = fingerprint(signed_path, &digest);
+            let key = ReplayKey::new(
+                partner.partner_id.as_str(),
+                external_id.as_str(),
+                jakarta_date(now),
+            );
+            let context = RequestContext {
+                client_id: partner.client_id.clone(),
+                // The header's id, which the partner was found by.
+                partner_id,
+                external_id,
+                timestamp,
+                channel_id: Some(channel_id),
+                method: parts.method,
+                uri: parts.uri,
+                body,
+            };
+            // Boxed (it must outlive a client that hangs up) and run to completion.
+            let handling = AssertUnwindSafe(Arc::clone(&self).claimed_handling(
+                service,
+                key,
+                fingerprint,
+                prepared,
+                context,
+            ))
+            .catch_unwind()
+            .in_current_span();
+            RunToCompletion(Some(Box::pin(handling)))
                 .await
-        })
-        .catch_unwind()
-        .in_current_span();
-        RunToCompletion(Some(Box::pin(handling)))
-            .await
-            .unwrap_or(Err(Rejection::Internal))
+                .unwrap_or(Err(Rejection::Internal))
+        }
     }
 
-    async fn run_claimed(
+    /// Claims the X-EXTERNAL-ID, then runs the handler and remembers its answer. Once the claim is
+    /// held, a client hanging up must not abandon the handling half-way (or leave the claim held
+    /// forever): this future runs to completion in a task of its own if the request is dropped
+    /// first. A panicking handler is answered 500xx00.
+    // Not an `async fn`: its arguments would be kept twice in the (boxed) state machine.
+    #[allow(clippy::manual_async_fn)]
+    fn claimed_handling(
         self: Arc<Self>,
         service: ServiceCode,
         key: ReplayKey,
         fingerprint: [u8; 32],
         prepared: Prepared,
         context: RequestContext,
-    ) -> Result<(StatusCode, Bytes), Rejection> {
-        let mut guard = ReleaseOnDrop {
-            armed: Some((&self.replay, &key)),
-        };
-        let outcome = prepared(context).await;
-        let (code, message, fields) = match &outcome {
-            Ok(Outcome::Success(fields)) => (
-                ResponseCode::of(Case::Successful, service),
-                Cow::Borrowed("Successful"),
-                fields,
-            ),
-            Ok(Outcome::Business(business)) => {
-                let (code, message) = business.resolve(service);
-                (code, Cow::Owned(message), business.fields())
+    ) -> impl Future<Output = Result<(StatusCode, Bytes), Rejection>> + Send + 'static {
+        async move {
+            // Set when a first wait starts: most claims never wait.
+            let mut deadline = None;
+            loop {
+                let claim = self.replay.claim(&key, fingerprint).await.map_err(|e| {
+                    tracing::error!(error = %e, "replay store claim failed");
+                    Rejection::Internal
+                })?;
+                match claim {
+                    Claim::New => break,
+                    Claim::Duplicate(stored) => {
+                        if self.duplicate_policy == DuplicatePolicy::Reject {
+                            return Err(Rejection::Conflict);
+                        }
+                        tracing::info!("identical retry: replaying the stored answer");
+                        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+                        return Ok((status, stored.body));
+                    }
+                    Claim::Conflict => return Err(Rejection::Conflict),
+                    Claim::InProgress => {
+                        if self.duplicate_policy == DuplicatePolicy::Reject {
+                            return Err(Rejection::Conflict);
+                        }
+                        let deadline = *deadline.get_or_insert_with(|| {
+                            tokio::time::Instant::now() + self.in_progress_wait
+                        });
+                        if tokio::time::timeout_at(deadline, self.replay.wait(&key))
+                            .await
+                            .is_err()
+                        {
+                            tracing::warn!(
+                                "identical request still in progress after the wait limit"
+                            );
+                            return Err(Rejection::Internal);
+                        }
+                    }
+                }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "handler failed");
-                guard.disarm();
-                self.release(&key).await;
-                return Err(Rejection::Internal);
-            }
-        };
-        let status = status_of(code);
-        let body = if code == ResponseCode::of(Case::Successful, service)
-            && message == "Successful"
-            && fields.is_empty()
-        {
-            success_body(service)
-        } else {
-            body_json(code, &message, fields)
-        };
-        guard.disarm();
-        if status.is_server_error() {
-            self.release(&key).await;
-        } else {
-            let stored = StoredResponse {
-                status: status.as_u16(),
-                body: body.clone(),
+            let mut guard = ReleaseOnDrop {
+                armed: Some((&self.replay, &key)),
             };
-            if let Err(e) = self.replay.complete(&key, fingerprint, stored).await {
-                // The answer still goes out; a retry may be handled twice, which the handler must
-                // tolerate anyway when the store is down.
-                tracing::error!(error = %e, "replay store complete failed");
+            let outcome = prepared(context).await;
+            let (code, message, fields) = match &outcome {
+                Ok(Outcome::Success(fields)) => (
+                    ResponseCode::of(Case::Successful, service),
+                    Cow::Borrowed("Successful"),
+                    fields,
+                ),
+                Ok(Outcome::Business(business)) => {
+                    let (code, message) = business.resolve(service);
+                    (code, Cow::Owned(message), business.fields())
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "handler failed");
+                    guard.disarm();
+                    self.release(&key).await;
+                    return Err(Rejection::Internal);
+                }
+            };
+            let status = status_of(code);
+            let body = if code == ResponseCode::of(Case::Successful, service)
+                && message == "Successful"
+                && fields.is_empty()
+            {
+                success_body(service)
+            } else {
+                body_json(code, &message, fields)
+            };
+            guard.disarm();
+            if status.is_server_error() {
+                self.release(&key).await;
+            } else {
+                let stored = StoredResponse {
+                    status: status.as_u16(),
+                    body: body.clone(),
+                };
+                if let Err(e) = self.replay.complete(&key, fingerprint, stored).await {
+                    // The answer still goes out; a retry may be handled twice, which the handler must
+                    // tolerate anyway when the store is down.
+                    tracing::error!(error = %e, "replay store complete failed");
+                }
             }
+            tracing::info!(code = %code, "handled");
+            Ok((status, body))
         }
-        tracing::info!(code = %code, "handled");
-        Ok((status, body))
     }
 
     async fn release(&self, key: &ReplayKey) {
