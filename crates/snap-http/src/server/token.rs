@@ -45,6 +45,40 @@ pub struct VerifiedToken {
     pub expires_at: OffsetDateTime,
 }
 
+impl VerifiedToken {
+    /// What a [`TokenIssuer`] of your own returns for a valid token.
+    ///
+    /// ```
+    /// use snap_http::{IssuedToken, InvalidToken, TokenIssuer, VerifiedToken};
+    /// use time::OffsetDateTime;
+    ///
+    /// /// Tokens checked by an introspection service of your own (here: one fixed token).
+    /// struct Introspected;
+    ///
+    /// impl TokenIssuer for Introspected {
+    ///     fn issue(&self, _: &str, _: OffsetDateTime) -> Result<IssuedToken, snap_http::Error> {
+    ///         Ok(IssuedToken { token: "opaque-token".into(), expires_in: 900 })
+    ///     }
+    ///     fn verify(&self, token: &str, now: OffsetDateTime) -> Result<VerifiedToken, InvalidToken> {
+    ///         match token {
+    ///             "opaque-token" => Ok(VerifiedToken::new("QoinSnap", now + time::Duration::minutes(15))),
+    ///             _ => Err(InvalidToken),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let now = OffsetDateTime::UNIX_EPOCH;
+    /// assert_eq!(Introspected.verify("opaque-token", now)?.client_id, "QoinSnap");
+    /// # Ok::<(), InvalidToken>(())
+    /// ```
+    pub fn new(client_id: impl Into<String>, expires_at: OffsetDateTime) -> Self {
+        Self {
+            client_id: client_id.into(),
+            expires_at,
+        }
+    }
+}
+
 /// A token that is forged, expired, not yet valid or not ours: one opaque error, answered with
 /// `401xx01 Invalid Token (B2B)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
