@@ -750,6 +750,46 @@ mod tests {
     }
 
     #[test]
+    fn fingerprint_is_one_digest_for_short_and_long_paths() {
+        let body = snap_crypto::verify_symmetric(
+            &snap_crypto::ClientSecret::new("s"),
+            "POST",
+            "/p",
+            "t",
+            b"{}",
+            "2024-01-01T00:00:00+07:00",
+            &snap_crypto::sign_symmetric(
+                &snap_crypto::ClientSecret::new("s"),
+                "POST",
+                "/p",
+                "t",
+                b"{}",
+                "2024-01-01T00:00:00+07:00",
+                &snap_crypto::SignatureOptions::default(),
+            )
+            .unwrap_or_default(),
+            &snap_crypto::SignatureOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        // Short paths take the stack copy, long ones the streaming digest: same definition.
+        for path in [
+            "/api/v1.0/transfer-va/payment".to_owned(),
+            format!("/{}", "x".repeat(300)),
+        ] {
+            let mut message = path.clone().into_bytes();
+            message.push(b'\n');
+            message.extend_from_slice(body.as_bytes());
+            let expected = ring::digest::digest(&ring::digest::SHA256, &message);
+            assert_eq!(
+                &fingerprint(&path, &body)[..],
+                expected.as_ref(),
+                "{}",
+                path.len()
+            );
+        }
+    }
+
+    #[test]
     fn fingerprint_ignores_insignificant_whitespace() {
         let secret = snap_crypto::ClientSecret::new("s");
         let opts = snap_crypto::SignatureOptions::default();
