@@ -74,19 +74,15 @@ pub fn sign_symmetric<S: Signer + ?Sized>(
     options: &SignatureOptions,
 ) -> Result<String, Error> {
     require(signer.algorithm(), SignatureAlgorithm::HmacSha512)?;
-    with_scratch(|minified, msg| {
-        write_service(
-            msg,
-            minified,
-            method,
-            path,
-            Some(access_token),
-            body,
-            timestamp,
-            options,
-        )?;
-        signer.sign_base64(msg)
-    })
+    sign_service(
+        signer,
+        method,
+        path,
+        Some(access_token),
+        body,
+        timestamp,
+        options,
+    )
 }
 
 /// Checks a symmetric service signature over the received body bytes (minified here).
@@ -105,22 +101,17 @@ pub fn verify_symmetric<V: Verifier + ?Sized>(
     options: &SignatureOptions,
 ) -> Result<BodyDigest, Error> {
     require(verifier.algorithm(), SignatureAlgorithm::HmacSha512)?;
-    with_decoded(signature_b64, |sig| {
-        with_scratch(|minified, msg| {
-            let hash = write_service(
-                msg,
-                minified,
-                method,
-                path,
-                Some(access_token),
-                body,
-                timestamp,
-                options,
-            )?;
-            verifier.verify(msg, sig)?;
-            Ok(BodyDigest::new(hash))
-        })
-    })
+    let token = Some(access_token);
+    verify_service(
+        verifier,
+        method,
+        path,
+        token,
+        body,
+        timestamp,
+        signature_b64,
+        options,
+    )
 }
 
 /// Asymmetric service signature (SHA256withRSA over
@@ -134,10 +125,7 @@ pub fn sign_asymmetric<S: Signer + ?Sized>(
     options: &SignatureOptions,
 ) -> Result<String, Error> {
     require(signer.algorithm(), SignatureAlgorithm::RsaPkcs1Sha256)?;
-    with_scratch(|minified, msg| {
-        write_service(msg, minified, method, path, None, body, timestamp, options)?;
-        signer.sign_base64(msg)
-    })
+    sign_service(signer, method, path, None, body, timestamp, options)
 }
 
 /// Checks an asymmetric service signature over the received body bytes (minified here).
@@ -153,9 +141,49 @@ pub fn verify_asymmetric<V: Verifier + ?Sized>(
     options: &SignatureOptions,
 ) -> Result<BodyDigest, Error> {
     require(verifier.algorithm(), SignatureAlgorithm::RsaPkcs1Sha256)?;
+    verify_service(
+        verifier,
+        method,
+        path,
+        None,
+        body,
+        timestamp,
+        signature_b64,
+        options,
+    )
+}
+
+/// Signs the service string-to-sign (with the token for the symmetric kind), as base64.
+fn sign_service<S: Signer + ?Sized>(
+    signer: &S,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+    timestamp: &str,
+    options: &SignatureOptions,
+) -> Result<String, Error> {
+    with_scratch(|minified, msg| {
+        write_service(msg, minified, method, path, token, body, timestamp, options)?;
+        signer.sign_base64(msg)
+    })
+}
+
+/// Checks a signature over the service string-to-sign; returns the body digest it covered.
+#[allow(clippy::too_many_arguments)]
+fn verify_service<V: Verifier + ?Sized>(
+    verifier: &V,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+    timestamp: &str,
+    signature_b64: &str,
+    options: &SignatureOptions,
+) -> Result<BodyDigest, Error> {
     with_decoded(signature_b64, |sig| {
         with_scratch(|minified, msg| {
-            let hash = write_service(msg, minified, method, path, None, body, timestamp, options)?;
+            let hash = write_service(msg, minified, method, path, token, body, timestamp, options)?;
             verifier.verify(msg, sig)?;
             Ok(BodyDigest::new(hash))
         })
