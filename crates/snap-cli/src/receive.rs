@@ -399,7 +399,7 @@ impl DurableReplay {
     }
 
     fn text(key: &ReplayKey) -> String {
-        replay_key_text(&key.partner_id, &key.external_id, key.date)
+        replay_key_text(key.partner_id.as_str(), key.external_id.as_str(), key.date)
     }
 }
 

@@ -3,7 +3,7 @@
 //! Each side runs in a child process (this binary with `--serve bare|full`) so its peak RSS can be
 //! read from `/proc/<pid>/status`; the same in-repo load generator drives both: a fixed number of
 //! keep-alive HTTP/1.1 connections, a fixed duration after a short warm-up, requests signed up
-//! front. The full side checks the bearer token, verifies the HMAC-SHA512 signature over the
+//! front and byte for byte the same on both sides. The full side checks the bearer token, verifies the HMAC-SHA512 signature over the
 //! minified body, validates the VA payment DTO, claims a distinct X-EXTERNAL-ID in the replay store
 //! and runs a handler that answers success. Both sides run behind `snap_http::serve`, so the
 //! difference is the verifying service alone.
@@ -26,7 +26,7 @@ use snap_crypto::{
 };
 use snap_http::testing::TestPartner;
 use snap_http::testing::load::{self, LoadOptions};
-use snap_http::{JwtTokenIssuer, Outcome, Partner, SnapServer};
+use snap_http::{JwtTokenIssuer, Outcome, Partner, SnapServer, TokenIssuer as _};
 
 const SECRET: &str = "bench-client-secret";
 const TOKEN_KEY: &[u8] = b"bench token key of at least 32 bytes";
@@ -243,28 +243,25 @@ async fn load(
             RsaPrivateKey::parse(&fixture("keys/rsa2048-pkcs8.pem")).expect("private key"),
         )
         .with_client_secret(ClientSecret::new(SECRET));
-    let template = if side == "full" {
-        // One token and one signature up front: the body, timestamp and token are the same for every
-        // request and X-EXTERNAL-ID is not signed, so only that header changes per request.
-        let token = fetch_token(&pjp, addr).await;
-        let ts = timestamp_now(&SystemClock, TimestampStyle::Wib);
-        let body = snap_crypto::minify(&fixture("examples/000-qoinhub-va-payment-request.json"))
-            .expect("minify");
-        pjp.notification(VA_PATH, Some(&token), body, &ts, "0")
-            .expect("sign")
+    // The same request bytes for both sides: one token and one signature up front (the body,
+    // timestamp and token are the same for every request and X-EXTERNAL-ID is not signed, so only
+    // that header changes per request). The bare side does not check the token, but gets one of
+    // the same length from the same issuer, so both read and parse identical requests.
+    let token = if side == "full" {
+        fetch_token(&pjp, addr).await
     } else {
-        let mut request = pjp
-            .notification(
-                VA_PATH,
-                Some("t"),
-                fixture("examples/000-qoinhub-va-payment-request.json"),
-                "2024-08-23T07:45:00+07:00",
-                "0",
-            )
-            .expect("sign");
-        request.body = snap_crypto::minify(&request.body).expect("minify").into();
-        request
+        JwtTokenIssuer::new(TOKEN_KEY)
+            .expect("token key")
+            .issue("QoinSnap", time::OffsetDateTime::now_utc())
+            .expect("token")
+            .token
     };
+    let ts = timestamp_now(&SystemClock, TimestampStyle::Wib);
+    let body = snap_crypto::minify(&fixture("examples/000-qoinhub-va-payment-request.json"))
+        .expect("minify");
+    let template = pjp
+        .notification(VA_PATH, Some(&token), body, &ts, "0")
+        .expect("sign");
     let addr = addr.parse().expect("server address");
     let mut options = LoadOptions::new(connections, duration);
     options.warm_up = WARM_UP;

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, check_len};
+use crate::short_text::{ShortText, short_text};
 
 /// Header values travel as visible ASCII (`!`..=`~`): no spaces, no control characters.
 fn check_visible_ascii(what: &'static str, s: &str, max: Option<usize>) -> Result<(), Error> {
@@ -28,7 +29,7 @@ macro_rules! header_id {
     ($(#[$doc:meta])* $name:ident, $what:literal, $max:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(String);
+        pub struct $name(ShortText<$max>);
 
         impl $name {
             /// Longest accepted value, in characters.
@@ -51,7 +52,7 @@ macro_rules! header_id {
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 check_visible_ascii($what, s, Some($max))?;
-                Ok(Self(s.to_owned()))
+                Ok(Self(short_text($what, s)?))
             }
         }
 
@@ -67,14 +68,25 @@ macro_rules! header_id {
             type Error = Error;
 
             fn try_from(s: String) -> Result<Self, Self::Error> {
-                check_visible_ascii($what, &s, Some($max))?;
-                Ok(Self(s))
+                s.parse()
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
             }
         }
 
@@ -92,7 +104,7 @@ macro_rules! header_id {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Self::try_from(String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+                crate::text::from_text(deserializer)
             }
         }
     };

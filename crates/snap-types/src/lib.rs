@@ -11,6 +11,7 @@ mod qr_mpm;
 mod request;
 mod response_code;
 mod service_code;
+mod short_text;
 mod status_response;
 mod text;
 mod timestamp;

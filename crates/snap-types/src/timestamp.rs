@@ -9,6 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
 use crate::error::Error;
+use crate::short_text::{ShortText, short_text};
 
 /// A SNAP date-time (`X-TIMESTAMP`, `trxDateTime`, `expiredDate`, `validityPeriod`, ...).
 ///
@@ -16,6 +17,9 @@ use crate::error::Error;
 /// offsets); the original text is kept and is what `Display` and `Serialize` print, because
 /// signatures cover the exact bytes. [`Timestamp::from_datetime`] writes the standard form,
 /// `2020-12-17T10:55:00+07:00` (seconds precision, numeric offset).
+///
+/// The text is at most [`Timestamp::MAX_LEN`] characters (nanosecond precision with a numeric
+/// offset is 35).
 ///
 /// Equality compares the text too: the same instant written two ways gives two unequal values;
 /// compare [`Timestamp::datetime`] for the instant.
@@ -31,11 +35,14 @@ use crate::error::Error;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Timestamp {
-    text: String,
+    text: ShortText<{ Timestamp::MAX_LEN }>,
     datetime: OffsetDateTime,
 }
 
 impl Timestamp {
+    /// Longest accepted text, in characters.
+    pub const MAX_LEN: usize = 40;
+
     /// Writes `datetime` in the standard form `YYYY-MM-DDThh:mm:ss±hh:mm` in its own offset,
     /// dropping sub-second digits (the value keeps the truncated instant, so text and
     /// [`Timestamp::datetime`] agree).
@@ -52,7 +59,10 @@ impl Timestamp {
         let text = datetime
             .format(&format)
             .map_err(|_| Error::TimestampRange)?;
-        Ok(Self { text, datetime })
+        Ok(Self {
+            text: short_text(WHAT, &text)?,
+            datetime,
+        })
     }
 
     /// The text exactly as received (or as written by [`Timestamp::from_datetime`]).
@@ -70,17 +80,20 @@ impl FromStr for Timestamp {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let datetime = parse(s)?;
+        // Length first: the parser is not run on text that could never be kept.
+        let text = short_text(WHAT, s)?;
         Ok(Self {
-            text: s.to_owned(),
-            datetime,
+            datetime: parse(s)?,
+            text,
         })
     }
 }
 
+const WHAT: &str = "timestamp";
+
 fn parse(s: &str) -> Result<OffsetDateTime, Error> {
     if s.trim().is_empty() {
-        return Err(Error::Empty { what: "timestamp" });
+        return Err(Error::Empty { what: WHAT });
     }
     OffsetDateTime::parse(s, &Rfc3339).map_err(Error::Timestamp)
 }
@@ -97,8 +110,7 @@ impl TryFrom<String> for Timestamp {
     type Error = Error;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
-        let datetime = parse(&text)?;
-        Ok(Self { text, datetime })
+        text.parse()
     }
 }
 
@@ -156,6 +168,19 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn length_limit() {
+        let nanos = "2024-08-23T07:45:00.123456789+07:00";
+        assert_eq!(nanos.parse::<Timestamp>().unwrap().as_str(), nanos);
+        let longest = "2024-08-23T07:45:00.12345678901234+07:00";
+        assert_eq!(longest.len(), Timestamp::MAX_LEN);
+        assert!(longest.parse::<Timestamp>().is_ok());
+        assert!(matches!(
+            "2024-08-23T07:45:00.123456789012345+07:00".parse::<Timestamp>(),
+            Err(Error::TooLong { max: 40, .. })
+        ));
     }
 
     #[test]

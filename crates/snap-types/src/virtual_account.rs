@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, check_len};
+use crate::short_text::{ShortText, short_text};
 
 /// Width of the partner service id inside a virtual account number.
 const SERVICE_ID_WIDTH: usize = 8;
@@ -53,7 +54,7 @@ macro_rules! string_serde {
 /// nor 8); [`PartnerServiceId::padded`] gives the 8-character form used inside a virtual account
 /// number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PartnerServiceId(String);
+pub struct PartnerServiceId(ShortText<SERVICE_ID_WIDTH>);
 
 impl PartnerServiceId {
     /// The text as received.
@@ -87,7 +88,7 @@ impl FromStr for PartnerServiceId {
                 expected: "digits, optionally left-padded with spaces",
             });
         }
-        Ok(Self(s.to_owned()))
+        Ok(Self(short_text(WHAT, s)?))
     }
 }
 
@@ -98,7 +99,7 @@ string_serde!(PartnerServiceId);
 /// Empty is accepted because seed 000's payment notification sends `"customerNo": ""` next to a
 /// full `virtualAccountNo`; [`VirtualAccountNo::compose`] refuses an empty one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct CustomerNo(String);
+pub struct CustomerNo(ShortText<{ CustomerNo::MAX_LEN }>);
 
 impl CustomerNo {
     /// Longest accepted value.
@@ -127,7 +128,7 @@ impl FromStr for CustomerNo {
                 expected: "digits",
             });
         }
-        Ok(Self(s.to_owned()))
+        Ok(Self(short_text(WHAT, s)?))
     }
 }
 
@@ -151,7 +152,7 @@ string_serde!(CustomerNo);
 /// # Ok::<(), snap_types::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct VirtualAccountNo(String);
+pub struct VirtualAccountNo(ShortText<{ VirtualAccountNo::MAX_LEN }>);
 
 impl VirtualAccountNo {
     /// Longest accepted value.
@@ -165,11 +166,20 @@ impl VirtualAccountNo {
         if customer_no.is_empty() {
             return Err(Error::Empty { what: "customerNo" });
         }
-        Ok(Self(format!(
-            "{}{}",
-            partner_service_id.padded(),
-            customer_no.as_str()
-        )))
+        // 8 + at most 20 characters: always fits.
+        let digits = partner_service_id.digits();
+        let mut text = ShortText::new();
+        let fits = (digits.len()..SERVICE_ID_WIDTH).all(|_| text.try_push(' ').is_ok())
+            && text.try_push_str(digits).is_ok()
+            && text.try_push_str(customer_no.as_str()).is_ok();
+        if !fits {
+            return Err(Error::TooLong {
+                what: "virtualAccountNo",
+                len: SERVICE_ID_WIDTH + customer_no.as_str().len(),
+                max: Self::MAX_LEN,
+            });
+        }
+        Ok(Self(text))
     }
 
     /// Splits at character 8 into the padded partner service id and the customer number; `None`
@@ -204,7 +214,7 @@ impl FromStr for VirtualAccountNo {
                 expected: "digits, optionally preceded by padding spaces",
             });
         }
-        Ok(Self(s.to_owned()))
+        Ok(Self(short_text(WHAT, s)?))
     }
 }
 

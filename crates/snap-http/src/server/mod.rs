@@ -386,7 +386,7 @@ impl Inner {
                         .tokens
                         .verify(token, now)
                         .map_err(|_| Rejection::InvalidToken)?;
-                    if verified.client_id != partner.client_id.as_str() {
+                    if verified.client_id != partner.client_id {
                         return Err(Rejection::PartnerMismatch);
                     }
                     Some(token)
@@ -440,8 +440,8 @@ impl Inner {
             let prepared = typed.prepare(&body).map_err(|e| request_error(&e))?;
             let fingerprint = fingerprint(signed_path, &digest);
             let key = ReplayKey::new(
-                partner.partner_id.as_str(),
-                external_id.as_str(),
+                partner.partner_id.clone(),
+                external_id.clone(),
                 jakarta_date(now),
             );
             let context = RequestContext {

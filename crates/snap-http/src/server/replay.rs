@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
 use hashbrown::{HashTable, hash_table};
+use snap_types::{ExternalId, PartnerId};
 use time::{Date, OffsetDateTime, UtcOffset};
 use tokio::sync::watch;
 
@@ -32,19 +33,19 @@ pub fn jakarta_date(instant: OffsetDateTime) -> Date {
 #[non_exhaustive]
 pub struct ReplayKey {
     /// The verified partner's `X-PARTNER-ID`.
-    pub partner_id: String,
+    pub partner_id: PartnerId,
     /// The `X-EXTERNAL-ID`.
-    pub external_id: String,
+    pub external_id: ExternalId,
     /// The Asia/Jakarta date the request arrived on.
     pub date: Date,
 }
 
 impl ReplayKey {
     /// A key from its parts.
-    pub fn new(partner_id: impl Into<String>, external_id: impl Into<String>, date: Date) -> Self {
+    pub fn new(partner_id: PartnerId, external_id: ExternalId, date: Date) -> Self {
         Self {
-            partner_id: partner_id.into(),
-            external_id: external_id.into(),
+            partner_id,
+            external_id,
             date,
         }
     }
@@ -154,7 +155,11 @@ impl KeyHasher {
     fn digest(&self, key: &ReplayKey) -> KeyDigest {
         use std::hash::BuildHasher as _;
         // `str` hashes with a terminator, so the parts never run into each other.
-        let parts = (key.date.to_julian_day(), &key.partner_id, &key.external_id);
+        let parts = (
+            key.date.to_julian_day(),
+            key.partner_id.as_str(),
+            key.external_id.as_str(),
+        );
         let mut out = [0u8; 16];
         let (a, b) = out.split_at_mut(8);
         a.copy_from_slice(&self.0.hash_one(parts).to_le_bytes());
@@ -405,7 +410,7 @@ mod tests {
     use time::macros::{date, datetime};
 
     fn key(ext: &str, date: Date) -> ReplayKey {
-        ReplayKey::new("QoinSnap", ext, date)
+        ReplayKey::new("QoinSnap".parse().unwrap(), ext.parse().unwrap(), date)
     }
 
     #[tokio::test]
@@ -436,7 +441,10 @@ mod tests {
         // Another partner, another day: independent.
         assert_eq!(
             store
-                .claim(&ReplayKey::new("Other", "1", d), [9; 32])
+                .claim(
+                    &ReplayKey::new("Other".parse().unwrap(), "1".parse().unwrap(), d),
+                    [9; 32]
+                )
                 .await
                 .unwrap(),
             Claim::New

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
+use snap_types::PartnerId;
 use time::OffsetDateTime;
 
 use crate::Error;
@@ -40,7 +41,7 @@ impl fmt::Debug for IssuedToken {
 #[non_exhaustive]
 pub struct VerifiedToken {
     /// The client the token was issued to (`X-CLIENT-KEY` of the token request).
-    pub client_id: String,
+    pub client_id: PartnerId,
     /// When it stops being valid.
     pub expires_at: OffsetDateTime,
 }
@@ -61,7 +62,10 @@ impl VerifiedToken {
     ///     }
     ///     fn verify(&self, token: &str, now: OffsetDateTime) -> Result<VerifiedToken, InvalidToken> {
     ///         match token {
-    ///             "opaque-token" => Ok(VerifiedToken::new("QoinSnap", now + time::Duration::minutes(15))),
+    ///             "opaque-token" => {
+    ///                 let client = "QoinSnap".parse().map_err(|_| InvalidToken)?;
+    ///                 Ok(VerifiedToken::new(client, now + time::Duration::minutes(15)))
+    ///             }
     ///             _ => Err(InvalidToken),
     ///         }
     ///     }
@@ -71,9 +75,9 @@ impl VerifiedToken {
     /// assert_eq!(Introspected.verify("opaque-token", now)?.client_id, "QoinSnap");
     /// # Ok::<(), InvalidToken>(())
     /// ```
-    pub fn new(client_id: impl Into<String>, expires_at: OffsetDateTime) -> Self {
+    pub fn new(client_id: PartnerId, expires_at: OffsetDateTime) -> Self {
         Self {
-            client_id: client_id.into(),
+            client_id,
             expires_at,
         }
     }
@@ -124,13 +128,13 @@ pub struct JwtTokenIssuer {
 /// What a verified token says, kept so the next request with it skips HMAC and JSON.
 #[derive(Clone)]
 struct CheckedClaims {
-    client_id: String,
+    client_id: PartnerId,
     nbf: i64,
     exp: i64,
 }
 
 impl CheckedClaims {
-    fn into_parts(self) -> (String, i64, i64) {
+    fn into_parts(self) -> (PartnerId, i64, i64) {
         (self.client_id, self.nbf, self.exp)
     }
 }
@@ -151,7 +155,7 @@ impl LastVerified {
             && constant_time_eq::constant_time_eq(self.token.as_bytes(), token.as_bytes())
     }
 
-    fn claims(&self) -> (String, i64, i64) {
+    fn claims(&self) -> (PartnerId, i64, i64) {
         self.claims.clone().into_parts()
     }
 }
@@ -232,7 +236,7 @@ impl JwtTokenIssuer {
             .map_err(|_| InvalidToken)?;
         let claims: Claims = serde_json::from_slice(&payload).map_err(|_| InvalidToken)?;
         Ok(CheckedClaims {
-            client_id: claims.client_id,
+            client_id: claims.client_id.parse().map_err(|_| InvalidToken)?,
             nbf: claims.nbf,
             exp: claims.exp,
         })
