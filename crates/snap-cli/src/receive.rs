@@ -17,8 +17,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use snap_crypto::{Clock as _, SystemClock};
 use snap_http::{
-    BoxFuture, Claim, Error as HttpError, Fields, JwtTokenIssuer, MemoryReplayStore, Outcome,
-    Partner, ReplayKey, ReplayStore, RequestContext, SnapServer, StoredResponse,
+    Claim, Error as HttpError, Fields, JwtTokenIssuer, MemoryReplayStore, Outcome, Partner,
+    ReplayKey, ReplayStore, RequestContext, SnapServer, StoreFuture, StoredResponse,
 };
 use snap_types::{Case, DebitNotification, QrMpmNotification, ServiceCode, VaPaymentNotification};
 use tokio::sync::{Notify, oneshot};
@@ -428,8 +428,8 @@ impl ReplayStore for DurableReplay {
         &'a self,
         key: &'a ReplayKey,
         fingerprint: [u8; 32],
-    ) -> BoxFuture<'a, Result<Claim, HttpError>> {
-        Box::pin(async move {
+    ) -> StoreFuture<'a, Result<Claim, HttpError>> {
+        StoreFuture::new(async move {
             let claim = self.memory.claim(key, fingerprint).await?;
             if claim != Claim::New {
                 return Ok(claim);
@@ -461,8 +461,8 @@ impl ReplayStore for DurableReplay {
         key: &'a ReplayKey,
         fingerprint: [u8; 32],
         response: StoredResponse,
-    ) -> BoxFuture<'a, Result<(), HttpError>> {
-        Box::pin(async move {
+    ) -> StoreFuture<'a, Result<(), HttpError>> {
+        StoreFuture::new(async move {
             let record = encode_replay(&fingerprint, &response);
             self.journal
                 .put_replay(Self::text(key), record)
@@ -472,11 +472,11 @@ impl ReplayStore for DurableReplay {
         })
     }
 
-    fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), HttpError>> {
+    fn release<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, Result<(), HttpError>> {
         self.memory.release(key)
     }
 
-    fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
+    fn wait<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, ()> {
         self.memory.wait(key)
     }
 }

@@ -20,5 +20,5 @@ pub use server::{
     BoxFuture, Business, Claim, DEFAULT_TOKEN_LIFETIME_SECS, DuplicatePolicy, Handler,
     HandlerResult, InvalidToken, IssuedToken, JAKARTA, JwtTokenIssuer, MemoryReplayStore, Outcome,
     Partner, ReplayKey, ReplayStore, RequestContext, SignatureMode, SnapServer, SnapServerBuilder,
-    StoredResponse, TokenIssuer, VerifiedToken, jakarta_date, serve,
+    StoreFuture, StoredResponse, TokenIssuer, VerifiedToken, jakarta_date, serve,
 };

@@ -1,6 +1,8 @@
 //! VA payment notification (service 25): the PJP tells the merchant a virtual account was paid,
 //! `POST [merchant]/v1.0/transfer-va/payment` (seed 000).
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -58,16 +60,18 @@ pub struct VaPaymentNotification {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct VaPaymentAdditionalInfo {
-    payment_flag_status: String,
+struct VaPaymentAdditionalInfo<'a> {
+    /// Borrowed from the raw JSON unless it has escapes.
+    #[serde(borrow)]
+    payment_flag_status: Cow<'a, str>,
 }
 
 impl VaPaymentNotification {
     /// `additionalInfo.paymentFlagStatus`, when present and a string.
     pub fn payment_flag_status(&self) -> Option<PaymentFlagStatus> {
         let info = self.additional_info.as_deref()?;
-        let parsed: VaPaymentAdditionalInfo = parse_raw(info, "additionalInfo").ok()?;
-        Some(PaymentFlagStatus::from(parsed.payment_flag_status.as_str()))
+        let parsed: VaPaymentAdditionalInfo<'_> = parse_raw(info, "additionalInfo").ok()?;
+        Some(PaymentFlagStatus::from(&*parsed.payment_flag_status))
     }
 }
 
@@ -75,7 +79,7 @@ impl Validate for VaPaymentNotification {
     fn validate(&self) -> Result<(), FieldError> {
         if let Some(info) = &self.additional_info {
             raw_object(info, "additionalInfo")?;
-            let parsed: VaPaymentAdditionalInfo = parse_raw(info, "additionalInfo")?;
+            let parsed: VaPaymentAdditionalInfo<'_> = parse_raw(info, "additionalInfo")?;
             let path = "additionalInfo.paymentFlagStatus";
             mandatory_str(path, &parsed.payment_flag_status, Some(2))?;
             if parsed.payment_flag_status.chars().count() != 2 {

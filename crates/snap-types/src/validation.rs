@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{EMPTY_SUFFIX, Error, check_len};
@@ -141,8 +141,8 @@ fn max_len(path: &str, value: &str, max: Option<usize>) -> Result<(), FieldError
 
 /// Deserializes a raw `additionalInfo` (or any raw JSON) into a typed view, with errors whose paths
 /// start at `prefix`.
-pub(crate) fn parse_raw<T: DeserializeOwned>(
-    raw: &RawValue,
+pub(crate) fn parse_raw<'a, T: Deserialize<'a>>(
+    raw: &'a RawValue,
     prefix: &str,
 ) -> Result<T, FieldError> {
     // Plain serde_json first; only a refused value pays for the path-tracking parse that names

@@ -6,14 +6,18 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{Method, Uri};
+use http::uri::PathAndQuery;
+use http::{Method, StatusCode};
 use snap_types::{
-    Case, ChannelId, ExternalId, PartnerId, RequestError, ResponseCode, SnapRequest, Timestamp,
+    Case, ChannelId, ExternalId, PartnerId, RequestError, ResponseCode, ServiceCode, SnapRequest,
+    Timestamp,
 };
 
 use crate::error::BoxError;
+use crate::rejection::Rejection;
 use crate::response::Fields;
-use crate::server::replay::BoxFuture;
+use crate::server::Inner;
+use crate::server::replay::{BoxFuture, ReplayKey};
 
 /// What a handler decided.
 #[derive(Debug, Clone)]
@@ -97,13 +101,13 @@ impl Outcome {
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub(crate) client_id: PartnerId,
-    pub(crate) partner_id: PartnerId,
-    pub(crate) external_id: ExternalId,
+    /// The header's partner id and X-EXTERNAL-ID with the Jakarta date of arrival.
+    pub(crate) key: ReplayKey,
     pub(crate) timestamp: Timestamp,
     pub(crate) channel_id: Option<ChannelId>,
     pub(crate) method: Method,
-    /// The request URI as received (moved here, not copied).
-    pub(crate) uri: Uri,
+    /// The path and query of the request URI as received (moved here, not copied).
+    pub(crate) path: Option<PathAndQuery>,
     pub(crate) body: Bytes,
 }
 
@@ -115,12 +119,12 @@ impl RequestContext {
 
     /// The verified `X-PARTNER-ID`.
     pub fn partner_id(&self) -> &PartnerId {
-        &self.partner_id
+        &self.key.partner_id
     }
 
     /// `X-EXTERNAL-ID`.
     pub fn external_id(&self) -> &ExternalId {
-        &self.external_id
+        &self.key.external_id
     }
 
     /// `X-TIMESTAMP`, as sent.
@@ -140,7 +144,7 @@ impl RequestContext {
 
     /// The path and query as received.
     pub fn path(&self) -> &str {
-        self.uri.path_and_query().map_or("/", |p| p.as_str())
+        self.path.as_ref().map_or("/", PathAndQuery::as_str)
     }
 
     /// The body bytes exactly as received (what the signature covers, before minifying).
@@ -176,13 +180,22 @@ where
     }
 }
 
-/// A parsed request bound to its handler, ready to run once the replay claim is held.
-pub(crate) type Prepared =
-    Box<dyn FnOnce(RequestContext) -> BoxFuture<'static, HandlerResult> + Send>;
+/// The boxed handling of one verified request: claim, handler, answer (see
+/// [`Inner::claimed_handling`]); a panic inside is caught and comes out as `Err`.
+pub(crate) type Handling =
+    BoxFuture<'static, std::thread::Result<Result<(StatusCode, Bytes), Rejection>>>;
 
 /// A typed route with the request type erased, so routes of different types share one table.
 pub(crate) trait ErasedRoute: Send + Sync {
-    fn prepare(&self, body: &[u8]) -> Result<Prepared, RequestError>;
+    /// Parses and validates the body of `context` into the route's request type, then builds
+    /// the handling that hands it to the route's handler once the replay claim is held.
+    fn start(
+        &self,
+        server: Arc<Inner>,
+        service: ServiceCode,
+        fingerprint: [u8; 32],
+        context: RequestContext,
+    ) -> Result<Handling, RequestError>;
 }
 
 pub(crate) struct TypedRoute<T, H> {
@@ -195,21 +208,33 @@ where
     T: SnapRequest + Send + 'static,
     H: Handler<T>,
 {
-    fn prepare(&self, body: &[u8]) -> Result<Prepared, RequestError> {
-        // Fast path: plain serde_json over text checked as UTF-8 once (from bytes, serde_json
-        // checks every string on its own). Only a refused body pays for the path-tracking parse
-        // that names the bad field (same verdict, since both run the same Deserialize impls).
-        let plain = std::str::from_utf8(body)
-            .ok()
-            .and_then(|text| serde_json::from_str::<T>(text).ok());
-        let request = match plain {
-            Some(request) => {
-                request.validate()?;
-                request
-            }
-            None => snap_types::parse_request::<T>(body)?,
-        };
+    fn start(
+        &self,
+        server: Arc<Inner>,
+        service: ServiceCode,
+        fingerprint: [u8; 32],
+        context: RequestContext,
+    ) -> Result<Handling, RequestError> {
+        let request = parse::<T>(&context.body)?;
         let handler = Arc::clone(&self.handler);
-        Ok(Box::new(move |context| handler.call(context, request)))
+        let call = move |context| handler.call(context, request);
+        Ok(server.claimed_handling(service, fingerprint, call, context))
+    }
+}
+
+/// The body as a validated `T`.
+fn parse<T: SnapRequest>(body: &[u8]) -> Result<T, RequestError> {
+    // Fast path: plain serde_json over text checked as UTF-8 once (from bytes, serde_json
+    // checks every string on its own). Only a refused body pays for the path-tracking parse
+    // that names the bad field (same verdict, since both run the same Deserialize impls).
+    let plain = std::str::from_utf8(body)
+        .ok()
+        .and_then(|text| serde_json::from_str::<T>(text).ok());
+    match plain {
+        Some(request) => {
+            request.validate()?;
+            Ok(request)
+        }
+        None => snap_types::parse_request::<T>(body),
     }
 }

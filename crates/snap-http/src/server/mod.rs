@@ -34,8 +34,8 @@ pub use builder::{DuplicatePolicy, SnapServerBuilder};
 pub use handler::{Business, Handler, HandlerResult, Outcome, RequestContext};
 pub use partner::{Partner, SignatureMode};
 pub use replay::{
-    BoxFuture, Claim, JAKARTA, MemoryReplayStore, ReplayKey, ReplayStore, StoredResponse,
-    jakarta_date,
+    BoxFuture, Claim, JAKARTA, MemoryReplayStore, ReplayKey, ReplayStore, StoreFuture,
+    StoredResponse, jakarta_date,
 };
 pub use serve::serve;
 pub use token::{
@@ -49,7 +49,7 @@ use crate::headers::{
 };
 use crate::rejection::Rejection;
 use crate::response::{Fields, body_json, http_response, status_of, success_body};
-use handler::{ErasedRoute, Prepared};
+use handler::{ErasedRoute, Handling};
 
 /// The service code answered when no route matched (`4040002 Invalid Routing`).
 const NO_SERVICE: ServiceCode = match ServiceCode::new(0) {
@@ -437,35 +437,21 @@ impl Inner {
             };
             let digest = verified.map_err(|e| signature_error(&e))?;
 
-            let prepared = typed.prepare(&body).map_err(|e| request_error(&e))?;
             let fingerprint = fingerprint(signed_path, &digest);
-            let key = ReplayKey::new(
-                partner.partner_id.clone(),
-                external_id.clone(),
-                jakarta_date(now),
-            );
             let context = RequestContext {
                 client_id: partner.client_id.clone(),
-                // The header's id, which the partner was found by.
-                partner_id,
-                external_id,
+                // The header's partner id, which the partner was found by.
+                key: ReplayKey::new(partner_id, external_id, jakarta_date(now)),
                 timestamp,
                 channel_id: Some(channel_id),
                 method: parts.method,
-                uri: parts.uri,
+                path: parts.uri.into_parts().path_and_query,
                 body,
             };
-            // Boxed (it must outlive a client that hangs up) and run to completion.
-            let handling = AssertUnwindSafe(Arc::clone(&self).claimed_handling(
-                service,
-                key,
-                fingerprint,
-                prepared,
-                context,
-            ))
-            .catch_unwind()
-            .in_current_span();
-            RunToCompletion(Some(Box::pin(handling)))
+            let handling = typed
+                .start(Arc::clone(&self), service, fingerprint, context)
+                .map_err(|e| request_error(&e))?;
+            RunToCompletion(Some(handling))
                 .await
                 .unwrap_or(Err(Rejection::Internal))
         }
@@ -475,24 +461,47 @@ impl Inner {
     /// held, a client hanging up must not abandon the handling half-way (or leave the claim held
     /// forever): this future runs to completion in a task of its own if the request is dropped
     /// first. A panicking handler is answered 500xx00.
-    // Not an `async fn`: its arguments would be kept twice in the (boxed) state machine.
-    #[allow(clippy::manual_async_fn)]
-    fn claimed_handling(
+    ///
+    /// Boxed, since it must outlive a client that hangs up; built by the typed route (which owns
+    /// the parsed request that `call` hands to the handler).
+    pub(crate) fn claimed_handling<F>(
         self: Arc<Self>,
         service: ServiceCode,
-        key: ReplayKey,
         fingerprint: [u8; 32],
-        prepared: Prepared,
+        call: F,
         context: RequestContext,
-    ) -> impl Future<Output = Result<(StatusCode, Bytes), Rejection>> + Send + 'static {
+    ) -> Handling
+    where
+        F: FnOnce(RequestContext) -> BoxFuture<'static, HandlerResult> + Send + 'static,
+    {
+        let handling = self.claim_and_call(service, fingerprint, call, context);
+        Box::pin(AssertUnwindSafe(handling).catch_unwind().in_current_span())
+    }
+
+    // Not an `async fn`: its arguments would be kept twice in the (boxed) state machine.
+    #[allow(clippy::manual_async_fn)]
+    fn claim_and_call<F>(
+        self: Arc<Self>,
+        service: ServiceCode,
+        fingerprint: [u8; 32],
+        call: F,
+        context: RequestContext,
+    ) -> impl Future<Output = Result<(StatusCode, Bytes), Rejection>> + Send + 'static
+    where
+        F: FnOnce(RequestContext) -> BoxFuture<'static, HandlerResult> + Send + 'static,
+    {
         async move {
             // Set when a first wait starts: most claims never wait.
             let mut deadline = None;
             loop {
-                let claim = self.replay.claim(&key, fingerprint).await.map_err(|e| {
-                    tracing::error!(error = %e, "replay store claim failed");
-                    Rejection::Internal
-                })?;
+                let claim = self
+                    .replay
+                    .claim(&context.key, fingerprint)
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "replay store claim failed");
+                        Rejection::Internal
+                    })?;
                 match claim {
                     Claim::New => break,
                     Claim::Duplicate(stored) => {
@@ -511,10 +520,12 @@ impl Inner {
                         let deadline = *deadline.get_or_insert_with(|| {
                             tokio::time::Instant::now() + self.in_progress_wait
                         });
-                        if tokio::time::timeout_at(deadline, self.replay.wait(&key))
-                            .await
-                            .is_err()
-                        {
+                        // Boxed: rare, and its timer would otherwise size every request's future.
+                        let wait = Box::pin(tokio::time::timeout_at(
+                            deadline,
+                            self.replay.wait(&context.key),
+                        ));
+                        if wait.await.is_err() {
                             tracing::warn!(
                                 "identical request still in progress after the wait limit"
                             );
@@ -523,37 +534,19 @@ impl Inner {
                     }
                 }
             }
+            // The context goes to the handler; a copy of its key (a few dozen bytes, no
+            // allocation) answers the claim. Until then the context holds the only one, which
+            // keeps this boxed future small.
+            let key = context.key.clone();
             let mut guard = ReleaseOnDrop {
                 armed: Some((&self.replay, &key)),
             };
-            let outcome = prepared(context).await;
-            let (code, message, fields) = match &outcome {
-                Ok(Outcome::Success(fields)) => (
-                    ResponseCode::of(Case::Successful, service),
-                    Cow::Borrowed("Successful"),
-                    fields,
-                ),
-                Ok(Outcome::Business(business)) => {
-                    let (code, message) = business.resolve(service);
-                    (code, Cow::Owned(message), business.fields())
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "handler failed");
-                    guard.disarm();
-                    self.release(&key).await;
-                    return Err(Rejection::Internal);
-                }
-            };
-            let status = status_of(code);
-            let body = if code == ResponseCode::of(Case::Successful, service)
-                && message == "Successful"
-                && fields.is_empty()
-            {
-                success_body(service)
-            } else {
-                body_json(code, &message, fields)
-            };
+            let answer = answer(service, call(context).await);
             guard.disarm();
+            let Some((code, status, body)) = answer else {
+                self.release(&key).await;
+                return Err(Rejection::Internal);
+            };
             if status.is_server_error() {
                 self.release(&key).await;
             } else {
@@ -577,6 +570,38 @@ impl Inner {
             tracing::error!(error = %e, "replay store release failed");
         }
     }
+}
+
+/// The code, status and body a handler's result is answered with; `None` when the handler failed
+/// (logged here; answered 500xx00 and not remembered).
+fn answer(
+    service: ServiceCode,
+    outcome: HandlerResult,
+) -> Option<(ResponseCode, StatusCode, Bytes)> {
+    let (code, message, fields) = match &outcome {
+        Ok(Outcome::Success(fields)) => (
+            ResponseCode::of(Case::Successful, service),
+            Cow::Borrowed("Successful"),
+            fields,
+        ),
+        Ok(Outcome::Business(business)) => {
+            let (code, message) = business.resolve(service);
+            (code, Cow::Owned(message), business.fields())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "handler failed");
+            return None;
+        }
+    };
+    let body = if code == ResponseCode::of(Case::Successful, service)
+        && message == "Successful"
+        && fields.is_empty()
+    {
+        success_body(service)
+    } else {
+        body_json(code, &message, fields)
+    };
+    Some((code, status_of(code), body))
 }
 
 /// Polls a future here; if dropped before it finished, spawns the rest onto the runtime.
@@ -702,6 +727,59 @@ fn fingerprint(path: &str, body: &snap_crypto::BodyDigest) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The claimed handling of a VA payment (the request and its context inside) is boxed on every
+    /// notification: at most 1032 bytes keeps it in glibc's thread cache. Past that each request
+    /// took the large-chunk path and consolidated the fast bins, measured at ~0.1 µs a request.
+    #[tokio::test]
+    async fn claimed_handling_stays_in_the_allocator_thread_cache() {
+        let server = SnapServer::builder()
+            .partner(
+                Partner::new("QoinSnap")
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .with_client_secret(snap_crypto::ClientSecret::new("s")),
+            )
+            .token_issuer(JwtTokenIssuer::random().unwrap_or_else(|e| panic!("{e}")))
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let body = br#"{"partnerServiceId":" 088899","virtualAccountNo":"7509240700664378","paidAmount":{"value":"1.00","currency":"IDR"},"referenceNo":"r","trxId":"t","virtualAccountEmail":"e","virtualAccountName":"n","virtualAccountPhone":"p","trxDateTime":"2024-08-23T07:44:11+07:00","additionalInfo":{"paymentFlagStatus":"00"}}"#;
+        let request: snap_types::VaPaymentNotification =
+            snap_types::parse_request(body).unwrap_or_else(|e| panic!("{e}"));
+        let id = |s: &str| s.parse::<PartnerId>().unwrap_or_else(|e| panic!("{e}"));
+        let context = RequestContext {
+            client_id: id("QoinSnap"),
+            key: ReplayKey::new(
+                id("QoinSnap"),
+                "1".parse().unwrap_or_else(|e| panic!("{e}")),
+                time::macros::date!(2024 - 08 - 23),
+            ),
+            timestamp: "2024-08-23T07:44:11+07:00"
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}")),
+            channel_id: None,
+            method: Method::POST,
+            path: None,
+            body: Bytes::from_static(body),
+        };
+        let call = move |_: RequestContext| -> BoxFuture<'static, HandlerResult> {
+            Box::pin(async move {
+                drop(request);
+                Ok(Outcome::success())
+            })
+        };
+        let handling = Arc::clone(&server.inner).claimed_handling(
+            ServiceCode::TRANSFER_VA_PAYMENT,
+            [0; 32],
+            call,
+            context,
+        );
+        assert!(
+            std::mem::size_of_val(&*handling) <= 1032,
+            "{}",
+            std::mem::size_of_val(&*handling)
+        );
+        assert!(matches!(handling.await, Ok(Ok((StatusCode::OK, _)))));
+    }
 
     #[test]
     fn bearer_parsing() {

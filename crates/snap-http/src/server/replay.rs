@@ -6,13 +6,17 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
-use hashbrown::{HashTable, hash_table};
 use snap_types::{ExternalId, PartnerId};
 use time::{Date, OffsetDateTime, UtcOffset};
 use tokio::sync::watch;
 
 use crate::Error;
 use crate::server::lock;
+
+mod future;
+mod positions;
+pub use future::StoreFuture;
+use positions::{Positions, Probe};
 
 /// A boxed, sendable future, as returned by [`ReplayStore`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -89,7 +93,7 @@ pub trait ReplayStore: Send + Sync + 'static {
         &'a self,
         key: &'a ReplayKey,
         fingerprint: [u8; 32],
-    ) -> BoxFuture<'a, Result<Claim, Error>>;
+    ) -> StoreFuture<'a, Result<Claim, Error>>;
 
     /// Stores the final answer of a claimed key and wakes the requests waiting on it.
     /// `fingerprint` is the one the key was claimed with: a store that outlives the process
@@ -99,16 +103,16 @@ pub trait ReplayStore: Send + Sync + 'static {
         key: &'a ReplayKey,
         fingerprint: [u8; 32],
         response: StoredResponse,
-    ) -> BoxFuture<'a, Result<(), Error>>;
+    ) -> StoreFuture<'a, Result<(), Error>>;
 
     /// Gives a claimed key up without an answer (the handling failed): the next claim is `New`.
-    fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), Error>>;
+    fn release<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, Result<(), Error>>;
 
     /// Resolves when `key` is probably no longer in progress. The default polls every 20 ms;
     /// stores that can notify should override it.
-    fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
+    fn wait<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, ()> {
         let _ = key;
-        Box::pin(tokio::time::sleep(std::time::Duration::from_millis(20)))
+        StoreFuture::new(tokio::time::sleep(std::time::Duration::from_millis(20)))
     }
 }
 
@@ -175,37 +179,49 @@ fn table_hash(digest: &KeyDigest) -> u64 {
         .map_or(0, |bytes| u64::from_le_bytes(*bytes))
 }
 
-/// One shard of the memory store: the entries in claim order and a table of their positions.
+/// One shard of the memory store: the entries in claim order and where each key's entry is.
 ///
-/// Every notification of the day adds an entry, so the table is far larger than the caches.
+/// Every notification of the day adds an entry, so the shard is far larger than the caches.
 /// A map holding the entries themselves wrote each new one to a random cache line that had to be
-/// fetched first; here a claim writes the entry at the end of `entries` (a line already in cache)
-/// and 4 bytes into `positions`, which is small enough to stay in cache.
+/// fetched first; here a claim appends the entry at the end of `entries` (a line already in
+/// cache) and touches one line of `positions` (see [`Positions`]).
 #[derive(Default)]
 struct Shard {
-    /// Indexes into `entries`, hashed by [`table_hash`] of the entry's key.
-    positions: HashTable<u32>,
+    positions: Positions,
     entries: Vec<Entry>,
 }
 
+/// Positions are kept in 32 bits (see [`Positions`]).
+const MAX_ENTRIES: usize = u32::MAX as usize - 1;
+
 impl Shard {
-    fn position(&self, digest: &KeyDigest) -> Option<usize> {
+    fn probe(&self, digest: &KeyDigest) -> Probe {
         let entries = &self.entries;
-        self.positions
-            .find(table_hash(digest), |&at| {
-                entries.get(at as usize).is_some_and(|e| &e.key == digest)
-            })
-            .map(|&at| at as usize)
+        self.positions.probe(table_hash(digest), |at| {
+            entries.get(at).is_some_and(|e| &e.key == digest)
+        })
     }
 
-    /// Inserts a new in-progress entry, or returns the position of the key's entry.
+    fn position(&self, digest: &KeyDigest) -> Option<usize> {
+        match self.probe(digest) {
+            Probe::Found { position, .. } => Some(position),
+            Probe::Vacant { .. } => None,
+        }
+    }
+
+    /// Inserts a new in-progress entry, or answers from the key's entry.
     fn claim(&mut self, digest: KeyDigest, day: i32, fingerprint: Half) -> Result<Claim, Error> {
-        let Self { positions, entries } = self;
-        let hash = |at: &u32| entries.get(*at as usize).map_or(0, |e| table_hash(&e.key));
-        let eq = |at: &u32| entries.get(*at as usize).is_some_and(|e| e.key == digest);
-        match positions.entry(table_hash(&digest), eq, hash) {
-            hash_table::Entry::Occupied(held) => {
-                let Some(entry) = entries.get(*held.get() as usize) else {
+        let len = self.entries.len();
+        if len >= MAX_ENTRIES {
+            return Err(Error::Store(
+                "a memory replay store shard is full (2^32 keys)".into(),
+            ));
+        }
+        let hashes = self.entries.iter().map(|e| table_hash(&e.key));
+        self.positions.reserve_one(len, hashes);
+        match self.probe(&digest) {
+            Probe::Found { position, .. } => {
+                let Some(entry) = self.entries.get(position) else {
                     return Ok(Claim::New); // positions always point at entries: not reachable
                 };
                 Ok(match &entry.state {
@@ -214,12 +230,9 @@ impl Shard {
                     State::Done(response) => Claim::Duplicate(response.clone()),
                 })
             }
-            hash_table::Entry::Vacant(vacant) => {
-                let at = u32::try_from(entries.len()).map_err(|_| {
-                    Error::Store("a memory replay store shard is full (2^32 keys)".into())
-                })?;
-                vacant.insert(at);
-                entries.push(Entry {
+            Probe::Vacant { slot } => {
+                self.positions.fill(slot, table_hash(&digest), len);
+                self.entries.push(Entry {
                     key: digest,
                     day,
                     fingerprint,
@@ -232,16 +245,18 @@ impl Shard {
 
     /// Removes the key's entry: the last entry moves into its place.
     fn remove(&mut self, digest: &KeyDigest) -> Option<Entry> {
-        let Self { positions, entries } = self;
-        let eq = |at: &u32| entries.get(*at as usize).is_some_and(|e| &e.key == digest);
-        let (at, _) = positions.find_entry(table_hash(digest), eq).ok()?.remove();
-        let at = at as usize;
-        let removed = entries.swap_remove(at);
-        if let Some(moved) = entries.get(at) {
-            let last = entries.len();
-            if let Some(slot) = positions.find_mut(table_hash(&moved.key), |&p| p as usize == last)
-            {
-                *slot = at as u32;
+        let Probe::Found { slot, position } = self.probe(digest) else {
+            return None;
+        };
+        let entries = &self.entries;
+        self.positions
+            .remove(slot, |at| entries.get(at).map_or(0, |e| table_hash(&e.key)));
+        let removed = self.entries.swap_remove(position);
+        if let Some(moved) = self.entries.get(position) {
+            let last = self.entries.len();
+            let hash = table_hash(&moved.key);
+            if let Probe::Found { slot, .. } = self.positions.probe(hash, |at| at == last) {
+                self.positions.repoint(slot, position);
             }
         }
         Some(removed)
@@ -251,12 +266,12 @@ impl Shard {
     fn expire(&mut self, day: i32) {
         self.entries.retain(|entry| entry.day >= day);
         self.entries.shrink_to_fit();
-        let Self { positions, entries } = self;
-        *positions = HashTable::with_capacity(entries.len());
-        for (at, entry) in (0u32..).zip(entries.iter()) {
-            positions.insert_unique(table_hash(&entry.key), at, |&p| {
-                entries.get(p as usize).map_or(0, |e| table_hash(&e.key))
-            });
+        self.positions = Positions::with_capacity(self.entries.len());
+        for (at, entry) in self.entries.iter().enumerate() {
+            let hash = table_hash(&entry.key);
+            if let Probe::Vacant { slot } = self.positions.probe(hash, |_| false) {
+                self.positions.fill(slot, hash, at);
+            }
         }
     }
 }
@@ -359,8 +374,8 @@ impl ReplayStore for MemoryReplayStore {
         &'a self,
         key: &'a ReplayKey,
         fingerprint: [u8; 32],
-    ) -> BoxFuture<'a, Result<Claim, Error>> {
-        Box::pin(std::future::ready(self.claim_now(key, fingerprint)))
+    ) -> StoreFuture<'a, Result<Claim, Error>> {
+        StoreFuture::ready(self.claim_now(key, fingerprint))
     }
 
     fn complete<'a>(
@@ -368,18 +383,18 @@ impl ReplayStore for MemoryReplayStore {
         key: &'a ReplayKey,
         _fingerprint: [u8; 32],
         response: StoredResponse,
-    ) -> BoxFuture<'a, Result<(), Error>> {
+    ) -> StoreFuture<'a, Result<(), Error>> {
         // The in-progress entry already holds the fingerprint.
         self.finish(key, Some(response));
-        Box::pin(std::future::ready(Ok(())))
+        StoreFuture::ready(Ok(()))
     }
 
-    fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), Error>> {
+    fn release<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, Result<(), Error>> {
         self.finish(key, None);
-        Box::pin(std::future::ready(Ok(())))
+        StoreFuture::ready(Ok(()))
     }
 
-    fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
+    fn wait<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, ()> {
         // Subscribing under the lock means a completion cannot slip between the check and the wait.
         let digest = self.hasher.digest(key);
         let mut shard = self.shard(&digest);
@@ -394,12 +409,13 @@ impl ReplayStore for MemoryReplayStore {
             ),
             _ => None,
         };
-        Box::pin(async move {
-            if let Some(mut receiver) = receiver {
+        match receiver {
+            Some(mut receiver) => StoreFuture::new(async move {
                 // An error means the sender is gone, i.e. the entry was replaced: done either way.
                 let _ = receiver.wait_for(|done| *done).await;
-            }
-        })
+            }),
+            None => StoreFuture::ready(()),
+        }
     }
 }
 
@@ -524,6 +540,58 @@ mod tests {
         assert_eq!(shard.entries.len(), 50);
         for i in 0..100 {
             assert_eq!(shard.position(&digest(i)).is_some(), i % 2 == 1, "{i}");
+        }
+    }
+
+    /// A digest whose table hash collides often: few home slots, few tags; the rest tells keys apart.
+    fn crowded_digest(k: u16) -> KeyDigest {
+        let hash = u64::from(k % 5) | (u64::from(k % 3) << 32);
+        let mut d = [0u8; 16];
+        d[..8].copy_from_slice(&hash.to_le_bytes());
+        d[8..10].copy_from_slice(&k.to_le_bytes());
+        d
+    }
+
+    proptest::proptest! {
+        /// The shard behaves like a map from key to (fingerprint, answered) under any sequence of
+        /// claims, answers and releases, even when most keys collide in the table.
+        #[test]
+        fn shard_matches_a_map(ops in proptest::collection::vec((0u16..300, 0u8..3, 0u8..2), 1..600)) {
+            let mut shard = Shard::default();
+            let mut model: std::collections::HashMap<u16, (u8, bool)> = Default::default();
+            let done = StoredResponse { status: 200, body: Bytes::from_static(b"{}") };
+            for (k, op, fp) in ops {
+                let digest = crowded_digest(k);
+                match op {
+                    0 => {
+                        let expected = match model.get(&k) {
+                            None => Claim::New,
+                            Some((held, _)) if *held != fp => Claim::Conflict,
+                            Some((_, false)) => Claim::InProgress,
+                            Some((_, true)) => Claim::Duplicate(done.clone()),
+                        };
+                        proptest::prop_assert_eq!(shard.claim(digest, 1, [fp; 16]).unwrap(), expected.clone());
+                        if expected == Claim::New {
+                            model.insert(k, (fp, false));
+                        }
+                    }
+                    1 => {
+                        let at = shard.position(&digest);
+                        proptest::prop_assert_eq!(at.is_some(), model.contains_key(&k));
+                        if let Some(entry) = at.and_then(|at| shard.entries.get_mut(at)) {
+                            entry.state = State::Done(done.clone());
+                            model.entry(k).and_modify(|e| e.1 = true);
+                        }
+                    }
+                    _ => {
+                        proptest::prop_assert_eq!(shard.remove(&digest).is_some(), model.remove(&k).is_some());
+                    }
+                }
+                proptest::prop_assert_eq!(shard.entries.len(), model.len());
+            }
+            for k in 0..300 {
+                proptest::prop_assert_eq!(shard.position(&crowded_digest(k)).is_some(), model.contains_key(&k));
+            }
         }
     }
 
