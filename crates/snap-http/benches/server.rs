@@ -3,12 +3,17 @@
 //! Each side runs in a child process (this binary with `--serve bare|full`) so its peak RSS can be
 //! read from `/proc/<pid>/status`; the same in-repo load generator drives both: a fixed number of
 //! keep-alive HTTP/1.1 connections, a fixed duration after a short warm-up, requests signed up
-//! front and byte for byte the same on both sides. The full side checks the bearer token, verifies the HMAC-SHA512 signature over the
-//! minified body, validates the VA payment DTO, claims a distinct X-EXTERNAL-ID in the replay store
-//! and runs a handler that answers success. Both sides run behind `snap_http::serve`, so the
+//! front and byte for byte the same on both sides. The full side checks the bearer token,
+//! verifies the HMAC-SHA512 signature over the minified body, validates the VA payment DTO, claims
+//! a distinct X-EXTERNAL-ID in the replay store and runs a handler that answers success. Both sides run behind `snap_http::serve`, so the
 //! difference is the verifying service alone.
 //!
-//! Environment: `SNAP_BENCH_SECS` (default 5), `SNAP_BENCH_CONNECTIONS` (default 64).
+//! Both servers run side by side and are driven in alternating slices (bare, full, full, bare,
+//! ...): machines like our CI's drift in speed by up to 1.5x within minutes, and a side measured
+//! after the other would carry that drift into the ratio.
+//!
+//! Environment: `SNAP_BENCH_SECS` (default 5, per side), `SNAP_BENCH_ROUNDS` (slices per side,
+//! default 5), `SNAP_BENCH_CONNECTIONS` (default 64).
 //! `--inproc` prints the CPU cost of `SnapServer::handle` per notification without the network
 //! (`SNAP_BENCH_INPROC_REQUESTS`, default 50 000: fewer suit `valgrind --tool=callgrind`).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::cast_precision_loss)]
@@ -24,8 +29,8 @@ use http_body_util::{BodyExt as _, Full};
 use snap_crypto::{
     ClientSecret, RsaPrivateKey, RsaPublicKey, SystemClock, TimestampStyle, timestamp_now,
 };
-use snap_http::testing::TestPartner;
 use snap_http::testing::load::{self, LoadOptions};
+use snap_http::testing::{SignedRequest, TestPartner};
 use snap_http::{JwtTokenIssuer, Outcome, Partner, SnapServer, TokenIssuer as _};
 
 const SECRET: &str = "bench-client-secret";
@@ -34,6 +39,7 @@ const VA_PATH: &str = "/api/v1.0/transfer-va/payment";
 const TOKEN_PATH: &str = "/api/v1.0/access-token/b2b";
 const CONSTANT: &[u8] = br#"{"responseCode":"2002500","responseMessage":"Successful"}"#;
 const WARM_UP: Duration = Duration::from_millis(500);
+const SLICE_WARM_UP: Duration = Duration::from_millis(100);
 
 fn fixture(path: &str) -> Vec<u8> {
     let full = format!("{}/../../fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -67,12 +73,12 @@ fn main() {
         return;
     }
     let secs = env_number("SNAP_BENCH_SECS", 5);
+    let rounds = env_number("SNAP_BENCH_ROUNDS", 5).max(1);
     let connections = env_number("SNAP_BENCH_CONNECTIONS", 64) as usize;
     println!(
-        "snap-http server benchmark: {connections} connections, {secs} s per side after {WARM_UP:?} warm-up, loopback, HTTP/1.1 keep-alive"
+        "snap-http server benchmark: {connections} connections, {secs} s per side in {rounds} alternating slices after {WARM_UP:?} warm-up, loopback, HTTP/1.1 keep-alive"
     );
-    let bare = run_side("bare", connections, Duration::from_secs(secs));
-    let full = run_side("full", connections, Duration::from_secs(secs));
+    let (bare, full) = run_both(connections, Duration::from_secs(secs), rounds);
     println!();
     println!(
         "{:<6} {:>9} {:>10} {:>9} {:>9} {:>9} {:>7} {:>12} {:>13}",
@@ -161,57 +167,130 @@ fn cpu_ticks(pid: u32) -> u64 {
     field(11) + field(12)
 }
 
-/// Starts the child server, drives it, reads its peak RSS, stops it.
-fn run_side(side: &str, connections: usize, duration: Duration) -> SideResult {
-    let exe = std::env::current_exe().expect("current exe");
-    let mut child = Command::new(exe)
-        .args(["--serve", side])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn server child");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("child stdout"))
-        .read_line(&mut line)
-        .expect("read port");
-    let addr = line
-        .trim()
-        .strip_prefix("LISTENING ")
-        .expect("LISTENING line")
-        .to_owned();
+/// One side under test: its server child and what the load measured on it so far.
+struct Side {
+    name: &'static str,
+    child: Child,
+    addr: std::net::SocketAddr,
+    template: SignedRequest,
+    latencies: Vec<u32>,
+    errors: u64,
+    sent: u64,
+    measured: Duration,
+    server_ticks: u64,
+    load_ticks: u64,
+}
+
+impl Side {
+    /// Starts the side's server child and signs its request template.
+    async fn start(name: &'static str) -> Self {
+        let exe = std::env::current_exe().expect("current exe");
+        let mut child = Command::new(exe)
+            .args(["--serve", name])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn server child");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("child stdout"))
+            .read_line(&mut line)
+            .expect("read port");
+        let addr = line
+            .trim()
+            .strip_prefix("LISTENING ")
+            .expect("LISTENING line")
+            .to_owned();
+        let template = template(name, &addr).await;
+        Self {
+            name,
+            child,
+            addr: addr.parse().expect("server address"),
+            template,
+            latencies: Vec::new(),
+            errors: 0,
+            sent: 0,
+            measured: Duration::ZERO,
+            server_ticks: 0,
+            load_ticks: 0,
+        }
+    }
+
+    /// Drives the side for one slice and adds up what it measured.
+    async fn drive(&mut self, connections: usize, warm_up: Duration, duration: Duration) {
+        let mut options = LoadOptions::new(connections, duration);
+        options.warm_up = warm_up;
+        // Every request of the run gets its own X-EXTERNAL-ID, across slices too.
+        options.first_external_id = self.sent + 1;
+        let (server_before, load_before) =
+            (cpu_ticks(self.child.id()), cpu_ticks(std::process::id()));
+        let report = load::run(self.addr, self.template.clone(), options)
+            .await
+            .expect("load");
+        self.server_ticks += cpu_ticks(self.child.id()).saturating_sub(server_before);
+        self.load_ticks += cpu_ticks(std::process::id()).saturating_sub(load_before);
+        self.latencies.extend(report.latencies_us);
+        self.errors += report.errors;
+        self.sent += report.sent;
+        self.measured += duration;
+    }
+
+    /// Reads the server's peak RSS, stops it and summarises.
+    fn finish(mut self) -> SideResult {
+        let peak_rss_kib = peak_rss(&self.child);
+        stop(self.child);
+        self.latencies.sort_unstable();
+        let latencies = &self.latencies;
+        let pick = |q: f64| {
+            let i = ((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1));
+            latencies.get(i).copied().unwrap_or(0) as f64 / 1000.0
+        };
+        let per_request = |ticks: u64| ticks as f64 * 10_000.0 / self.sent.max(1) as f64;
+        let result = SideResult {
+            requests: latencies.len(),
+            rps: latencies.len() as f64 / self.measured.as_secs_f64(),
+            p50_ms: pick(0.50),
+            p99_ms: pick(0.99),
+            max_ms: latencies.last().copied().unwrap_or(0) as f64 / 1000.0,
+            errors: self.errors,
+            peak_rss_kib,
+            cpu_us_per_request: per_request(self.server_ticks),
+            load_cpu_us_per_request: per_request(self.load_ticks),
+        };
+        println!(
+            "{}: {} requests, {:.0} req/s",
+            self.name, result.requests, result.rps
+        );
+        result
+    }
+}
+
+/// Starts both servers and drives them in alternating slices (bare, full, full, bare, ...), so a
+/// machine that speeds up or slows down during the run affects both sides alike.
+fn run_both(connections: usize, duration: Duration, rounds: u64) -> (SideResult, SideResult) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    let cpu_before = cpu_ticks(child.id());
-    let own_before = cpu_ticks(std::process::id());
-    let (mut latencies, errors, sent) = runtime.block_on(load(side, &addr, connections, duration));
-    let cpu_ticks_used = cpu_ticks(child.id()).saturating_sub(cpu_before);
-    let own_ticks_used = cpu_ticks(std::process::id()).saturating_sub(own_before);
-    let peak_rss_kib = peak_rss(&child);
-    stop(child);
-    latencies.sort_unstable();
-    let pick = |q: f64| {
-        let i = ((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1));
-        latencies.get(i).copied().unwrap_or(0) as f64 / 1000.0
-    };
-    let result = SideResult {
-        requests: latencies.len(),
-        rps: latencies.len() as f64 / duration.as_secs_f64(),
-        p50_ms: pick(0.50),
-        p99_ms: pick(0.99),
-        max_ms: latencies.last().copied().unwrap_or(0) as f64 / 1000.0,
-        errors,
-        peak_rss_kib,
-        cpu_us_per_request: cpu_ticks_used as f64 * 10_000.0 / sent.max(1) as f64,
-        load_cpu_us_per_request: own_ticks_used as f64 * 10_000.0 / sent.max(1) as f64,
-    };
-    println!(
-        "{side}: {} requests, {:.0} req/s",
-        result.requests, result.rps
-    );
-    result
+    runtime.block_on(async {
+        let mut bare = Side::start("bare").await;
+        let mut full = Side::start("full").await;
+        let slice = duration / u32::try_from(rounds).unwrap_or(u32::MAX);
+        for round in 0..rounds {
+            // The first slice of each side warms its connections and caches; later slices only
+            // let the new connections settle.
+            let warm_up = if round == 0 { WARM_UP } else { SLICE_WARM_UP };
+            let order = if round % 2 == 0 {
+                [&mut bare, &mut full]
+            } else {
+                [&mut full, &mut bare]
+            };
+            for side in order {
+                side.drive(connections, warm_up, slice).await;
+            }
+        }
+        (bare.finish(), full.finish())
+    })
 }
 
 fn peak_rss(child: &Child) -> u64 {
@@ -229,24 +308,17 @@ fn stop(mut child: Child) {
     let _ = child.wait();
 }
 
-/// The load generator: `connections` tasks each sending requests back to back on one connection.
-/// Returns latencies in microseconds (after the warm-up), the count of non-200 answers and the
-/// number of requests sent (warm-up included).
-async fn load(
-    side: &str,
-    addr: &str,
-    connections: usize,
-    duration: Duration,
-) -> (Vec<u32>, u64, u64) {
+/// The request every load request is cloned from: the same bytes for both sides. One token and one
+/// signature up front (the body, timestamp and token are the same for every request and
+/// X-EXTERNAL-ID is not signed, so only that header changes per request). The bare side does not
+/// check the token, but gets one of the same length from the same issuer, so both sides read and
+/// parse identical requests.
+async fn template(side: &str, addr: &str) -> SignedRequest {
     let pjp = TestPartner::new("QoinSnap")
         .with_private_key(
             RsaPrivateKey::parse(&fixture("keys/rsa2048-pkcs8.pem")).expect("private key"),
         )
         .with_client_secret(ClientSecret::new(SECRET));
-    // The same request bytes for both sides: one token and one signature up front (the body,
-    // timestamp and token are the same for every request and X-EXTERNAL-ID is not signed, so only
-    // that header changes per request). The bare side does not check the token, but gets one of
-    // the same length from the same issuer, so both read and parse identical requests.
     let token = if side == "full" {
         fetch_token(&pjp, addr).await
     } else {
@@ -259,14 +331,8 @@ async fn load(
     let ts = timestamp_now(&SystemClock, TimestampStyle::Wib);
     let body = snap_crypto::minify(&fixture("examples/000-qoinhub-va-payment-request.json"))
         .expect("minify");
-    let template = pjp
-        .notification(VA_PATH, Some(&token), body, &ts, "0")
-        .expect("sign");
-    let addr = addr.parse().expect("server address");
-    let mut options = LoadOptions::new(connections, duration);
-    options.warm_up = WARM_UP;
-    let report = load::run(addr, template, options).await.expect("load");
-    (report.latencies_us, report.errors, report.sent)
+    pjp.notification(VA_PATH, Some(&token), body, &ts, "0")
+        .expect("sign")
 }
 
 async fn fetch_token(pjp: &TestPartner, addr: &str) -> String {
