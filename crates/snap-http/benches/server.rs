@@ -314,11 +314,7 @@ fn stop(mut child: Child) {
 /// check the token, but gets one of the same length from the same issuer, so both sides read and
 /// parse identical requests.
 async fn template(side: &str, addr: &str) -> SignedRequest {
-    let pjp = TestPartner::new("QoinSnap")
-        .with_private_key(
-            RsaPrivateKey::parse(&fixture("keys/rsa2048-pkcs8.pem")).expect("private key"),
-        )
-        .with_client_secret(ClientSecret::new(SECRET));
+    let pjp = provider();
     let token = if side == "full" {
         fetch_token(&pjp, addr).await
     } else {
@@ -357,6 +353,33 @@ async fn fetch_token(pjp: &TestPartner, addr: &str) -> String {
         .to_owned()
 }
 
+/// The verifying server of the full side: one partner, a JWT issuer, a VA payment handler
+/// answering success.
+fn full_server() -> SnapServer {
+    let public = RsaPublicKey::parse(&fixture("keys/rsa2048-public.pem")).expect("public key");
+    SnapServer::builder()
+        .prefix("/api")
+        .partner(
+            Partner::new("QoinSnap")
+                .expect("partner")
+                .with_public_key(public)
+                .with_client_secret(ClientSecret::new(SECRET)),
+        )
+        .token_issuer(JwtTokenIssuer::new(TOKEN_KEY).expect("token key"))
+        .va_payment(|_ctx, _va| async { Ok::<_, Infallible>(Outcome::success()) })
+        .build()
+        .expect("server")
+}
+
+/// The provider that signs the load: the partner `full_server` knows.
+fn provider() -> TestPartner {
+    TestPartner::new("QoinSnap")
+        .with_private_key(
+            RsaPrivateKey::parse(&fixture("keys/rsa2048-pkcs8.pem")).expect("private key"),
+        )
+        .with_client_secret(ClientSecret::new(SECRET))
+}
+
 /// Child mode: serve one side on 127.0.0.1:0, print the address, stop when stdin closes.
 fn serve_child(side: &str) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -381,21 +404,7 @@ fn serve_child(side: &str) {
         println!("LISTENING {addr}");
         let _ = std::io::stdout().flush();
         let result = if side == "full" {
-            let public =
-                RsaPublicKey::parse(&fixture("keys/rsa2048-public.pem")).expect("public key");
-            let server = SnapServer::builder()
-                .prefix("/api")
-                .partner(
-                    Partner::new("QoinSnap")
-                        .expect("partner")
-                        .with_public_key(public)
-                        .with_client_secret(ClientSecret::new(SECRET)),
-                )
-                .token_issuer(JwtTokenIssuer::new(TOKEN_KEY).expect("token key"))
-                .va_payment(|_ctx, _va| async { Ok::<_, Infallible>(Outcome::success()) })
-                .build()
-                .expect("server");
-            snap_http::serve(listener, server, shutdown).await
+            snap_http::serve(listener, full_server(), shutdown).await
         } else {
             let bare = tower::service_fn(|request: Request<hyper::body::Incoming>| async move {
                 // Read the body like the full side does, then answer the constant.
@@ -420,24 +429,8 @@ fn in_process() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let public = RsaPublicKey::parse(&fixture("keys/rsa2048-public.pem")).expect("public key");
-        let server = SnapServer::builder()
-            .prefix("/api")
-            .partner(
-                Partner::new("QoinSnap")
-                    .expect("partner")
-                    .with_public_key(public)
-                    .with_client_secret(ClientSecret::new(SECRET)),
-            )
-            .token_issuer(JwtTokenIssuer::new(TOKEN_KEY).expect("token key"))
-            .va_payment(|_ctx, _va| async { Ok::<_, Infallible>(Outcome::success()) })
-            .build()
-            .expect("server");
-        let pjp = TestPartner::new("QoinSnap")
-            .with_private_key(
-                RsaPrivateKey::parse(&fixture("keys/rsa2048-pkcs8.pem")).expect("private key"),
-            )
-            .with_client_secret(ClientSecret::new(SECRET));
+        let server = full_server();
+        let pjp = provider();
         let ts = timestamp_now(&SystemClock, TimestampStyle::Wib);
         let response = server
             .handle(

@@ -266,13 +266,8 @@ impl Shard {
     fn expire(&mut self, day: i32) {
         self.entries.retain(|entry| entry.day >= day);
         self.entries.shrink_to_fit();
-        self.positions = Positions::with_capacity(self.entries.len());
-        for (at, entry) in self.entries.iter().enumerate() {
-            let hash = table_hash(&entry.key);
-            if let Probe::Vacant { slot } = self.positions.probe(hash, |_| false) {
-                self.positions.fill(slot, hash, at);
-            }
-        }
+        let hashes = self.entries.iter().map(|e| table_hash(&e.key));
+        self.positions = Positions::rebuilt(self.entries.len(), hashes);
     }
 }
 

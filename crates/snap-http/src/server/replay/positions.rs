@@ -34,11 +34,17 @@ fn position(slot: Slot) -> usize {
 }
 
 impl Positions {
-    /// A table for `len` positions.
-    pub(super) fn with_capacity(len: usize) -> Self {
-        Self {
-            slots: vec![0; Self::slots_for(len)],
+    /// A table of the positions `0..` whose hashes `hashes` gives in order, with room for `room`.
+    pub(super) fn rebuilt(room: usize, hashes: impl Iterator<Item = u64>) -> Self {
+        let mut table = Self {
+            slots: vec![0; Self::slots_for(room)],
+        };
+        for (position, hash) in hashes.enumerate() {
+            if let Probe::Vacant { slot } = table.probe(hash, |_| false) {
+                table.fill(slot, hash, position);
+            }
         }
+        table
     }
 
     fn slots_for(len: usize) -> usize {
@@ -55,12 +61,7 @@ impl Positions {
         if (len + 1) * 2 <= self.slots.len() {
             return;
         }
-        *self = Self::with_capacity(len + 1);
-        for (position, hash) in hashes.enumerate() {
-            if let Probe::Vacant { slot } = self.probe(hash, |_| false) {
-                self.fill(slot, hash, position);
-            }
-        }
+        *self = Self::rebuilt(len + 1, hashes);
     }
 
     /// Finds the position whose hash is `hash` and that `is_key` accepts, or the empty slot for it.
