@@ -199,7 +199,7 @@ fn verify_service<V: Verifier + ?Sized>(
 pub struct BodyDigest([u8; 32]);
 
 impl BodyDigest {
-    fn new(hash: Option<[u8; 32]>) -> Self {
+    pub(crate) fn new(hash: Option<[u8; 32]>) -> Self {
         // SHA-256 of the empty string.
         const EMPTY: [u8; 32] = [
             0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f,

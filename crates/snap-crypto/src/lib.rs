@@ -11,6 +11,7 @@ mod options;
 mod rsa;
 mod signer;
 mod string_to_sign;
+mod symmetric_prefix;
 mod timestamp;
 
 pub use crate::client_secret::ClientSecret;
@@ -25,6 +26,7 @@ pub use crate::options::{EmptyBodyHash, QueryInPath, SignatureOptions};
 pub use crate::rsa::{KeyPolicy, LEGACY_MIN_RSA_BITS, MIN_RSA_BITS, RsaPrivateKey, RsaPublicKey};
 pub use crate::signer::{SignatureAlgorithm, Signer, Verifier};
 pub use crate::string_to_sign::{StringToSign, body_hash_hex};
+pub use crate::symmetric_prefix::SymmetricPrefix;
 pub use crate::timestamp::{
     Clock, FixedClock, SystemClock, TimestampError, TimestampStyle, check_window, format_timestamp,
     parse_timestamp, timestamp_now,

@@ -174,7 +174,8 @@ pub(crate) fn body_hash(
     Ok(Some(out))
 }
 
-fn push_hex(out: &mut Vec<u8>, bytes: &[u8; 32]) {
+/// Appends the 64 lower-case hex digits of a body hash.
+pub(crate) fn push_hex(out: &mut Vec<u8>, bytes: &[u8; 32]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hex = [0u8; 64];
     for (pair, &b) in hex.chunks_exact_mut(2).zip(bytes) {
@@ -182,6 +183,14 @@ fn push_hex(out: &mut Vec<u8>, bytes: &[u8; 32]) {
         pair[1] = HEX[usize::from(b & 15)];
     }
     out.extend_from_slice(&hex);
+}
+
+/// The EndpointUrl component: `path` as sent, less its query string if `options` say so.
+pub(crate) fn service_path<'a>(path: &'a str, options: &SignatureOptions) -> &'a str {
+    match options.query() {
+        QueryInPath::Include => path,
+        QueryInPath::Exclude => path.split_once('?').map_or(path, |(p, _)| p),
+    }
 }
 
 /// Appends the service string-to-sign to `out`, using `scratch` for the minified body; returns the
@@ -198,10 +207,7 @@ pub(crate) fn write_service(
     options: &SignatureOptions,
 ) -> Result<Option<[u8; 32]>, Error> {
     let hash = body_hash(body, options, scratch)?;
-    let path = match options.query() {
-        QueryInPath::Include => path,
-        QueryInPath::Exclude => path.split_once('?').map_or(path, |(p, _)| p),
-    };
+    let path = service_path(path, options);
     out.reserve(method.len() + path.len() + token.map_or(0, str::len) + timestamp.len() + 68);
     if method.bytes().any(|b| b.is_ascii_lowercase()) {
         out.extend(method.bytes().map(|b| b.to_ascii_uppercase()));

@@ -3,8 +3,8 @@
 use serde_json::Value;
 use snap_crypto::{
     ClientSecret, EmptyBodyHash, QueryInPath, RsaPrivateKey, RsaPublicKey, SignatureOptions,
-    Signer, StringToSign, body_hash_hex, minify, sign_asymmetric, sign_auth, sign_symmetric,
-    verify_asymmetric, verify_auth, verify_symmetric,
+    Signer, StringToSign, SymmetricPrefix, body_hash_hex, minify, sign_asymmetric, sign_auth,
+    sign_symmetric, verify_asymmetric, verify_auth, verify_symmetric,
 };
 
 use crate::{fixture, read_fixture};
@@ -100,6 +100,11 @@ fn check_service(case: &Value, symmetric: bool) -> Result<(), String> {
         )?;
         let digest = verify_symmetric(&secret, method, path, token, body, ts, want_sig, &opts)
             .map_err(|e| e.to_string())?;
+        check_digest(&digest, s(e, "body_sha256"))?;
+        let prefix = SymmetricPrefix::new(&secret, method, path, token, &opts);
+        let digest = prefix
+            .verify(body, ts, want_sig)
+            .map_err(|e| format!("prefix: {e}"))?;
         check_digest(&digest, s(e, "body_sha256"))
     } else {
         let sts =

@@ -6,6 +6,7 @@ mod handler;
 mod partner;
 mod replay;
 mod serve;
+mod signature;
 mod token;
 
 use std::borrow::Cow;
@@ -410,8 +411,8 @@ impl Inner {
             let method = parts.method.as_str();
             let verified = match token {
                 Some(token) => {
-                    let secret = partner.client_secret.as_deref().ok_or(Rejection::NoKey)?;
-                    snap_crypto::verify_symmetric(
+                    let secret = partner.client_secret.as_ref().ok_or(Rejection::NoKey)?;
+                    signature::verify_symmetric(
                         secret,
                         method,
                         signed_path,

@@ -41,7 +41,7 @@ pub struct Partner {
     pub(crate) client_id: PartnerId,
     pub(crate) partner_id: PartnerId,
     pub(crate) public_key: Option<Arc<dyn Verifier>>,
-    pub(crate) client_secret: Option<Arc<dyn Verifier>>,
+    pub(crate) client_secret: Option<Arc<ClientSecret>>,
     pub(crate) mode: SignatureMode,
     pub(crate) channels: Vec<ChannelId>,
     pub(crate) options: SignatureOptions,
