@@ -5,6 +5,7 @@ mod builder;
 mod handler;
 mod partner;
 mod replay;
+mod request_headers;
 mod serve;
 mod signature;
 mod token;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::FutureExt as _;
 use futures_util::future::Either;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
 use snap_crypto::{Clock, TimestampStyle, format_timestamp};
@@ -45,12 +46,11 @@ pub use token::{
 };
 
 use crate::error::BoxError;
-use crate::headers::{
-    CHANNEL_ID, X_CLIENT_KEY, X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP,
-};
+use crate::headers::{X_CLIENT_KEY, X_SIGNATURE, X_TIMESTAMP};
 use crate::rejection::Rejection;
 use crate::response::{Fields, body_json, http_response, status_of, success_body};
 use handler::{ErasedRoute, Handling};
+use request_headers::{ServiceHeaders, bearer, header, typed_header};
 
 /// The service code answered when no route matched (`4040002 Invalid Routing`).
 const NO_SERVICE: ServiceCode = match ServiceCode::new(0) {
@@ -155,42 +155,6 @@ where
     }
 }
 
-/// The header's text: absent or empty → `400xx02`, not visible ASCII → `400xx01`.
-fn header<'a>(
-    headers: &'a HeaderMap,
-    name: &HeaderName,
-    spelled: &'static str,
-) -> Result<&'a str, Rejection> {
-    let value = headers.get(name).ok_or(Rejection::MissingHeader(spelled))?;
-    let text = value
-        .to_str()
-        .map_err(|_| Rejection::MalformedHeader(spelled))?;
-    if text.is_empty() {
-        return Err(Rejection::MissingHeader(spelled));
-    }
-    Ok(text)
-}
-
-/// A header through a snap-types newtype: empty → Mandatory, refused → Format.
-fn typed_header<T>(
-    headers: &HeaderMap,
-    name: &HeaderName,
-    spelled: &'static str,
-) -> Result<T, Rejection>
-where
-    T: std::str::FromStr<Err = snap_types::Error>,
-{
-    header(headers, name, spelled)?
-        .parse()
-        .map_err(|e: snap_types::Error| {
-            if e.is_missing() {
-                Rejection::MissingHeader(spelled)
-            } else {
-                Rejection::MalformedHeader(spelled)
-            }
-        })
-}
-
 fn request_error(e: &RequestError) -> Rejection {
     match e.field_error() {
         Some(field) => Rejection::InvalidField {
@@ -207,13 +171,6 @@ fn signature_error(e: &snap_crypto::Error) -> Rejection {
         snap_crypto::Error::WrongKeyType { .. } => Rejection::NoKey,
         _ => Rejection::Signature,
     }
-}
-
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
 }
 
 impl Inner {
@@ -286,7 +243,7 @@ impl Inner {
     fn read_body<B>(
         &self,
         body: B,
-        headers: &HeaderMap,
+        content_length: Option<&HeaderValue>,
     ) -> impl Future<Output = Result<Bytes, Rejection>> + use<B>
     where
         B: Body,
@@ -294,7 +251,7 @@ impl Inner {
     {
         body::read_limited(
             body,
-            content_length(headers),
+            request_headers::content_length(content_length),
             self.body_limit,
             self.body_timeout,
         )
@@ -312,9 +269,9 @@ impl Inner {
     {
         let (parts, body) = request.into_parts();
         let headers = &parts.headers;
-        let timestamp: Timestamp = typed_header(headers, &X_TIMESTAMP, "X-TIMESTAMP")?;
-        let client_id: PartnerId = typed_header(headers, &X_CLIENT_KEY, "X-CLIENT-KEY")?;
-        let signature = header(headers, &X_SIGNATURE, "X-SIGNATURE")?;
+        let timestamp: Timestamp = typed_header(headers.get(&X_TIMESTAMP), "X-TIMESTAMP")?;
+        let client_id: PartnerId = typed_header(headers.get(&X_CLIENT_KEY), "X-CLIENT-KEY")?;
+        let signature = header(headers.get(&X_SIGNATURE), "X-SIGNATURE")?;
         tracing::Span::current().record("partner", client_id.as_str());
         let partner = self
             .by_client
@@ -324,7 +281,9 @@ impl Inner {
         let key = partner.public_key.as_deref().ok_or(Rejection::NoKey)?;
         snap_crypto::verify_auth(key, client_id.as_str(), timestamp.as_str(), signature)
             .map_err(|e| signature_error(&e))?;
-        let body = self.read_body(body, headers).await?;
+        let body = self
+            .read_body(body, headers.get(http::header::CONTENT_LENGTH))
+            .await?;
         snap_types::parse_request::<AccessTokenRequest>(&body).map_err(|e| request_error(&e))?;
         let issued = self.tokens.issue(client_id.as_str(), now).map_err(|e| {
             tracing::error!(error = %e, "token issuer failed");
@@ -366,12 +325,12 @@ impl Inner {
                 return Err(Rejection::NotFound);
             };
             let service = *service;
-            let headers = &parts.headers;
-            let timestamp: Timestamp = typed_header(headers, &X_TIMESTAMP, "X-TIMESTAMP")?;
-            let signature = header(headers, &X_SIGNATURE, "X-SIGNATURE")?;
-            let partner_id: PartnerId = typed_header(headers, &X_PARTNER_ID, "X-PARTNER-ID")?;
-            let external_id: ExternalId = typed_header(headers, &X_EXTERNAL_ID, "X-EXTERNAL-ID")?;
-            let channel_id: ChannelId = typed_header(headers, &CHANNEL_ID, "CHANNEL-ID")?;
+            let headers = ServiceHeaders::scan(&parts.headers);
+            let timestamp: Timestamp = typed_header(headers.timestamp, "X-TIMESTAMP")?;
+            let signature = header(headers.signature, "X-SIGNATURE")?;
+            let partner_id: PartnerId = typed_header(headers.partner_id, "X-PARTNER-ID")?;
+            let external_id: ExternalId = typed_header(headers.external_id, "X-EXTERNAL-ID")?;
+            let channel_id: ChannelId = typed_header(headers.channel_id, "CHANNEL-ID")?;
             let span = tracing::Span::current();
             span.record("partner", partner_id.as_str());
             span.record("external_id", external_id.as_str());
@@ -382,7 +341,7 @@ impl Inner {
                 .ok_or(Rejection::UnknownClient)?;
             let token = match partner.mode {
                 SignatureMode::Symmetric => {
-                    let token = bearer(headers)?;
+                    let token = bearer(headers.authorization)?;
                     let verified = self
                         .tokens
                         .verify(token, now)
@@ -399,7 +358,7 @@ impl Inner {
             }
             self.check_window(&timestamp, now)?;
 
-            let body = self.read_body(body, headers).await?;
+            let body = self.read_body(body, headers.content_length).await?;
             let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
             let signed_path;
             let signed_path: &str = if self.signed_prefix.is_empty() {
@@ -678,26 +637,6 @@ fn response_stamp(now: time::OffsetDateTime) -> HeaderValue {
     .unwrap_or_else(|_| format())
 }
 
-/// The token of `Authorization: Bearer <token>`: absent → `401xx03`, another scheme → `401xx01`.
-fn bearer(headers: &HeaderMap) -> Result<&str, Rejection> {
-    let value = headers
-        .get(http::header::AUTHORIZATION)
-        .ok_or(Rejection::TokenNotFound)?;
-    let text = value.to_str().map_err(|_| Rejection::InvalidToken)?.trim();
-    if text.is_empty() || text.eq_ignore_ascii_case("bearer") {
-        return Err(Rejection::TokenNotFound);
-    }
-    let (scheme, token) = text.split_once(' ').ok_or(Rejection::InvalidToken)?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(Rejection::InvalidToken);
-    }
-    let token = token.trim_start();
-    if token.is_empty() {
-        return Err(Rejection::TokenNotFound);
-    }
-    Ok(token)
-}
-
 /// SHA-256 over the signed path and the digest of the minified body (which the signature check
 /// computed): what makes two requests "the same".
 fn fingerprint(path: &str, body: &snap_crypto::BodyDigest) -> [u8; 32] {
@@ -780,32 +719,6 @@ mod tests {
             std::mem::size_of_val(&*handling)
         );
         assert!(matches!(handling.await, Ok(Ok((StatusCode::OK, _)))));
-    }
-
-    #[test]
-    fn bearer_parsing() {
-        let mut h = HeaderMap::new();
-        assert_eq!(bearer(&h), Err(Rejection::TokenNotFound));
-        h.insert(
-            http::header::AUTHORIZATION,
-            http::HeaderValue::from_static("Bearer abc"),
-        );
-        assert_eq!(bearer(&h), Ok("abc"));
-        h.insert(
-            http::header::AUTHORIZATION,
-            http::HeaderValue::from_static("bearer  abc"),
-        );
-        assert_eq!(bearer(&h), Ok("abc"));
-        h.insert(
-            http::header::AUTHORIZATION,
-            http::HeaderValue::from_static("Basic abc"),
-        );
-        assert_eq!(bearer(&h), Err(Rejection::InvalidToken));
-        h.insert(
-            http::header::AUTHORIZATION,
-            http::HeaderValue::from_static("Bearer "),
-        );
-        assert_eq!(bearer(&h), Err(Rejection::TokenNotFound));
     }
 
     #[test]
