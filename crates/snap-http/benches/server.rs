@@ -106,7 +106,21 @@ fn main() {
         );
     }
     let ratio = full.rps / bare.rps;
+    let mut rounds: Vec<f64> = full
+        .slice_rps
+        .iter()
+        .zip(&bare.slice_rps)
+        .map(|(f, b)| f / b.max(f64::MIN_POSITIVE))
+        .collect();
+    rounds.sort_by(f64::total_cmp);
     println!();
+    if let (Some(lo), Some(hi)) = (rounds.first(), rounds.last()) {
+        println!(
+            "ratio per round: {lo:.3} to {hi:.3}, median {:.3} ({} rounds)",
+            rounds.get(rounds.len() / 2).copied().unwrap_or(0.0),
+            rounds.len()
+        );
+    }
     println!(
         "throughput ratio full/bare: {ratio:.3} (target >= 0.75) {}",
         verdict(ratio >= 0.75)
@@ -150,6 +164,8 @@ struct SideResult {
     cpu_us_per_request: f64,
     /// The load generator's (this process's) CPU per request: it shares the two cores.
     load_cpu_us_per_request: f64,
+    /// Requests/s of each slice, in the order driven.
+    slice_rps: Vec<f64>,
 }
 
 /// utime + stime of a process, in clock ticks (1/100 s on Linux).
@@ -174,6 +190,7 @@ struct Side {
     addr: std::net::SocketAddr,
     template: SignedRequest,
     latencies: Vec<u32>,
+    slice_rps: Vec<f64>,
     errors: u64,
     sent: u64,
     measured: Duration,
@@ -207,6 +224,7 @@ impl Side {
             addr: addr.parse().expect("server address"),
             template,
             latencies: Vec::new(),
+            slice_rps: Vec::new(),
             errors: 0,
             sent: 0,
             measured: Duration::ZERO,
@@ -228,6 +246,8 @@ impl Side {
             .expect("load");
         self.server_ticks += cpu_ticks(self.child.id()).saturating_sub(server_before);
         self.load_ticks += cpu_ticks(std::process::id()).saturating_sub(load_before);
+        self.slice_rps
+            .push(report.latencies_us.len() as f64 / duration.as_secs_f64());
         self.latencies.extend(report.latencies_us);
         self.errors += report.errors;
         self.sent += report.sent;
@@ -255,6 +275,7 @@ impl Side {
             peak_rss_kib,
             cpu_us_per_request: per_request(self.server_ticks),
             load_cpu_us_per_request: per_request(self.load_ticks),
+            slice_rps: std::mem::take(&mut self.slice_rps),
         };
         println!(
             "{}: {} requests, {:.0} req/s",
