@@ -21,6 +21,18 @@ pub(crate) fn problem(field: impl Into<String>, message: impl Into<String>) -> C
     }
 }
 
+/// A key file named by `field` (relative to `base`), read by `load`: its absence or a load error
+/// is a problem of `field`.
+pub(crate) fn key_file<K, E: std::fmt::Display>(
+    base: &Path,
+    field: &str,
+    file: Option<PathBuf>,
+    load: impl FnOnce(&Path) -> Result<K, E>,
+) -> Result<K, ConfigError> {
+    let path = base.join(file.ok_or_else(|| problem(field, "missing"))?);
+    load(&path).map_err(|e| problem(field, format!("{}: {e}", path.display())))
+}
+
 /// A secret named by `<name>_file` (relative to `base`) or `<name>_env`; an inline `<name>` is
 /// refused. A file's trailing line break is not part of the secret; an empty secret is an error.
 pub(crate) fn secret(

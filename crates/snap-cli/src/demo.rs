@@ -16,7 +16,7 @@ use snap_crypto::{ClientSecret, Clock as _, SystemClock, TimestampStyle, format_
 use snap_http::{ClientConfig, ProviderProfile, SnapClient};
 use snap_types::{
     Amount, BillDetail, CreateVaRequest, Money, QrMpmGenerateRequest, QrMpmQueryRequest,
-    QrMpmRefundRequest,
+    QrMpmQueryResponse, QrMpmRefundRequest,
 };
 
 use crate::receive::{self, ReceiverConfig};
@@ -306,17 +306,7 @@ async fn flow(
 
     steps
         .run("query the QRIS payment status (service 51)", async {
-            let response = finpay
-                .query_qr(&QrMpmQueryRequest {
-                    original_reference_no: Some(qr_ref.clone()),
-                    ..Default::default()
-                })
-                .await
-                .map_err(text)?;
-            let status = response
-                .transaction_status
-                .map(|s| s.to_string())
-                .unwrap_or_default();
+            let (response, status) = qr_status(&finpay, &qr_ref).await?;
             println!(
                 "      {} {}  transactionStatus {status}",
                 response.response_code, response.response_message
@@ -371,17 +361,7 @@ async fn flow(
                 if code != "4097801" {
                     return Err(format!("expected 4097801, got {code:?}"));
                 }
-                let response = finpay
-                    .query_qr(&QrMpmQueryRequest {
-                        original_reference_no: Some(qr_ref.clone()),
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(text)?;
-                let status = response
-                    .transaction_status
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
+                let (_, status) = qr_status(&finpay, &qr_ref).await?;
                 println!("      status now {status}");
                 Ok(())
             },
@@ -415,6 +395,26 @@ async fn flow(
 }
 
 /// Waits for a delivery to finish, prints its attempts, and finds it in the receiver's journal.
+/// Queries a QRIS payment (service 51): the response and its transactionStatus as text.
+async fn qr_status(
+    client: &SnapClient,
+    reference_no: &str,
+) -> Result<(QrMpmQueryResponse, String), String> {
+    let response = client
+        .query_qr(&QrMpmQueryRequest {
+            original_reference_no: Some(reference_no.to_owned()),
+            ..Default::default()
+        })
+        .await
+        .map_err(text)?;
+    let status = response
+        .transaction_status
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    Ok((response, status))
+}
+
 async fn arrived(
     sandbox: &sandbox::Sandbox,
     receiver: &receive::ReceiverHandle,

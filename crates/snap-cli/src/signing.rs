@@ -59,7 +59,7 @@ pub(crate) struct AuthArgs {
     timestamp: String,
 }
 
-/// Inputs of a service string-to-sign.
+/// Inputs of a service string-to-sign, shared by `string-to-sign`, `sign` and `verify`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServiceArgs {
     /// HTTP method (upper-cased).
@@ -68,7 +68,8 @@ pub(crate) struct ServiceArgs {
     /// Relative URL as sent, query string included (e.g. `/v1.0/transfer-va/payment`).
     #[arg(long, value_name = "P")]
     path: String,
-    /// B2B access token without `Bearer ` (symmetric signatures only).
+    /// B2B access token without `Bearer ` (symmetric signatures only; sign and verify take it
+    /// with --secret-file).
     #[arg(long, value_name = "T")]
     token: Option<String>,
     /// X-TIMESTAMP, used verbatim.
@@ -100,7 +101,7 @@ pub(crate) struct SignServiceArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["secret_file", "token"])]
     private_key: Option<PathBuf>,
     #[command(flatten)]
-    service: ServiceFields,
+    service: ServiceArgs,
 }
 
 /// Arguments of `snap verify auth`.
@@ -127,33 +128,13 @@ pub(crate) struct VerifyServiceArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["secret_file", "token"])]
     public_key: Option<PathBuf>,
     #[command(flatten)]
-    service: ServiceFields,
+    service: ServiceArgs,
     /// The X-SIGNATURE value (standard base64).
     #[arg(long, value_name = "B64")]
     signature: String,
     /// Also print the string-to-sign, the minified body and its SHA-256.
     #[arg(long)]
     explain: bool,
-}
-
-/// Service inputs shared by sign and verify (the token belongs to the key choice there).
-#[derive(Debug, clap::Args)]
-pub(crate) struct ServiceFields {
-    /// HTTP method (upper-cased).
-    #[arg(long, value_name = "M")]
-    method: String,
-    /// Relative URL as sent, query string included.
-    #[arg(long, value_name = "P")]
-    path: String,
-    /// B2B access token without `Bearer ` (with --secret-file).
-    #[arg(long, value_name = "T")]
-    token: Option<String>,
-    /// X-TIMESTAMP, used verbatim.
-    #[arg(long, value_name = "TS")]
-    timestamp: String,
-    /// Body file as sent (it is minified here); `-` reads standard input; none means an empty body.
-    #[arg(long, value_name = "FILE")]
-    body: Option<PathBuf>,
 }
 
 /// Why a command stopped: the message and the exit code.
@@ -206,23 +187,23 @@ fn secret(path: &Path) -> Result<ClientSecret, Failure> {
     ClientSecret::from_file(path).map_err(|e| key_failure(path, e))
 }
 
-/// Builds a service string-to-sign; invalid JSON in the body is a negative answer (exit 1).
-fn service_string(
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &[u8],
-    timestamp: &str,
-) -> Result<StringToSign, Failure> {
-    let opts = SignatureOptions::default();
-    let sts = match token {
-        Some(token) => StringToSign::symmetric(method, path, token, body, timestamp, &opts),
-        None => StringToSign::asymmetric(method, path, body, timestamp, &opts),
-    };
-    sts.map_err(|e| match e {
-        Error::Minify(e) => Failure(1, format!("body is not valid JSON: {e}")),
-        other => Failure(1, other.to_string()),
-    })
+impl ServiceArgs {
+    /// The body as read and the service string-to-sign over it, with the token for the symmetric
+    /// kind only; invalid JSON in the body is a negative answer (exit 1).
+    fn string_to_sign(&self, symmetric: bool) -> Result<(Vec<u8>, StringToSign), Failure> {
+        let body = read_input(self.body.as_deref())?;
+        let (method, path, timestamp) = (&self.method, &self.path, &self.timestamp);
+        let opts = SignatureOptions::default();
+        let sts = match self.token.as_deref().filter(|_| symmetric) {
+            Some(token) => StringToSign::symmetric(method, path, token, &body, timestamp, &opts),
+            None => StringToSign::asymmetric(method, path, &body, timestamp, &opts),
+        };
+        let sts = sts.map_err(|e| match e {
+            Error::Minify(e) => Failure(1, format!("body is not valid JSON: {e}")),
+            other => Failure(1, other.to_string()),
+        })?;
+        Ok((body, sts))
+    }
 }
 
 fn print_line(s: &str) -> Outcome {
@@ -274,10 +255,10 @@ pub(crate) fn run_string_to_sign(cmd: &StringToSignCommand) -> ExitCode {
         StringToSignCommand::Auth(a) => {
             print_line(StringToSign::auth(&a.client_id, &a.timestamp).as_str())
         }
-        StringToSignCommand::Service(s) => read_input(s.body.as_deref()).and_then(|body| {
-            let sts = service_string(&s.method, &s.path, s.token.as_deref(), &body, &s.timestamp)?;
-            print_line(sts.as_str())
-        }),
+        // With a token the symmetric form, without it the asymmetric one.
+        StringToSignCommand::Service(s) => s
+            .string_to_sign(true)
+            .and_then(|(_, sts)| print_line(sts.as_str())),
     })
 }
 
@@ -303,13 +284,7 @@ fn sign_service(s: &SignServiceArgs) -> Outcome {
             ));
         }
     };
-    let body = read_input(f.body.as_deref())?;
-    let token = if s.secret_file.is_some() {
-        f.token.as_deref()
-    } else {
-        None
-    };
-    let sts = service_string(&f.method, &f.path, token, &body, &f.timestamp)?;
+    let (_, sts) = f.string_to_sign(s.secret_file.is_some())?;
     sign_with(signer.as_ref(), sts.as_bytes())
 }
 
@@ -335,15 +310,9 @@ fn verify_service(s: &VerifyServiceArgs) -> Outcome {
             ));
         }
     };
-    let body = read_input(f.body.as_deref())?;
-    let token = if s.secret_file.is_some() {
-        f.token.as_deref()
-    } else {
-        None
-    };
-    let sts = service_string(&f.method, &f.path, token, &body, &f.timestamp)?;
+    let (body, sts) = f.string_to_sign(s.secret_file.is_some())?;
     if s.explain {
-        // The body already minified once inside service_string, so this cannot fail.
+        // The body already minified once for the string-to-sign, so this cannot fail.
         let minified = minify(&body).unwrap_or_default();
         let hash = snap_crypto::body_hash_hex(&body, &SignatureOptions::default())
             .ok()

@@ -26,7 +26,7 @@ use snap_crypto::{ClientSecret, RsaPublicKey};
 use zeroize::Zeroizing;
 
 pub(crate) use crate::config_file::ConfigError;
-use crate::config_file::{problem, secret};
+use crate::config_file::{key_file, problem, secret};
 
 /// How a partner signs its notifications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -168,16 +168,10 @@ impl ReceiverConfig {
                     format!("{client_id:?} is configured twice"),
                 ));
             }
-            let key_path = base.join(
-                p.public_key_file
-                    .ok_or_else(|| problem(field("public_key_file"), "missing"))?,
-            );
-            let public_key = RsaPublicKey::from_file(&key_path).map_err(|e| {
-                problem(
-                    field("public_key_file"),
-                    format!("{}: {e}", key_path.display()),
-                )
-            })?;
+            let public_key =
+                key_file(base, &field("public_key_file"), p.public_key_file, |path| {
+                    RsaPublicKey::from_file(path)
+                })?;
             let secret_field = format!("partners[{i}].client_secret");
             let secret = secret(
                 base,

@@ -61,7 +61,7 @@ use zeroize::Zeroizing;
 
 use super::keys;
 pub(crate) use crate::config_file::ConfigError;
-use crate::config_file::{problem, secret};
+use crate::config_file::{key_file, problem, secret};
 
 /// The address `--demo` listens on by default, and where `pay`, `deliveries` and `fault` look.
 pub(crate) const DEMO_LISTEN: &str = "127.0.0.1:7070";
@@ -312,12 +312,9 @@ impl SandboxConfig {
                 "keys are never read from the config text; use private_key_file",
             ));
         }
-        let key_path = base.join(
-            raw.private_key_file
-                .ok_or_else(|| problem("private_key_file", "missing"))?,
-        );
-        let private_key = RsaPrivateKey::from_file(&key_path)
-            .map_err(|e| problem("private_key_file", format!("{}: {e}", key_path.display())))?;
+        let private_key = key_file(base, "private_key_file", raw.private_key_file, |path| {
+            RsaPrivateKey::from_file(path)
+        })?;
         let demo_refusal = |field: String| {
             problem(
                 field,
@@ -391,16 +388,10 @@ impl SandboxConfig {
                     format!("{client_id:?} is configured twice"),
                 ));
             }
-            let key_path = base.join(
-                m.public_key_file
-                    .ok_or_else(|| problem(field("public_key_file"), "missing"))?,
-            );
-            let public_key = RsaPublicKey::from_file(&key_path).map_err(|e| {
-                problem(
-                    field("public_key_file"),
-                    format!("{}: {e}", key_path.display()),
-                )
-            })?;
+            let public_key =
+                key_file(base, &field("public_key_file"), m.public_key_file, |path| {
+                    RsaPublicKey::from_file(path)
+                })?;
             if !allow_demo_keys && keys::is_demo_public_key(&public_key) {
                 return Err(demo_refusal(field("public_key_file")));
             }
