@@ -741,28 +741,21 @@ mod tests {
         );
     }
 
+    /// The digest of `body` as the signature check returns it (its constructor is crate-private
+    /// to snap-crypto): signed, then verified.
+    fn body_digest(body: &[u8]) -> snap_crypto::BodyDigest {
+        let secret = snap_crypto::ClientSecret::new("s");
+        let opts = snap_crypto::SignatureOptions::default();
+        let ts = "2024-01-01T00:00:00+07:00";
+        let sig = snap_crypto::sign_symmetric(&secret, "POST", "/p", "t", body, ts, &opts)
+            .unwrap_or_default();
+        snap_crypto::verify_symmetric(&secret, "POST", "/p", "t", body, ts, &sig, &opts)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn fingerprint_is_one_digest_for_short_and_long_paths() {
-        let body = snap_crypto::verify_symmetric(
-            &snap_crypto::ClientSecret::new("s"),
-            "POST",
-            "/p",
-            "t",
-            b"{}",
-            "2024-01-01T00:00:00+07:00",
-            &snap_crypto::sign_symmetric(
-                &snap_crypto::ClientSecret::new("s"),
-                "POST",
-                "/p",
-                "t",
-                b"{}",
-                "2024-01-01T00:00:00+07:00",
-                &snap_crypto::SignatureOptions::default(),
-            )
-            .unwrap_or_default(),
-            &snap_crypto::SignatureOptions::default(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let body = body_digest(b"{}");
         // Short paths take the stack copy, long ones the streaming digest: same definition.
         for path in [
             "/api/v1.0/transfer-va/payment".to_owned(),
@@ -783,19 +776,10 @@ mod tests {
 
     #[test]
     fn fingerprint_ignores_insignificant_whitespace() {
-        let secret = snap_crypto::ClientSecret::new("s");
-        let opts = snap_crypto::SignatureOptions::default();
-        let ts = "2024-01-01T00:00:00+07:00";
-        let digest = |body: &[u8]| {
-            let sig = snap_crypto::sign_symmetric(&secret, "POST", "/p", "t", body, ts, &opts)
-                .unwrap_or_default();
-            snap_crypto::verify_symmetric(&secret, "POST", "/p", "t", body, ts, &sig, &opts)
-                .map_err(|e| e.to_string())
-        };
         let (pretty, compact, other) = (
-            digest(b"{\"a\": 1}").unwrap_or_else(|e| panic!("{e}")),
-            digest(b"{\"a\":1}").unwrap_or_else(|e| panic!("{e}")),
-            digest(b"{\"a\":2}").unwrap_or_else(|e| panic!("{e}")),
+            body_digest(b"{\"a\": 1}"),
+            body_digest(b"{\"a\":1}"),
+            body_digest(b"{\"a\":2}"),
         );
         assert_eq!(fingerprint("/p", &pretty), fingerprint("/p", &compact));
         assert_ne!(fingerprint("/p", &compact), fingerprint("/q", &compact));
