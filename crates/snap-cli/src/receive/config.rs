@@ -219,8 +219,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn fixture_dir() -> PathBuf {
-        let dir = tempfile::tempdir().unwrap().keep();
+    /// A temporary directory with the config's key and secret files, removed on drop.
+    fn fixture_dir() -> tempfile::TempDir {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/keys");
         let public = std::fs::read_dir(&keys)
             .unwrap()
@@ -234,7 +236,7 @@ mod tests {
         std::fs::copy(public, dir.join("partner.pub.pem")).unwrap();
         std::fs::write(dir.join("token.key"), "0123456789abcdef0123456789abcdef\n").unwrap();
         std::fs::write(dir.join("partner.secret"), "s3cr3t\n").unwrap();
-        dir
+        temp
     }
 
     const GOOD: &str = r#"
@@ -253,11 +255,11 @@ channels = ["95221"]
     #[test]
     fn loads_a_good_config() {
         let dir = fixture_dir();
-        let config = ReceiverConfig::parse(GOOD, &dir).unwrap();
+        let config = ReceiverConfig::parse(GOOD, dir.path()).unwrap();
         assert_eq!(config.prefix, "/api");
         assert_eq!(config.partners[0].partner_id, "QoinSnap");
         assert_eq!(config.partners[0].signature, SignatureMode::Symmetric);
-        assert_eq!(config.data_dir, dir.join("data"));
+        assert_eq!(config.data_dir, dir.path().join("data"));
         assert_eq!(
             config.token_key.as_slice(),
             b"0123456789abcdef0123456789abcdef"
@@ -265,7 +267,7 @@ channels = ["95221"]
     }
 
     fn error(text: &str) -> String {
-        ReceiverConfig::parse(text, &fixture_dir())
+        ReceiverConfig::parse(text, fixture_dir().path())
             .unwrap_err()
             .to_string()
     }

@@ -628,8 +628,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn dir_with_keys(demo: bool) -> PathBuf {
-        let dir = tempfile::tempdir().unwrap().keep();
+    /// A temporary directory with the config's key and secret files, removed on drop.
+    fn dir_with_keys(demo: bool) -> tempfile::TempDir {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-keys");
         std::fs::copy(keys.join("demo-private.pem"), dir.join("sandbox.pem")).unwrap();
         std::fs::copy(keys.join("demo-public.pem"), dir.join("merchant.pub.pem")).unwrap();
@@ -640,7 +642,7 @@ mod tests {
         };
         std::fs::write(dir.join("merchant.secret"), format!("{secret}\n")).unwrap();
         std::fs::write(dir.join("callback.secret"), "another-real-secret\n").unwrap();
-        dir
+        temp
     }
 
     const GOOD: &str = r#"
@@ -659,14 +661,14 @@ client_secret_file = "callback.secret"
     #[test]
     fn demo_keys_need_the_flag() {
         let dir = dir_with_keys(true);
-        let err = SandboxConfig::parse(GOOD, &dir, false)
+        let err = SandboxConfig::parse(GOOD, dir.path(), false)
             .unwrap_err()
             .to_string();
         assert!(
             err.starts_with("private_key_file:") && err.contains("DEMO"),
             "{err}"
         );
-        let config = SandboxConfig::parse(GOOD, &dir, true).unwrap();
+        let config = SandboxConfig::parse(GOOD, dir.path(), true).unwrap();
         assert_eq!(
             config.merchants[0].callback.va_payment_path,
             "/v1.0/transfer-va/payment"
@@ -710,7 +712,7 @@ client_secret_file = "callback.secret"
             ),
         ];
         for (text, expected) in cases {
-            let message = SandboxConfig::parse(&text, &dir, true)
+            let message = SandboxConfig::parse(&text, dir.path(), true)
                 .unwrap_err()
                 .to_string();
             assert!(
@@ -720,7 +722,7 @@ client_secret_file = "callback.secret"
         }
         // A demo client secret under a real private key is refused too.
         let dir = dir_with_keys(true);
-        let err = SandboxConfig::parse(GOOD, &dir, false)
+        let err = SandboxConfig::parse(GOOD, dir.path(), false)
             .unwrap_err()
             .to_string();
         assert!(err.contains("DEMO"), "{err}");

@@ -231,8 +231,8 @@ fn dynamic_and_static() {
 
 #[test]
 fn render_files_and_terminal() {
-    let dir = std::env::temp_dir().join(format!("snap-cli-qris-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
     let png = dir.join("q.png");
     let svg = dir.join("q.svg");
     assert_eq!(
@@ -261,5 +261,4 @@ fn render_files_and_terminal() {
     let o = snap(&["render", QOIN], None);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).lines().count() > 20);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -40,26 +40,22 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-/// A temporary file holding `content`, removed on drop.
-struct TempFile(PathBuf);
+/// A temporary file holding `content`; it and its directory are removed on drop.
+struct TempFile {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
 
 impl TempFile {
     fn new(name: &str, content: &[u8]) -> Self {
-        let dir = std::env::temp_dir().join(format!("snap-cli-signing-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
         std::fs::write(&path, content).unwrap();
-        Self(path)
+        Self { path, _dir: dir }
     }
 
     fn path(&self) -> String {
-        self.0.display().to_string()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        self.path.display().to_string()
     }
 }
 
