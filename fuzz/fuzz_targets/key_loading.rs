@@ -1,11 +1,16 @@
-//! Key loading from arbitrary bytes (PEM, DER, base64, literal `\n`): never panics.
+//! Key loading from arbitrary bytes (PEM, DER, base64, literal `\n`), with the checks that
+//! crates/snap-crypto/tests/it/fuzz_corpus.rs also replays over fuzz/corpus/key_loading: never
+//! panics.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snap_crypto::{KeyPolicy, RsaPrivateKey, RsaPublicKey};
+
+#[expect(dead_code, reason = "check_minify is the other target's check")]
+mod checks {
+    include!("../../crates/snap-crypto/tests/it/fuzz_check.rs");
+}
+use checks::check_key_loading;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = RsaPrivateKey::parse(data);
-    let _ = RsaPublicKey::parse(data);
-    let _ = RsaPublicKey::parse_with(data, KeyPolicy::AllowLegacySmallKeys);
+    check_key_loading(data);
 });

@@ -1,10 +1,9 @@
-//! Replays the committed fuzz corpora through the same calls as the fuzz targets (no panics).
+//! Replays the committed fuzz corpora through the fuzz targets' own checks (`fuzz_check`).
 
 use std::path::Path;
 
-use snap_crypto::{RsaPrivateKey, RsaPublicKey, minify};
-
 use crate::fixture;
+use crate::fuzz_check::{check_key_loading, check_minify};
 
 fn corpus(name: &str) -> Vec<(String, Vec<u8>)> {
     let dir = fixture("..").join("fuzz/corpus").join(name);
@@ -30,16 +29,14 @@ fn name_of(p: &Path) -> String {
 fn minify_corpus() {
     let files = corpus("minify");
     assert!(!files.is_empty());
+    let mut accepted = 0;
     for (name, data) in files {
-        if let Ok(out) = minify(&data) {
-            assert!(out.len() <= data.len(), "{name}");
-            assert_eq!(
-                minify(&out).as_deref(),
-                Ok(&out[..]),
-                "{name}: not idempotent"
-            );
-        }
+        eprintln!("replaying minify/{name}");
+        check_minify(&data);
+        accepted += usize::from(snap_crypto::minify(&data).is_ok());
     }
+    // The seeds include valid JSON bodies, so the whitespace checks above did run.
+    assert!(accepted > 0);
 }
 
 #[test]
@@ -47,9 +44,9 @@ fn key_loading_corpus() {
     let files = corpus("key_loading");
     assert!(!files.is_empty());
     let mut loaded = 0;
-    for (_, data) in files {
-        loaded += usize::from(RsaPrivateKey::parse(&data).is_ok());
-        loaded += usize::from(RsaPublicKey::parse(&data).is_ok());
+    for (name, data) in files {
+        eprintln!("replaying key_loading/{name}");
+        loaded += check_key_loading(&data);
     }
     // The seeds include the valid fixture keys.
     assert!(loaded > 0);

@@ -1,6 +1,7 @@
 //! Integration tests of snap-crypto: openssl-checked vectors, key forms, properties, fuzz corpora.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fuzz_check;
 mod fuzz_corpus;
 mod keys;
 mod properties;
