@@ -5,10 +5,11 @@
 use snap_crypto::{KeyPolicy, RsaPrivateKey, RsaPublicKey, minify};
 
 /// Minifies arbitrary bytes: never panics; accepted input minifies to a result that is no
-/// longer, minifies to itself, and differs from the input only by removed whitespace.
-pub(crate) fn check_minify(data: &[u8]) {
+/// longer, minifies to itself, and differs from the input only by removed whitespace. Returns
+/// whether the input was accepted.
+pub(crate) fn check_minify(data: &[u8]) -> bool {
     let Ok(out) = minify(data) else {
-        return;
+        return false;
     };
     assert!(out.len() <= data.len(), "minify grew the input");
     assert_eq!(
@@ -28,6 +29,7 @@ pub(crate) fn check_minify(data: &[u8]) {
         }
     }
     assert!(rest.next().is_none(), "minify added bytes");
+    true
 }
 
 /// Loads arbitrary bytes as keys in every form and policy; never panics. Returns how many of the

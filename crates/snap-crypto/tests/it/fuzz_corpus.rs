@@ -32,8 +32,7 @@ fn minify_corpus() {
     let mut accepted = 0;
     for (name, data) in files {
         eprintln!("replaying minify/{name}");
-        check_minify(&data);
-        accepted += usize::from(snap_crypto::minify(&data).is_ok());
+        accepted += usize::from(check_minify(&data));
     }
     // The seeds include valid JSON bodies, so the whitespace checks above did run.
     assert!(accepted > 0);
