@@ -23,7 +23,7 @@ const TARGETS: &[(&str, &str, &str)] = &[
     ),
     (
         "receive",
-        "snap-cli",
+        "snapbi",
         "durable vs in-memory notification acceptance",
     ),
 ];
