@@ -301,7 +301,7 @@ async fn store(
         service: service.to_string(),
         partner: partner.to_owned(),
         external_id: external_id.to_owned(),
-        key: replay_key_text(partner, external_id, snap_http::jakarta_date(now)),
+        key: replay_key_text(partner, external_id, snap_types::jakarta_date(now)),
         received_at: snap_crypto::format_timestamp(now, snap_crypto::TimestampStyle::default()),
         body_sha256: hex(ring::digest::digest(&ring::digest::SHA256, ctx.body()).as_ref()),
         summary,
