@@ -88,7 +88,10 @@ impl SymmetricPrefix {
         (self.options == *options)
             & self.method.eq_ignore_ascii_case(method)
             & (*self.path == *service_path(path, options))
-            & constant_time_eq::constant_time_eq(self.token.as_bytes(), access_token.as_bytes())
+            & bool::from(subtle::ConstantTimeEq::ct_eq(
+                self.token.as_bytes(),
+                access_token.as_bytes(),
+            ))
     }
 
     /// Checks a symmetric service signature of a request this prefix [is for](Self::is_for), over
@@ -110,7 +113,10 @@ impl SymmetricPrefix {
                 let mut state = self.state.clone();
                 state.update(rest);
                 // Constant time, length included.
-                if constant_time_eq::constant_time_eq(state.sign().as_ref(), signature) {
+                if bool::from(subtle::ConstantTimeEq::ct_eq(
+                    state.sign().as_ref(),
+                    signature,
+                )) {
                     Ok(BodyDigest::new(hash))
                 } else {
                     Err(Error::InvalidSignature)

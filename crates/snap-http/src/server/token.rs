@@ -152,7 +152,10 @@ impl LastVerified {
     /// Same issuer and same token text, compared in constant time (the text is a credential).
     fn matches(&self, issuer: u64, token: &str) -> bool {
         self.issuer == issuer
-            && constant_time_eq::constant_time_eq(self.token.as_bytes(), token.as_bytes())
+            && bool::from(subtle::ConstantTimeEq::ct_eq(
+                self.token.as_bytes(),
+                token.as_bytes(),
+            ))
     }
 
     fn claims(&self) -> (PartnerId, i64, i64) {
