@@ -11,6 +11,8 @@ mod rejection;
 mod response;
 #[cfg(feature = "server")]
 mod server;
+#[cfg(any(feature = "server", feature = "client"))]
+mod signature_mode;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -31,3 +33,5 @@ pub use server::{
     Partner, ReplayKey, ReplayStore, RequestContext, SignatureMode, SnapServer, SnapServerBuilder,
     StoreFuture, StoredResponse, TokenIssuer, VerifiedToken, jakarta_date, serve,
 };
+#[cfg(all(feature = "client", not(feature = "server")))]
+pub use signature_mode::SignatureMode;
