@@ -348,7 +348,10 @@ async fn template(side: &str, addr: &str) -> SignedRequest {
     } else {
         JwtTokenIssuer::new(TOKEN_KEY)
             .expect("token key")
-            .issue("QoinSnap", time::OffsetDateTime::now_utc())
+            .issue(
+                "QoinSnap",
+                snap_crypto::Clock::now(&snap_crypto::SystemClock),
+            )
             .expect("token")
             .token
     };
