@@ -153,7 +153,13 @@ async fn demo(args: &DemoArgs, dir: &std::path::Path) -> Result<(), String> {
             async {
                 let receiver = receive::spawn(receiver_config(dir)?, None).await?;
                 let callback = format!("http://{}/api", receiver.addr());
-                let config = SandboxConfig::demo("127.0.0.1:0".parse().map_err(text)?, &callback)?;
+                let config = SandboxConfig::demo(
+                    "127.0.0.1:0".parse().map_err(text)?,
+                    &callback,
+                    sandbox::Profiles::default(),
+                    sandbox::Notifications::Symmetric,
+                    false,
+                )?;
                 let running = sandbox::start(config).await?;
                 println!(
                     "      receiver  http://{}/api  (token, VA payment, QR notify, debit notify)",
