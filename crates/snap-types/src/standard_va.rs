@@ -17,6 +17,7 @@ use crate::response_code::ResponseCode;
 use crate::service_code::ServiceCode;
 use crate::status_response::impl_snap_response;
 use crate::validation::{FieldError, Validate, mandatory_str, optional_str};
+use crate::transaction_status::PaymentFlagStatus;
 use crate::va_payment::VaPaymentNotification;
 use crate::virtual_account::{CustomerNo, PartnerServiceId, VirtualAccountNo};
 
@@ -330,6 +331,51 @@ impl AnyVaPayment {
         match self {
             Self::Seed(n) => n.paid_amount,
             Self::Standard(n) => n.paid_amount,
+        }
+    }
+
+    /// The VA prefix, as sent.
+    pub fn partner_service_id(&self) -> &PartnerServiceId {
+        match self {
+            Self::Seed(n) => &n.partner_service_id,
+            Self::Standard(n) => &n.partner_service_id,
+        }
+    }
+
+    /// The customer number (seed 000 may leave it out or empty).
+    pub fn customer_no(&self) -> Option<&CustomerNo> {
+        match self {
+            Self::Seed(n) => n.customer_no.as_ref(),
+            Self::Standard(n) => Some(&n.customer_no),
+        }
+    }
+
+    /// The PJP's payment reference (`referenceNo`), when sent.
+    pub fn reference_no(&self) -> Option<&str> {
+        match self {
+            Self::Seed(n) => Some(&n.reference_no),
+            Self::Standard(n) => n.reference_no.as_deref(),
+        }
+    }
+
+    /// When the payment happened (`trxDateTime`), as sent.
+    pub fn trx_date_time(&self) -> Option<&str> {
+        match self {
+            Self::Seed(n) => Some(n.trx_date_time.as_str()),
+            Self::Standard(n) => n.trx_date_time.as_deref(),
+        }
+    }
+
+    /// `paymentFlagStatus` in `additionalInfo`, when present and a string.
+    pub fn payment_flag_status(&self) -> Option<PaymentFlagStatus> {
+        match self {
+            Self::Seed(n) => n.payment_flag_status(),
+            Self::Standard(n) => n
+                .additional_info
+                .as_ref()
+                .and_then(|i| i.get("paymentFlagStatus"))
+                .and_then(Value::as_str)
+                .map(PaymentFlagStatus::from),
         }
     }
 

@@ -133,9 +133,16 @@ impl Sandbox {
                 seq % 10_000_000
             ),
             // Finpay uses long alphanumerics; 20 characters keep it inside QRIS 62.05 (25).
-            // The standard leaves the form to the PJP: the same 20 characters.
-            Flavor::Finpay | Flavor::Standard => format!(
+            Flavor::Finpay => format!(
                 "FP{:02}{:02}{:02}{:012}",
+                now.year() % 100,
+                u8::from(now.month()),
+                now.day(),
+                seq
+            ),
+            // The standard leaves the form to the PJP: `SB`, yymmdd, 12 digits.
+            Flavor::Standard => format!(
+                "SB{:02}{:02}{:02}{:012}",
                 now.year() % 100,
                 u8::from(now.month()),
                 now.day(),
