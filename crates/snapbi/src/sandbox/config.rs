@@ -845,6 +845,50 @@ client_secret_file = "callback.secret"
     }
 
     #[test]
+    fn profiles_and_per_endpoint_paths() {
+        let dir = dir_with_keys(false);
+        let text = format!(
+            "serve = [\"standard\", \"doku\"]\n{GOOD}\n[profiles.standard]\nprefix = \"/snap\"\n\
+             [profiles.standard.paths]\n\"27\" = \"/snap/va/new\"\n\
+             [profiles.doku]\ntoken_path = \"/auth/token\"\n"
+        );
+        let config = SandboxConfig::parse(&text, dir.path(), true).unwrap();
+        let served = &config.profiles.served;
+        assert_eq!(served.len(), 2);
+        let (kind, standard) = &served[0];
+        assert_eq!(*kind, ProfileKind::Standard);
+        assert_eq!(standard.token_path(), "/snap/v1.0/access-token/b2b");
+        assert_eq!(
+            standard.path(ServiceCode::TRANSFER_VA_CREATE_VA).as_deref(),
+            Some("/snap/va/new")
+        );
+        assert_eq!(
+            standard.path(ServiceCode::QR_MPM_REFUND).as_deref(),
+            Some("/snap/v1.0/qr/qr-mpm-refund")
+        );
+        let (_, doku) = &served[1];
+        assert_eq!(doku.token_path(), "/auth/token");
+        assert_eq!(
+            doku.path(ServiceCode::TRANSFER_VA_CREATE_VA).as_deref(),
+            Some("/virtual-accounts/bi-snap-va/v1.1/transfer-va/create-va")
+        );
+        for (extra, expected) in [
+            ("[profiles.standard.paths]\n\"99\" = \"/x\"\n", "profiles.standard.paths.99"),
+            ("[profiles.standard.paths]\nva = \"/x\"\n", "two-digit service code"),
+            ("[profiles.standard.paths]\n\"27\" = \"x\"\n", "must start with /"),
+        ] {
+            let text = format!("serve = [\"standard\"]\n{GOOD}\n{extra}");
+            let err = SandboxConfig::parse(&text, dir.path(), true)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{expected:?} in {err:?}");
+        }
+        // Without `serve`, the seeds' two profiles.
+        let config = SandboxConfig::parse(GOOD, dir.path(), true).unwrap();
+        assert_eq!(config.profiles, Profiles::default());
+    }
+
+    #[test]
     fn every_problem_names_its_field() {
         let dir = dir_with_keys(false);
         let cases = [
