@@ -16,9 +16,9 @@ use crate::request::SnapRequest;
 use crate::response_code::ResponseCode;
 use crate::service_code::ServiceCode;
 use crate::status_response::impl_snap_response;
-use crate::validation::{FieldError, Validate, mandatory_str, optional_str};
 use crate::transaction_status::PaymentFlagStatus;
 use crate::va_payment::VaPaymentNotification;
+use crate::validation::{FieldError, Validate, mandatory_str, optional_str};
 use crate::virtual_account::{CustomerNo, PartnerServiceId, VirtualAccountNo};
 
 /// Fields a DTO does not name, kept as received.
@@ -186,7 +186,11 @@ impl Validate for StandardVaInquiryRequest {
             ("sourceBankCode", 11),
             ("passApp", 64),
         ] {
-            optional_str(path, self.extra.get(path).and_then(Value::as_str), Some(max))?;
+            optional_str(
+                path,
+                self.extra.get(path).and_then(Value::as_str),
+                Some(max),
+            )?;
         }
         mandatory_str("inquiryRequestId", &self.inquiry_request_id, Some(128))?;
         check_info("additionalInfo", self.additional_info.as_ref())
@@ -269,7 +273,11 @@ impl Validate for StandardVaPaymentRequest {
             ("journalNum", 6),
             ("subCompany", 5),
         ] {
-            optional_str(path, self.extra.get(path).and_then(Value::as_str), Some(max))?;
+            optional_str(
+                path,
+                self.extra.get(path).and_then(Value::as_str),
+                Some(max),
+            )?;
         }
         optional_str("trxId", self.trx_id.as_deref(), Some(64))?;
         mandatory_str("paymentRequestId", &self.payment_request_id, Some(128))?;
@@ -526,11 +534,7 @@ impl StandardCreateVaRequest {
             }
             _ => {}
         }
-        mandatory_str(
-            "virtualAccountName",
-            &self.virtual_account_name,
-            Some(255),
-        )?;
+        mandatory_str("virtualAccountName", &self.virtual_account_name, Some(255))?;
         optional_str(
             "virtualAccountEmail",
             self.virtual_account_email.as_deref(),

@@ -67,7 +67,12 @@ pub(crate) struct SandboxArgs {
     profile: Vec<ProfileKind>,
     /// With --demo: how notifications are signed (symmetric: token from the merchant, then
     /// HMAC-SHA512; asymmetric: SHA256withRSA with the sandbox's key, see `snapbi sandbox key`).
-    #[arg(long, value_name = "MODE", requires = "demo", default_value = "symmetric")]
+    #[arg(
+        long,
+        value_name = "MODE",
+        requires = "demo",
+        default_value = "symmetric"
+    )]
     notifications: NotificationsArg,
     /// With --demo: the merchant is biller of its VAs: payments to numbers the sandbox did not
     /// create are inquired (service 24) at the merchant first.

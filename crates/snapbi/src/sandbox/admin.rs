@@ -75,7 +75,10 @@ pub(crate) async fn handle(
     let route = path.strip_prefix("/_sandbox").unwrap_or(&path);
     match (&parts.method, route) {
         (&Method::POST, "/pay") => pay(sandbox, &body).await,
-        (&Method::GET, "/key") => reply(StatusCode::OK, &json!({ "publicKey": sandbox.public_key_pem })),
+        (&Method::GET, "/key") => reply(
+            StatusCode::OK,
+            &json!({ "publicKey": sandbox.public_key_pem }),
+        ),
         (&Method::GET, "/deliveries") => reply(StatusCode::OK, &sandbox.notifier.deliveries()),
         (&Method::GET, "/faults") => reply(StatusCode::OK, &sandbox.notifier.faults()),
         (&Method::PUT, "/faults") => match serde_json::from_slice::<Faults>(&body) {

@@ -91,7 +91,10 @@ impl Sandbox {
         if reply.response_code() != success {
             return Err(PayError {
                 code: reply.response_code(),
-                message: format!("the merchant refused the inquiry: {}", reply.response_message()),
+                message: format!(
+                    "the merchant refused the inquiry: {}",
+                    reply.response_message()
+                ),
             });
         }
         let answer: StandardVaResponse = serde_json::from_slice(reply.body())
@@ -100,7 +103,9 @@ impl Sandbox {
             .virtual_account_data
             .ok_or_else(|| refused("the merchant's answer has no virtualAccountData"))?;
         if let Some(status) = data.inquiry_status.as_deref().filter(|s| *s != "00") {
-            return Err(refused(&format!("the merchant answered inquiryStatus {status}")));
+            return Err(refused(&format!(
+                "the merchant answered inquiryStatus {status}"
+            )));
         }
         let name = data
             .virtual_account_name

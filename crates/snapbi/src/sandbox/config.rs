@@ -147,7 +147,9 @@ impl Default for QrisMerchant {
 }
 
 /// A provider dialect the sandbox can serve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum ProfileKind {
     /// The ASPI standard's paths and shapes.
@@ -775,7 +777,10 @@ fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profile
         for (key, path) in raw.paths {
             let key_field = field(&format!("paths.{key}"));
             let service: ServiceCode = key.parse().map_err(|_| {
-                problem(&key_field, "the key is a two-digit service code such as \"27\"")
+                problem(
+                    &key_field,
+                    "the key is a two-digit service code such as \"27\"",
+                )
             })?;
             if !kind.services().contains(&service) {
                 return Err(problem(
@@ -873,9 +878,18 @@ client_secret_file = "callback.secret"
             Some("/virtual-accounts/bi-snap-va/v1.1/transfer-va/create-va")
         );
         for (extra, expected) in [
-            ("[profiles.standard.paths]\n\"99\" = \"/x\"\n", "profiles.standard.paths.99"),
-            ("[profiles.standard.paths]\nva = \"/x\"\n", "two-digit service code"),
-            ("[profiles.standard.paths]\n\"27\" = \"x\"\n", "must start with /"),
+            (
+                "[profiles.standard.paths]\n\"99\" = \"/x\"\n",
+                "profiles.standard.paths.99",
+            ),
+            (
+                "[profiles.standard.paths]\nva = \"/x\"\n",
+                "two-digit service code",
+            ),
+            (
+                "[profiles.standard.paths]\n\"27\" = \"x\"\n",
+                "must start with /",
+            ),
         ] {
             let text = format!("serve = [\"standard\"]\n{GOOD}\n{extra}");
             let err = SandboxConfig::parse(&text, dir.path(), true)

@@ -178,7 +178,11 @@ impl Notifier {
 
     /// Calls a merchant's VA inquiry (24) now, signed as its notifications are: the merchant's
     /// answer, or why there is none.
-    pub(crate) async fn inquire(&self, merchant: usize, body: Vec<u8>) -> Result<SnapReply, String> {
+    pub(crate) async fn inquire(
+        &self,
+        merchant: usize,
+        body: Vec<u8>,
+    ) -> Result<SnapReply, String> {
         let link = self.links.get(merchant).ok_or("no such merchant")?;
         let external_id: ExternalId = self
             .ids
@@ -187,7 +191,11 @@ impl Notifier {
             .map_err(|e| format!("external id: {e}"))?;
         let options = CallOptions::new().with_external_id(external_id);
         link.client
-            .call_raw(ServiceCode::TRANSFER_VA_INQUIRY, Bytes::from(body), &options)
+            .call_raw(
+                ServiceCode::TRANSFER_VA_INQUIRY,
+                Bytes::from(body),
+                &options,
+            )
             .await
             .map_err(|e| format!("inquiry at merchant {}: {e}", link.merchant))
     }

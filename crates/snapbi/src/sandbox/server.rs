@@ -13,8 +13,8 @@ use http::{Method, Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use snap_crypto::{ClientSecret, Clock, SystemClock, Verifier};
-use snap_http::{BoxFuture, JwtTokenIssuer, Partner, SnapServer};
 use snap_http::SnapServerBuilder;
+use snap_http::{BoxFuture, JwtTokenIssuer, Partner, SnapServer};
 use snap_types::{
     CreateVaRequest, QrMpmGenerateRequest, QrMpmQueryRequest, QrMpmRefundRequest, ServiceCode,
     StandardCreateVaRequest, StandardDeleteVaRequest, StandardInquiryVaRequest,
@@ -28,9 +28,9 @@ use tokio::task::JoinHandle;
 
 use super::admin;
 use super::config::{MerchantConfig, ProfileKind, SandboxConfig};
-use super::quirks;
 use super::delivery::Notifier;
 use super::provider::{MerchantInfo, Sandbox};
+use super::quirks;
 use super::state::{Flavor, Store};
 
 /// The path prefix of the admin endpoint.
@@ -260,18 +260,23 @@ fn mount(
     };
     match (kind, service) {
         (ProfileKind::Qoinhub, ServiceCode::TRANSFER_VA_CREATE_VA) => {
-            on!(Method::POST, CreateVaRequest, |s, ctx, req| s.create_va(&ctx, req))
+            on!(Method::POST, CreateVaRequest, |s, ctx, req| s
+                .create_va(&ctx, req))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_GENERATE) => {
             on!(Method::POST, QrMpmGenerateRequest, |s, ctx, req| s
                 .generate_qr(seed_flavor, &ctx, req))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_QUERY) => {
-            on!(Method::POST, QrMpmQueryRequest, |s, ctx, req| s
-                .query_qr(seed_flavor, &ctx, req))
+            on!(Method::POST, QrMpmQueryRequest, |s, ctx, req| s.query_qr(
+                seed_flavor,
+                &ctx,
+                req
+            ))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_REFUND) => {
-            on!(Method::POST, QrMpmRefundRequest, |s, ctx, req| s.refund_qr(&ctx, req))
+            on!(Method::POST, QrMpmRefundRequest, |s, ctx, req| s
+                .refund_qr(&ctx, req))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, _) => builder,
         (_, ServiceCode::TRANSFER_VA_STATUS) => {
@@ -295,8 +300,11 @@ fn mount(
                 .standard_inquiry_va(&ctx, req))
         }
         (_, ServiceCode::TRANSFER_VA_DELETE_VA) => {
-            on!(quirks::delete_va_method(kind), StandardDeleteVaRequest, |s, ctx, req| s
-                .standard_delete_va(&ctx, req))
+            on!(
+                quirks::delete_va_method(kind),
+                StandardDeleteVaRequest,
+                |s, ctx, req| s.standard_delete_va(&ctx, req)
+            )
         }
         (_, ServiceCode::QR_MPM_GENERATE) => {
             on!(Method::POST, StandardQrGenerateRequest, |s, ctx, req| s
