@@ -314,10 +314,10 @@ pub enum AnyVaPayment {
 impl<'de> Deserialize<'de> for AnyVaPayment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
-        if let Ok(seed) = VaPaymentNotification::deserialize(&value) {
-            if seed.validate().is_ok() {
-                return Ok(Self::Seed(seed));
-            }
+        if let Ok(seed) = VaPaymentNotification::deserialize(&value)
+            && seed.validate().is_ok()
+        {
+            return Ok(Self::Seed(seed));
         }
         StandardVaPaymentRequest::deserialize(value)
             .map(Self::Standard)
@@ -548,13 +548,13 @@ impl StandardCreateVaRequest {
         mandatory_str("trxId", &self.trx_id, Some(64))?;
         check_bills(self.bill_details.as_ref())?;
         check_items("freeTexts", self.free_texts.as_ref(), 25)?;
-        if let Some(t) = &self.virtual_account_trx_type {
-            if !matches!(t.as_str(), "C" | "O" | "I" | "M" | "L" | "N" | "X") {
-                return Err(FieldError::format(
-                    "virtualAccountTrxType",
-                    "must be one of C, O, I, M, L, N, X",
-                ));
-            }
+        if let Some(t) = &self.virtual_account_trx_type
+            && !matches!(t.as_str(), "C" | "O" | "I" | "M" | "L" | "N" | "X")
+        {
+            return Err(FieldError::format(
+                "virtualAccountTrxType",
+                "must be one of C, O, I, M, L, N, X",
+            ));
         }
         optional_str("expiredDate", self.expired_date.as_deref(), Some(25))?;
         check_info("additionalInfo", self.additional_info.as_ref())

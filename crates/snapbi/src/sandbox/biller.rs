@@ -34,10 +34,10 @@ impl Sandbox {
         number: &str,
         amount: Option<Amount>,
     ) -> Result<Paid, PayError> {
-        if self.store.find_va(number).is_none() {
-            if let Some(merchant) = self.biller_of(number) {
-                self.inquire(merchant, number, amount).await?;
-            }
+        if self.store.find_va(number).is_none()
+            && let Some(merchant) = self.biller_of(number)
+        {
+            self.inquire(merchant, number, amount).await?;
         }
         self.pay_va(number, amount)
     }

@@ -131,13 +131,13 @@ impl Sandbox {
         };
         let info = &self.merchants[merchant];
         let own: PartnerServiceId = info.partner_service_id.parse()?;
-        if let Some(psid) = &request.partner_service_id {
-            if psid.digits() != own.digits() {
-                return Ok(Outcome::business(
-                    Case::InvalidFieldFormat,
-                    "partnerServiceId",
-                ));
-            }
+        if let Some(psid) = &request.partner_service_id
+            && psid.digits() != own.digits()
+        {
+            return Ok(Outcome::business(
+                Case::InvalidFieldFormat,
+                "partnerServiceId",
+            ));
         }
         let customer_no: CustomerNo = match &request.customer_no {
             Some(c) => c.clone(),
