@@ -16,6 +16,13 @@
 //! mcc = "5812"                          # 52
 //! criteria = "UMI"                      # 26.03 / 51.03
 //!
+//! serve = ["qoinhub", "finpay"]         # the default; or standard, doku, midtrans
+//!
+//! [profiles.standard]                   # any served profile: prefix, token_path, paths
+//! prefix = "/snap"                      # token and services at {prefix}/v1.0/...
+//! [profiles.standard.paths]
+//! "27" = "/snap/v1.0/va/create"         # one service (by its code) elsewhere
+//!
 //! [profiles.qoinhub]
 //! prefix = "/ordersnap/api"             # token, create VA, QR under {prefix}/v1.0/...
 //! [profiles.finpay]
@@ -49,6 +56,9 @@
 //! va_payment_path = "/v1.0/transfer-va/payment"
 //! qr_notify_path = "/v1.0/qr/qr-mpm-notify"
 //! debit_notify_path = "/v1.0/debit/notify"
+//! va_inquiry_path = "/v1.0/transfer-va/inquiry"   # service 24, when inquiry = true
+//! signature = "symmetric"               # or "asymmetric": SHA256withRSA with private_key_file, no token
+//! inquiry = false                       # true: the merchant is biller (inquiry 24 before payment 25)
 //! ```
 
 use std::net::SocketAddr;
