@@ -62,11 +62,11 @@ const SUITES: &[Suite] = &[
         script: "midtrans.js",
     },
     Suite {
-        name: "DANA dana-python 2.2.2 (webhook parser)",
-        profile: "standard",
+        name: "DANA dana-python 2.2.2 (payment gateway)",
+        profile: "dana",
         notifications: "asymmetric",
         runtime: Runtime::Python,
-        script: "dana_webhook.py",
+        script: "dana_gateway.py",
     },
 ];
 

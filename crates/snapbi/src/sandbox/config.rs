@@ -16,7 +16,7 @@
 //! mcc = "5812"                          # 52
 //! criteria = "UMI"                      # 26.03 / 51.03
 //!
-//! serve = ["qoinhub", "finpay"]         # the default; or standard, doku, midtrans
+//! serve = ["qoinhub", "finpay"]         # the default; or standard, doku, midtrans, dana
 //!
 //! [profiles.standard]                   # any served profile: prefix, token_path, paths
 //! prefix = "/snap"                      # token and services at {prefix}/v1.0/...
@@ -172,6 +172,8 @@ pub(crate) enum ProfileKind {
     Doku,
     /// Midtrans SnapBi: the standard's paths and shapes, its SDK's token quirk.
     Midtrans,
+    /// DANA's payment gateway: asymmetric requests, debit services at `.htm` paths.
+    Dana,
 }
 
 impl ProfileKind {
@@ -183,6 +185,7 @@ impl ProfileKind {
             Self::Finpay => "finpay",
             Self::Doku => "doku",
             Self::Midtrans => "midtrans",
+            Self::Dana => "dana",
         }
     }
 
@@ -199,6 +202,12 @@ impl ProfileKind {
                 ServiceCode::QR_MPM_GENERATE,
                 ServiceCode::QR_MPM_QUERY,
                 ServiceCode::QR_MPM_REFUND,
+            ],
+            Self::Dana => &[
+                ServiceCode::DEBIT_PAYMENT_HOST_TO_HOST,
+                ServiceCode::DEBIT_STATUS,
+                ServiceCode::DEBIT_CANCEL,
+                ServiceCode::DEBIT_REFUND,
             ],
             Self::Standard | Self::Doku | Self::Midtrans => &[
                 ServiceCode::TRANSFER_VA_STATUS,
@@ -223,6 +232,7 @@ impl ProfileKind {
             Self::Finpay => ProviderProfile::finpay(),
             Self::Doku => ProviderProfile::doku(),
             Self::Midtrans => ProviderProfile::midtrans(),
+            Self::Dana => ProviderProfile::dana(),
         }
     }
 }
@@ -336,6 +346,7 @@ struct RawProfiles {
     finpay: Option<RawProfile>,
     doku: Option<RawProfile>,
     midtrans: Option<RawProfile>,
+    dana: Option<RawProfile>,
 }
 
 #[derive(Deserialize, Default)]
@@ -743,6 +754,7 @@ fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profile
         (ProfileKind::Finpay, raw.finpay),
         (ProfileKind::Doku, raw.doku),
         (ProfileKind::Midtrans, raw.midtrans),
+        (ProfileKind::Dana, raw.dana),
     ];
     for (kind, raw) in raws {
         let Some(raw) = raw else { continue };

@@ -1333,3 +1333,45 @@ async fn snapbi_receive_accepts_the_standard_shapes() {
     .await;
     assert_eq!(r.1["responseCode"], "4005602", "{r:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dana_profile_takes_asymmetric_requests_only() {
+    let sandbox = sandbox_with("http://127.0.0.1:9/api", &["--profile", "dana"]);
+    let partner = TestPartner::new(MERCHANT)
+        .with_private_key(private_key())
+        .with_client_secret(ClientSecret::new(&secret()));
+    let stamp = timestamp_at(time::OffsetDateTime::now_utc());
+    let valid = timestamp_at(time::OffsetDateTime::now_utc() + time::Duration::minutes(20));
+    let body = format!(
+        r#"{{"partnerReferenceNo":"DN-1","merchantId":"SANDBOX0001","amount":{{"value":"1000.00","currency":"IDR"}},"validUpTo":"{valid}","urlParams":[{{"url":"https://m.example/n","type":"NOTIFICATION","isDeeplink":"N"}}]}}"#
+    );
+    const PATH: &str = "/payment-gateway/v1.0/debit/payment-host-to-host.htm";
+    let request = partner
+        .notification(
+            PATH,
+            None,
+            body.clone(),
+            &stamp,
+            "sdke320b-b875-4477-a7c8-b237c40b453d",
+        )
+        .unwrap();
+    let r = send(&sandbox, request).await;
+    assert_eq!(code_of(&r).1, "2005400", "{r:?}");
+    assert!(r.1["referenceNo"].as_str().unwrap().starts_with("DN"));
+    // The same order again: 409 54 01.
+    let request = partner
+        .notification(PATH, None, body.clone(), &stamp, "2")
+        .unwrap();
+    assert_eq!(code_of(&send(&sandbox, request).await).1, "4095401");
+    // A body changed after signing: 401 54 00.
+    let mut request = partner.notification(PATH, None, body, &stamp, "3").unwrap();
+    request.body = Bytes::from(
+        request
+            .body
+            .to_vec()
+            .iter()
+            .map(|b| if *b == b'1' { b'2' } else { *b })
+            .collect::<Vec<u8>>(),
+    );
+    assert_eq!(code_of(&send(&sandbox, request).await).0, 401);
+}
