@@ -6,17 +6,19 @@
 //!                                    clean tree, consistent versions, cargo publish --dry-run
 //! cargo xtask tidy                   dependency direction, no wall clock outside Clock, crate metadata
 //! cargo xtask bench <crypto|qris|http|receive>
+//! cargo xtask interop                DOKU, Midtrans and DANA SDKs against snapbi sandbox
 //! ```
 
 mod bench;
 mod codegen;
+mod interop;
 mod release;
 mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | release --dry-run [--allow-dirty] | tidy | bench <crypto|qris|http|receive>>";
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | release --dry-run [--allow-dirty] | tidy | bench <crypto|qris|http|receive> | interop>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
         ["release", "--dry-run", "--allow-dirty"] => release::dry_run(true),
         ["tidy"] => tidy::run(),
         ["bench", target] => bench::run(target),
+        ["interop"] => interop::run(),
         _ => Err(USAGE.to_owned()),
     };
     match result {
