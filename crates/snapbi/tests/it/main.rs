@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod call;
+mod check;
 mod code;
 mod demo;
 mod qris;
