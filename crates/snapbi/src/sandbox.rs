@@ -14,6 +14,7 @@ mod keys;
 mod provider;
 mod server;
 mod state;
+mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -217,7 +218,8 @@ fn banner(config: &SandboxConfig) -> String {
     let mut out = format!(
         "  QoinHub  POST {q}/v1.0/access-token/b2b, {q}/v1.0/transfer-va/create-va, {q}/v1.0/qr/qr-mpm-generate|query|refund\n\
          \x20 Finpay   POST {ft}, {fq}/qr-mpm-generate|query|refund\n\
-         \x20 admin    /_sandbox/pay, /_sandbox/deliveries, /_sandbox/faults, /_sandbox/ledger (no auth: keep it on loopback)",
+         \x20 admin    /_sandbox/pay, /_sandbox/deliveries, /_sandbox/faults, /_sandbox/ledger (no auth: keep it on loopback)\n\
+         \x20 web      /_sandbox/web (ledger, pay by hand, deliveries, faults)",
         q = p.qoinhub_prefix,
         ft = p.finpay_token_path,
         fq = p.finpay_qr_prefix,

@@ -8,6 +8,7 @@
 //! | `GET /_sandbox/deliveries/{id}?wait_ms=N` | one delivery, after waiting up to N ms for it to finish |
 //! | `GET /_sandbox/faults`, `PUT /_sandbox/faults` | read / replace the fault injection settings |
 //! | `GET /_sandbox/ledger` | every VA and QR |
+//! | `/_sandbox/web/...` | the web simulator's pages (`web`) |
 //!
 //! Refusals answer `{"responseCode": …, "responseMessage": …}` with the HTTP status of the code.
 
@@ -73,6 +74,9 @@ pub(crate) async fn handle(
         Err(_) => return error(StatusCode::BAD_REQUEST, "body unreadable or over 64 KiB"),
     };
     let route = path.strip_prefix("/_sandbox").unwrap_or(&path);
+    if let Some(page) = route.strip_prefix("/web") {
+        return super::web::handle(sandbox, &parts.method, page, &body);
+    }
     match (&parts.method, route) {
         (&Method::POST, "/pay") => pay(sandbox, &body),
         (&Method::GET, "/deliveries") => reply(StatusCode::OK, &sandbox.notifier.deliveries()),

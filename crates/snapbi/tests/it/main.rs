@@ -1,6 +1,7 @@
 //! Integration tests of the `snapbi` binary: each module drives one command through the real binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod browser;
 mod call;
 mod check;
 mod code;
@@ -9,3 +10,4 @@ mod qris;
 mod receive;
 mod sandbox;
 mod signing;
+mod web;
