@@ -12,6 +12,8 @@ mod request;
 mod response_code;
 mod service_code;
 mod short_text;
+mod standard_qr;
+mod standard_va;
 mod status_response;
 mod text;
 mod timestamp;
@@ -34,6 +36,18 @@ pub use qr_mpm::{
 pub use request::{RequestError, SnapRequest, SnapResponse, parse_body, parse_request};
 pub use response_code::{Category, KnownResponse, ParseResponseCodeError, ResponseCode};
 pub use service_code::{ParseServiceCodeError, ServiceCode, ServiceInfo};
+pub use standard_qr::{
+    StandardDebitNotification, StandardQrCancelRequest, StandardQrCancelResponse,
+    StandardQrGenerateRequest, StandardQrGenerateResponse, StandardQrNotification,
+    StandardQrQueryRequest, StandardQrQueryResponse, StandardQrRefundRequest,
+    StandardQrRefundResponse,
+};
+pub use standard_va::{
+    AnyVaPayment, Extra, StandardBill, StandardCreateVaRequest, StandardDeleteVaRequest,
+    StandardInquiryVaRequest, StandardUpdateVaRequest, StandardUpdateVaStatusRequest,
+    StandardVaData, StandardVaInquiryRequest, StandardVaPaymentRequest, StandardVaResponse,
+    StandardVaStatusRequest,
+};
 pub use status_response::StatusResponse;
 pub use timestamp::Timestamp;
 pub use transaction_status::{PaymentFlagStatus, TransactionStatus};

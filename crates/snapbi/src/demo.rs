@@ -2,7 +2,11 @@
 //! snap-http's client through a whole integration: token, create VA, generate QRIS (drawn in the
 //! terminal), both payments notified, verified and stored, status query, refund.
 //!
+//! `--profile standard` runs the ASPI standard's flow instead (`demo/standard.rs`).
+//!
 //! Exit 0 when every step passed; otherwise 1, naming the step that failed.
+
+mod standard;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -30,6 +34,20 @@ pub(crate) struct DemoArgs {
     /// Do not draw the QR code (print its payload only).
     #[arg(long)]
     no_render: bool,
+    /// Which flow: the seeds' (QoinHub VA, Finpay QRIS, `snapbi receive` as the merchant) or the
+    /// ASPI standard's (token, create VA, payment, status, biller inquiry then payment, QR
+    /// generate, notify, query, refund).
+    #[arg(long, value_enum, default_value = "seeds")]
+    profile: DemoProfile,
+}
+
+/// `snapbi demo --profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DemoProfile {
+    /// QoinHub and Finpay, as the seeds describe them.
+    Seeds,
+    /// The ASPI standard.
+    Standard,
 }
 
 /// How long a notification may take to arrive before the step fails.
@@ -79,7 +97,10 @@ pub(crate) fn run(args: &DemoArgs) -> ExitCode {
         std::process::id(),
         SystemClock.now().unix_timestamp_nanos()
     ));
-    let result = runtime.block_on(demo(args, &dir));
+    let result = match args.profile {
+        DemoProfile::Seeds => runtime.block_on(demo(args, &dir)),
+        DemoProfile::Standard => runtime.block_on(standard::demo()),
+    };
     let _ = std::fs::remove_dir_all(&dir);
     match result {
         Ok(()) => {
@@ -153,7 +174,13 @@ async fn demo(args: &DemoArgs, dir: &std::path::Path) -> Result<(), String> {
             async {
                 let receiver = receive::spawn(receiver_config(dir)?, None).await?;
                 let callback = format!("http://{}/api", receiver.addr());
-                let config = SandboxConfig::demo("127.0.0.1:0".parse().map_err(text)?, &callback)?;
+                let config = SandboxConfig::demo(
+                    "127.0.0.1:0".parse().map_err(text)?,
+                    &callback,
+                    sandbox::Profiles::default(),
+                    sandbox::Notifications::Symmetric,
+                    false,
+                )?;
                 let running = sandbox::start(config).await?;
                 println!(
                     "      receiver  http://{}/api  (token, VA payment, QR notify, debit notify)",

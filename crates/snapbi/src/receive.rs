@@ -20,7 +20,9 @@ use snap_http::{
     Claim, Error as HttpError, Fields, JwtTokenIssuer, MemoryReplayStore, Outcome, Partner,
     ReplayKey, ReplayStore, RequestContext, SnapServer, StoreFuture, StoredResponse,
 };
-use snap_types::{Case, DebitNotification, QrMpmNotification, ServiceCode, VaPaymentNotification};
+use snap_types::{
+    AnyVaPayment, Case, QrMpmNotification, ServiceCode, StandardDebitNotification,
+};
 use tokio::sync::{Notify, oneshot};
 
 pub(crate) use config::{ReceiverConfig, SignatureMode};
@@ -239,8 +241,10 @@ pub(crate) async fn start(
         Arc::clone(&shared),
     );
     let server = builder
-        .va_payment(move |ctx, n| on_va_payment(Arc::clone(&va), ctx, n))
-        .debit_notify(move |ctx, n| on_debit_notify(Arc::clone(&debit), ctx, n))
+        .mount::<AnyVaPayment, _, _, _>(move |ctx, n| on_va_payment(Arc::clone(&va), ctx, n))
+        .mount::<StandardDebitNotification, _, _, _>(move |ctx, n| {
+            on_debit_notify(Arc::clone(&debit), ctx, n)
+        })
         .qr_mpm_notify(move |ctx, n| on_qr_notify(Arc::clone(&qr), ctx, n))
         .build()
         .map_err(|e| e.to_string())?;
@@ -327,25 +331,25 @@ async fn store(
 async fn on_va_payment(
     shared: Arc<Shared>,
     ctx: RequestContext,
-    n: VaPaymentNotification,
+    n: AnyVaPayment,
 ) -> Result<Outcome, snap_http::BoxError> {
     let summary = serde_json::json!({
-        "virtualAccountNo": n.virtual_account_no,
-        "trxId": n.trx_id,
-        "referenceNo": n.reference_no,
-        "paidAmount": n.paid_amount,
+        "virtualAccountNo": n.virtual_account_no(),
+        "trxId": n.trx_id(),
+        "referenceNo": n.reference_no(),
+        "paidAmount": n.paid_amount(),
         "paymentFlagStatus": n.payment_flag_status(),
-        "trxDateTime": n.trx_date_time,
+        "trxDateTime": n.trx_date_time(),
     });
     if let Some(conflict) = store(&shared, &ctx, ServiceCode::TRANSFER_VA_PAYMENT, summary).await? {
         return Ok(conflict);
     }
     let data = serde_json::json!({
-        "partnerServiceId": n.partner_service_id,
-        "customerNo": n.customer_no,
-        "virtualAccountNo": n.virtual_account_no,
-        "trxDateTime": n.trx_date_time,
-        "trxId": n.trx_id,
+        "partnerServiceId": n.partner_service_id(),
+        "customerNo": n.customer_no(),
+        "virtualAccountNo": n.virtual_account_no(),
+        "trxDateTime": n.trx_date_time(),
+        "trxId": n.trx_id(),
     });
     Ok(Outcome::success_with(
         Fields::new().with("virtualAccountData", &data)?,
@@ -355,7 +359,7 @@ async fn on_va_payment(
 async fn on_debit_notify(
     shared: Arc<Shared>,
     ctx: RequestContext,
-    n: DebitNotification,
+    n: StandardDebitNotification,
 ) -> Result<Outcome, snap_http::BoxError> {
     let summary = serde_json::json!({
         "originalPartnerReferenceNo": n.original_partner_reference_no,

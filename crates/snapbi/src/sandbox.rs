@@ -1,18 +1,25 @@
-//! `snapbi sandbox`: a local SNAP provider with the QoinHub and Finpay profiles of the seeds, to
-//! integrate against without a bank's sandbox.
+//! `snapbi sandbox`: a local SNAP provider to integrate against without a bank's sandbox, in the
+//! ASPI standard's dialect or a provider's (`--profile standard|qoinhub|finpay|doku|midtrans`).
 //!
-//! - provider endpoints (token B2B, create VA 27, QR MPM generate 47 / query 51 / refund 78) on
-//!   snap-http's verifying server, with business rules and exact SNAP codes (`provider`);
-//! - simulated payments (`snapbi sandbox pay`, or the admin endpoint) that notify the merchant as
-//!   seed 000 describes, with retries, backoff and a delivery log (`delivery`);
+//! - provider endpoints on snap-http's verifying server, with business rules and exact SNAP
+//!   codes: the seeds' QoinHub and Finpay shapes (`provider`), the standard's VA 26–31 and QR
+//!   MPM 47/51/77/78 (`standard`), at each profile's paths or the config's per-endpoint paths;
+//!   a provider SDK's own token-request quirks only in that provider's profile (`quirks`);
+//! - simulated payments (`snapbi sandbox pay`, or the admin endpoint) that notify the merchant,
+//!   symmetric (token from the merchant, then HMAC-SHA512) or asymmetric (SHA256withRSA with
+//!   the sandbox's key, `snapbi sandbox key`), with retries, backoff and a delivery log
+//!   (`delivery`); for a biller merchant, an inquiry (24) before the payment (`biller`);
 //! - fault injection: delay, drop the first N deliveries, duplicate, wrong amount, expired VA.
 
 mod admin;
+mod biller;
 pub(crate) mod config;
 mod delivery;
 mod keys;
 mod provider;
+mod quirks;
 mod server;
+mod standard;
 mod state;
 mod web;
 
@@ -24,10 +31,13 @@ use clap::{Args, Subcommand};
 use http::Method;
 
 pub(crate) use config::{
-    DEMO_LISTEN, DEMO_MERCHANT_CLIENT_ID, DEMO_SANDBOX_CLIENT_ID, SandboxConfig,
+    DEMO_LISTEN, DEMO_MERCHANT_CLIENT_ID, DEMO_SANDBOX_CLIENT_ID, Notifications, ProfileKind,
+    Profiles, SandboxConfig,
 };
 pub(crate) use delivery::DeliveryState;
-pub(crate) use keys::{DEMO_PUBLIC_PEM, demo_client_secret, demo_private_key, demo_token_key};
+pub(crate) use keys::{
+    DEMO_PUBLIC_PEM, demo_client_secret, demo_private_key, demo_token_key, public_pem,
+};
 pub(crate) use provider::Sandbox;
 pub(crate) use server::{Running, start};
 
@@ -53,6 +63,29 @@ pub(crate) struct SandboxArgs {
     /// With --demo: the merchant's base URL for callbacks (where `snapbi receive` serves `/v1.0/...`).
     #[arg(long, value_name = "URL", requires = "demo", default_value = config::DEMO_CALLBACK_BASE)]
     callback: String,
+    /// With --demo: the provider dialects to serve (repeat; default qoinhub and finpay).
+    #[arg(long, value_name = "NAME", requires = "demo")]
+    profile: Vec<ProfileKind>,
+    /// With --demo: how notifications are signed (symmetric: token from the merchant, then
+    /// HMAC-SHA512; asymmetric: SHA256withRSA with the sandbox's key, see `snapbi sandbox key`).
+    #[arg(
+        long,
+        value_name = "MODE",
+        requires = "demo",
+        default_value = "symmetric"
+    )]
+    notifications: NotificationsArg,
+    /// With --demo: the merchant is biller of its VAs: payments to numbers the sandbox did not
+    /// create are inquired (service 24) at the merchant first.
+    #[arg(long, requires = "demo")]
+    biller: bool,
+}
+
+/// `--notifications`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum NotificationsArg {
+    Symmetric,
+    Asymmetric,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +98,21 @@ enum SandboxCommand {
     Fault(FaultArgs),
     /// List a running sandbox's virtual accounts and QRIS transactions.
     Ledger(AdminArgs),
+    /// Print the sandbox's public key (SPKI PEM): merchants verify asymmetric notifications
+    /// with it. From a config file, the demo key, or a running sandbox.
+    Key(KeyArgs),
+}
+
+#[derive(Debug, Args)]
+struct KeyArgs {
+    /// Read the key of this configuration's private_key_file.
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    config: Option<PathBuf>,
+    /// The embedded demo key's public half.
+    #[arg(long)]
+    demo: bool,
+    #[command(flatten)]
+    admin: AdminArgs,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +194,7 @@ pub(crate) fn run(args: SandboxArgs) -> ExitCode {
             Some(SandboxCommand::Ledger(a)) => {
                 show(&a.admin, Method::GET, "/_sandbox/ledger", None).await
             }
+            Some(SandboxCommand::Key(k)) => run_key(k).await,
             None => run_server(args).await,
         }
     })
@@ -167,7 +216,22 @@ async fn run_server(args: SandboxArgs) -> ExitCode {
             );
             return ExitCode::from(2);
         }
-        match SandboxConfig::demo(args.listen, &args.callback) {
+        let profiles = if args.profile.is_empty() {
+            Profiles::default()
+        } else {
+            Profiles::of(&args.profile)
+        };
+        let notifications = match args.notifications {
+            NotificationsArg::Symmetric => Notifications::Symmetric,
+            NotificationsArg::Asymmetric => Notifications::Asymmetric,
+        };
+        match SandboxConfig::demo(
+            args.listen,
+            &args.callback,
+            profiles,
+            notifications,
+            args.biller,
+        ) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -214,20 +278,39 @@ fn say(text: &str) {
 }
 
 fn banner(config: &SandboxConfig) -> String {
-    let p = &config.profiles;
-    let mut out = format!(
-        "  QoinHub  POST {q}/v1.0/access-token/b2b, {q}/v1.0/transfer-va/create-va, {q}/v1.0/qr/qr-mpm-generate|query|refund\n\
-         \x20 Finpay   POST {ft}, {fq}/qr-mpm-generate|query|refund\n\
-         \x20 admin    /_sandbox/pay, /_sandbox/deliveries, /_sandbox/faults, /_sandbox/ledger (no auth: keep it on loopback)\n\
+    let mut out = String::new();
+    for (kind, paths) in &config.profiles.served {
+        out.push_str(&format!(
+            "  {:<9} token POST {}\n",
+            kind.name(),
+            paths.token_path()
+        ));
+        for service in kind.services() {
+            if let Some(path) = paths.path(*service) {
+                let name = service.info().map_or("", |i| i.name);
+                out.push_str(&format!("            {service} {name:<28} {path}\n"));
+            }
+        }
+    }
+    out.push_str(
+        "  admin    /_sandbox/pay, /_sandbox/deliveries, /_sandbox/faults, /_sandbox/ledger, /_sandbox/key (no auth: keep it on loopback)\n\
          \x20 web      /_sandbox/web (ledger, pay by hand, deliveries, faults)",
-        q = p.qoinhub_prefix,
-        ft = p.finpay_token_path,
-        fq = p.finpay_qr_prefix,
     );
     for m in &config.merchants {
+        let how = match m.callback.signature {
+            Notifications::Symmetric => "token B2B, then HMAC-SHA512",
+            Notifications::Asymmetric => "SHA256withRSA with the sandbox key (snapbi sandbox key)",
+        };
         out.push_str(&format!(
-            "\n  merchant {} -> callbacks to {} as {}",
-            m.client_id, m.callback.base_url, m.callback.client_id
+            "\n  merchant {} -> callbacks to {} as {} ({how}{})",
+            m.client_id,
+            m.callback.base_url,
+            m.callback.client_id,
+            if m.callback.inquiry {
+                "; biller: inquiry 24 before payment 25"
+            } else {
+                ""
+            }
         ));
     }
     if config.demo {
@@ -239,6 +322,43 @@ fn banner(config: &SandboxConfig) -> String {
         ));
     }
     out
+}
+
+async fn run_key(args: KeyArgs) -> ExitCode {
+    let key = if args.demo {
+        demo_private_key().map(|k| k.public_key())
+    } else if let Some(path) = &args.config {
+        SandboxConfig::load(path, true)
+            .map(|c| c.private_key.public_key())
+            .map_err(|e| e.to_string())
+    } else {
+        return match admin::call(&args.admin.admin, Method::GET, "/_sandbox/key", None).await {
+            Ok((_, value)) => {
+                print!(
+                    "{}",
+                    value
+                        .get("publicKey")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    };
+    match key {
+        Ok(key) => {
+            print!("{}", public_pem(&key));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 async fn show(admin_addr: &str, method: Method, path: &str, body: Option<Vec<u8>>) -> ExitCode {

@@ -99,13 +99,91 @@ impl ProviderProfile {
             )
     }
 
-    /// A shipped profile by name (`qoinhub`, `finpay`).
+    /// The ASPI standard: token at `/v1.0/access-token/b2b`, every service at `/v1.0` plus the
+    /// standard's suffix (`/v1.0/transfer-va/create-va`, `/v1.0/qr/qr-mpm-generate`, ...),
+    /// symmetric signatures, `+07:00` timestamps. Put your provider's prefix in front with
+    /// [`ProviderProfile::with_prefix`] and [`ProviderProfile::with_token_path`].
+    pub fn standard() -> Self {
+        Self::new("standard", "/v1.0/access-token/b2b").with_prefix("/v1.0")
+    }
+
+    /// DOKU, as its Python SDK (`doku-python-library` 1.1.72, `commons/config.py`) calls it: token
+    /// at `/authorization/v1/access-token/b2b`; create, update and delete VA at
+    /// `/virtual-accounts/bi-snap-va/v1.1/transfer-va/*`; VA status at
+    /// `/orders/v1.0/transfer-va/status`; QR MPM at `/snap-adapter/b2b/v1.0/qr/qr-mpm-*` (DOKU's
+    /// QRIS integration guide); symmetric signatures; X-TIMESTAMP in UTC with `Z` (DOKU's token
+    /// guide).
+    pub fn doku() -> Self {
+        const VA: &str = "/virtual-accounts/bi-snap-va/v1.1/transfer-va";
+        const QR: &str = "/snap-adapter/b2b/v1.0/qr";
+        Self::new("doku", "/authorization/v1/access-token/b2b")
+            .with_path(ServiceCode::TRANSFER_VA_CREATE_VA, const_format(VA, "/create-va"))
+            .with_path(ServiceCode::TRANSFER_VA_UPDATE_VA, const_format(VA, "/update-va"))
+            .with_path(ServiceCode::TRANSFER_VA_DELETE_VA, const_format(VA, "/delete-va"))
+            .with_path(
+                ServiceCode::TRANSFER_VA_STATUS,
+                "/orders/v1.0/transfer-va/status",
+            )
+            .with_path(ServiceCode::QR_MPM_GENERATE, const_format(QR, "/qr-mpm-generate"))
+            .with_path(ServiceCode::QR_MPM_QUERY, const_format(QR, "/qr-mpm-query"))
+            .with_path(ServiceCode::QR_MPM_REFUND, const_format(QR, "/qr-mpm-refund"))
+            .with_path(ServiceCode::QR_MPM_CANCEL, const_format(QR, "/qr-mpm-cancel"))
+            .with_timestamp_style(TimestampStyle::Utc)
+    }
+
+    /// Midtrans SnapBi, as its Node client (`midtrans-client` 1.4.3, `lib/snapBi/snapBi.js`)
+    /// calls it: the standard's `/v1.0/...` paths (token, create VA, VA status, delete VA, QR MPM
+    /// generate, query, refund, cancel), symmetric signatures, `+07:00` timestamps. (Its
+    /// notifications to merchants are asymmetric; that is the merchant's side.)
+    pub fn midtrans() -> Self {
+        Self::standard().with_name("midtrans")
+    }
+
+    /// DANA's payment gateway, as its Python SDK (`dana-python` 2.2.2,
+    /// `payment_gateway/v1/api/payment_gateway_api.py`) calls it: every request signed
+    /// asymmetrically (SHA256withRSA, no token), direct-debit services at
+    /// `/payment-gateway/v1.0/debit/*.htm` (payment host-to-host 54, status 55, cancel 57,
+    /// refund 58), `+07:00` timestamps. The token path is the standard's; DANA's B2B calls do not
+    /// use it.
+    pub fn dana() -> Self {
+        Self::new("dana", "/v1.0/access-token/b2b")
+            .with_path(
+                ServiceCode::DEBIT_PAYMENT_HOST_TO_HOST,
+                "/payment-gateway/v1.0/debit/payment-host-to-host.htm",
+            )
+            .with_path(
+                ServiceCode::DEBIT_STATUS,
+                "/payment-gateway/v1.0/debit/status.htm",
+            )
+            .with_path(
+                ServiceCode::DEBIT_CANCEL,
+                "/payment-gateway/v1.0/debit/cancel.htm",
+            )
+            .with_path(
+                ServiceCode::DEBIT_REFUND,
+                "/payment-gateway/v1.0/debit/refund.htm",
+            )
+            .with_signature_mode(SignatureMode::Asymmetric)
+    }
+
+    /// A shipped profile by name (`standard`, `qoinhub`, `finpay`, `doku`, `midtrans`, `dana`).
     pub fn by_name(name: &str) -> Option<Self> {
         match name {
+            "standard" => Some(Self::standard()),
+            "doku" => Some(Self::doku()),
+            "midtrans" => Some(Self::midtrans()),
+            "dana" => Some(Self::dana()),
             "qoinhub" => Some(Self::qoinhub()),
             "finpay" => Some(Self::finpay()),
             _ => None,
         }
+    }
+
+    /// Renames the profile.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.name = name.into();
+        self
     }
 
     /// Sets the token endpoint path.
@@ -192,8 +270,14 @@ impl ProviderProfile {
     }
 }
 
+/// `prefix` + `suffix` as an owned path.
+fn const_format(prefix: &str, suffix: &str) -> Cow<'static, str> {
+    Cow::Owned(format!("{prefix}{suffix}"))
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -220,6 +304,41 @@ mod tests {
         );
         assert_eq!(f.path(ServiceCode::TRANSFER_VA_CREATE_VA), None);
         assert_eq!(ProviderProfile::by_name("finpay"), Some(f));
-        assert_eq!(ProviderProfile::by_name("dana"), None);
+        assert_eq!(ProviderProfile::by_name("bca"), None);
+    }
+
+    #[test]
+    fn standard_and_provider_paths() {
+        let s = ProviderProfile::standard();
+        assert_eq!(s.token_path(), "/v1.0/access-token/b2b");
+        assert_eq!(
+            s.path(ServiceCode::TRANSFER_VA_DELETE_VA).as_deref(),
+            Some("/v1.0/transfer-va/delete-va")
+        );
+        assert_eq!(
+            s.path(ServiceCode::QR_MPM_CANCEL).as_deref(),
+            Some("/v1.0/qr/qr-mpm-cancel")
+        );
+        let d = ProviderProfile::doku();
+        assert_eq!(d.token_path(), "/authorization/v1/access-token/b2b");
+        assert_eq!(
+            d.path(ServiceCode::TRANSFER_VA_CREATE_VA).as_deref(),
+            Some("/virtual-accounts/bi-snap-va/v1.1/transfer-va/create-va")
+        );
+        assert_eq!(d.timestamp_style(), TimestampStyle::Utc);
+        let m = ProviderProfile::midtrans();
+        assert_eq!(
+            m.path(ServiceCode::QR_MPM_REFUND).as_deref(),
+            Some("/v1.0/qr/qr-mpm-refund")
+        );
+        let dana = ProviderProfile::dana();
+        assert_eq!(dana.signature_mode(), SignatureMode::Asymmetric);
+        assert_eq!(
+            dana.path(ServiceCode::DEBIT_REFUND).as_deref(),
+            Some("/payment-gateway/v1.0/debit/refund.htm")
+        );
+        for name in ["standard", "doku", "midtrans", "dana"] {
+            assert_eq!(ProviderProfile::by_name(name).unwrap().name(), name);
+        }
     }
 }

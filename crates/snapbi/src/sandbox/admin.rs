@@ -78,7 +78,8 @@ pub(crate) async fn handle(
         return super::web::handle(sandbox, &parts.method, page, &body);
     }
     match (&parts.method, route) {
-        (&Method::POST, "/pay") => pay(sandbox, &body),
+        (&Method::POST, "/pay") => pay(sandbox, &body).await,
+        (&Method::GET, "/key") => reply(StatusCode::OK, &json!({ "publicKey": sandbox.public_key_pem })),
         (&Method::GET, "/deliveries") => reply(StatusCode::OK, &sandbox.notifier.deliveries()),
         (&Method::GET, "/faults") => reply(StatusCode::OK, &sandbox.notifier.faults()),
         (&Method::PUT, "/faults") => match serde_json::from_slice::<Faults>(&body) {
@@ -117,7 +118,7 @@ pub(crate) async fn handle(
     }
 }
 
-fn pay(sandbox: &Sandbox, body: &[u8]) -> Response<Full<Bytes>> {
+async fn pay(sandbox: &Sandbox, body: &[u8]) -> Response<Full<Bytes>> {
     let request: PayRequest = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, &format!("pay: {e}")),
@@ -128,7 +129,7 @@ fn pay(sandbox: &Sandbox, body: &[u8]) -> Response<Full<Bytes>> {
         Some(Err(e)) => return error(StatusCode::BAD_REQUEST, &format!("amount: {e}")),
     };
     let result = match (&request.va, &request.qr) {
-        (Some(va), None) => sandbox.pay_va(va, amount),
+        (Some(va), None) => sandbox.pay_va_any(va, amount).await,
         (None, Some(qr)) if amount.is_none() => sandbox.pay_qr(qr),
         (None, Some(_)) => {
             return error(

@@ -55,8 +55,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use snap_crypto::{RsaPrivateKey, RsaPublicKey};
+use snap_http::ProviderProfile;
+use snap_types::ServiceCode;
 use zeroize::Zeroizing;
 
 use super::keys;
@@ -142,25 +146,108 @@ impl Default for QrisMerchant {
     }
 }
 
-/// Where the provider endpoints are mounted.
+/// A provider dialect the sandbox can serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ProfileKind {
+    /// The ASPI standard's paths and shapes.
+    Standard,
+    /// QoinHub (seeds 002, 004).
+    Qoinhub,
+    /// Finpay (seed 003).
+    Finpay,
+    /// DOKU: its paths, the standard's shapes, its SDK's token quirks.
+    Doku,
+    /// Midtrans SnapBi: the standard's paths and shapes, its SDK's token quirk.
+    Midtrans,
+}
+
+impl ProfileKind {
+    /// The config and CLI name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Qoinhub => "qoinhub",
+            Self::Finpay => "finpay",
+            Self::Doku => "doku",
+            Self::Midtrans => "midtrans",
+        }
+    }
+
+    /// The services this dialect serves, in the sandbox.
+    pub(crate) fn services(self) -> &'static [ServiceCode] {
+        match self {
+            Self::Qoinhub => &[
+                ServiceCode::TRANSFER_VA_CREATE_VA,
+                ServiceCode::QR_MPM_GENERATE,
+                ServiceCode::QR_MPM_QUERY,
+                ServiceCode::QR_MPM_REFUND,
+            ],
+            Self::Finpay => &[
+                ServiceCode::QR_MPM_GENERATE,
+                ServiceCode::QR_MPM_QUERY,
+                ServiceCode::QR_MPM_REFUND,
+            ],
+            Self::Standard | Self::Doku | Self::Midtrans => &[
+                ServiceCode::TRANSFER_VA_STATUS,
+                ServiceCode::TRANSFER_VA_CREATE_VA,
+                ServiceCode::TRANSFER_VA_UPDATE_VA,
+                ServiceCode::TRANSFER_VA_UPDATE_STATUS,
+                ServiceCode::TRANSFER_VA_INQUIRY_VA,
+                ServiceCode::TRANSFER_VA_DELETE_VA,
+                ServiceCode::QR_MPM_GENERATE,
+                ServiceCode::QR_MPM_QUERY,
+                ServiceCode::QR_MPM_CANCEL,
+                ServiceCode::QR_MPM_REFUND,
+            ],
+        }
+    }
+
+    /// The shipped paths of this dialect (snap-http's client profile of the same provider).
+    pub(crate) fn default_paths(self) -> ProviderProfile {
+        match self {
+            Self::Standard => ProviderProfile::standard(),
+            Self::Qoinhub => ProviderProfile::qoinhub(),
+            Self::Finpay => ProviderProfile::finpay(),
+            Self::Doku => ProviderProfile::doku(),
+            Self::Midtrans => ProviderProfile::midtrans(),
+        }
+    }
+}
+
+/// The profiles to serve and where each mounts its endpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Profiles {
-    /// QoinHub: everything under `{prefix}/v1.0/...` (seeds 002, 004).
-    pub(crate) qoinhub_prefix: String,
-    /// Finpay's token path (seed 003).
-    pub(crate) finpay_token_path: String,
-    /// Finpay's QR endpoints: `{qr_prefix}/qr-mpm-generate` ... (seed 003).
-    pub(crate) finpay_qr_prefix: String,
+    /// Served profiles with their paths (defaults, then the config's overrides).
+    pub(crate) served: Vec<(ProfileKind, ProviderProfile)>,
+}
+
+impl Profiles {
+    /// The profiles' shipped paths.
+    pub(crate) fn of(kinds: &[ProfileKind]) -> Self {
+        Self {
+            served: kinds.iter().map(|k| (*k, k.default_paths())).collect(),
+        }
+    }
 }
 
 impl Default for Profiles {
+    /// QoinHub and Finpay, as before profiles were selectable.
     fn default() -> Self {
-        Self {
-            qoinhub_prefix: "/ordersnap/api".into(),
-            finpay_token_path: "/snap/oauth/v1.0/access-token/b2b".into(),
-            finpay_qr_prefix: "/pg/payment/card/v1.0/qr".into(),
-        }
+        Self::of(&[ProfileKind::Qoinhub, ProfileKind::Finpay])
     }
+}
+
+/// How the sandbox signs the notifications it sends a merchant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Notifications {
+    /// Token B2B from the merchant first, then HMAC-SHA512 (the seeds, DOKU).
+    #[default]
+    Symmetric,
+    /// SHA256withRSA with the sandbox's key over `POST:path:sha256(minified body):timestamp`, no
+    /// token request (Midtrans, DANA).
+    Asymmetric,
 }
 
 /// How the sandbox calls one merchant back.
@@ -174,6 +261,11 @@ pub(crate) struct Callback {
     pub(crate) va_payment_path: String,
     pub(crate) qr_notify_path: String,
     pub(crate) debit_notify_path: String,
+    pub(crate) va_inquiry_path: String,
+    pub(crate) signature: Notifications,
+    /// Whether VA payments to numbers the sandbox did not create are inquired (24) at the
+    /// merchant, as biller, before the payment (25).
+    pub(crate) inquiry: bool,
 }
 
 /// A merchant the sandbox serves.
@@ -213,6 +305,7 @@ struct RawConfig {
     private_key: Option<toml::Value>,
     #[serde(default)]
     qris: QrisMerchant,
+    serve: Option<Vec<ProfileKind>>,
     #[serde(default)]
     profiles: RawProfiles,
     #[serde(default)]
@@ -226,21 +319,21 @@ struct RawConfig {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawProfiles {
-    qoinhub: Option<RawQoinHub>,
-    finpay: Option<RawFinpay>,
+    standard: Option<RawProfile>,
+    qoinhub: Option<RawProfile>,
+    finpay: Option<RawProfile>,
+    doku: Option<RawProfile>,
+    midtrans: Option<RawProfile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct RawQoinHub {
+struct RawProfile {
     prefix: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFinpay {
     token_path: Option<String>,
     qr_prefix: Option<String>,
+    #[serde(default)]
+    paths: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -279,6 +372,10 @@ struct RawCallback {
     va_payment_path: Option<String>,
     qr_notify_path: Option<String>,
     debit_notify_path: Option<String>,
+    va_inquiry_path: Option<String>,
+    signature: Option<Notifications>,
+    #[serde(default)]
+    inquiry: bool,
 }
 
 impl SandboxConfig {
@@ -344,7 +441,7 @@ impl SandboxConfig {
             }
         }
         check_qris(&raw.qris)?;
-        let profiles = profiles(raw.profiles)?;
+        let profiles = profiles(raw.serve, raw.profiles)?;
         let delivery = DeliveryPolicy {
             initial_backoff: raw.delivery.initial_backoff_ms.map_or(
                 DeliveryPolicy::default().initial_backoff,
@@ -498,6 +595,13 @@ impl SandboxConfig {
                     "debit_notify_path",
                     "/v1.0/debit/notify",
                 )?,
+                va_inquiry_path: path(
+                    cb.va_inquiry_path,
+                    "va_inquiry_path",
+                    "/v1.0/transfer-va/inquiry",
+                )?,
+                signature: cb.signature.unwrap_or_default(),
+                inquiry: cb.inquiry,
             };
             if callback.client_id.is_empty() || callback.client_id.len() > 36 {
                 return Err(problem(cfield("client_id"), "must be 1 to 36 characters"));
@@ -529,14 +633,20 @@ impl SandboxConfig {
 
     /// The embedded demo configuration: the demo keys everywhere, one merchant whose callbacks
     /// go to `callback_base`, fast retries.
-    pub(crate) fn demo(listen: SocketAddr, callback_base: &str) -> Result<Self, String> {
+    pub(crate) fn demo(
+        listen: SocketAddr,
+        callback_base: &str,
+        profiles: Profiles,
+        signature: Notifications,
+        inquiry: bool,
+    ) -> Result<Self, String> {
         let secret = || Zeroizing::new(keys::demo_client_secret().as_bytes().to_vec());
         Ok(Self {
             listen,
             private_key: keys::demo_private_key()?,
             token_key: Some(Zeroizing::new(keys::demo_token_key().as_bytes().to_vec())),
             qris: QrisMerchant::default(),
-            profiles: Profiles::default(),
+            profiles,
             delivery: DeliveryPolicy {
                 initial_backoff: Duration::from_millis(200),
                 max_backoff: Duration::from_secs(5),
@@ -559,6 +669,9 @@ impl SandboxConfig {
                     va_payment_path: "/v1.0/transfer-va/payment".to_owned(),
                     qr_notify_path: "/v1.0/qr/qr-mpm-notify".to_owned(),
                     debit_notify_path: "/v1.0/debit/notify".to_owned(),
+                    va_inquiry_path: "/v1.0/transfer-va/inquiry".to_owned(),
+                    signature,
+                    inquiry,
                 },
             }],
             demo: true,
@@ -594,8 +707,14 @@ fn check_qris(q: &QrisMerchant) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn profiles(raw: RawProfiles) -> Result<Profiles, ConfigError> {
-    let mut out = Profiles::default();
+fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profiles, ConfigError> {
+    let mut out = match serve {
+        Some(kinds) if kinds.is_empty() => {
+            return Err(problem("serve", "name at least one profile"));
+        }
+        Some(kinds) => Profiles::of(&kinds),
+        None => Profiles::default(),
+    };
     let check = |field: &str, value: String| -> Result<String, ConfigError> {
         if value.starts_with('/') && !value.ends_with('/') || value.is_empty() {
             Ok(value)
@@ -606,19 +725,67 @@ fn profiles(raw: RawProfiles) -> Result<Profiles, ConfigError> {
             ))
         }
     };
-    if let Some(prefix) = raw.qoinhub.and_then(|q| q.prefix) {
-        out.qoinhub_prefix = check("profiles.qoinhub.prefix", prefix)?;
-    }
-    if let Some(f) = raw.finpay {
-        if let Some(path) = f.token_path {
-            out.finpay_token_path = check("profiles.finpay.token_path", path)?;
+    let raws = [
+        (ProfileKind::Standard, raw.standard),
+        (ProfileKind::Qoinhub, raw.qoinhub),
+        (ProfileKind::Finpay, raw.finpay),
+        (ProfileKind::Doku, raw.doku),
+        (ProfileKind::Midtrans, raw.midtrans),
+    ];
+    for (kind, raw) in raws {
+        let Some(raw) = raw else { continue };
+        let name = kind.name();
+        let Some((_, profile)) = out.served.iter_mut().find(|(k, _)| *k == kind) else {
+            continue;
+        };
+        let field = |key: &str| format!("profiles.{name}.{key}");
+        if let Some(prefix) = raw.prefix {
+            // `{prefix}/v1.0/...` for the token and every service the profile serves.
+            let prefix = check(&field("prefix"), prefix)?;
+            let mut p = ProviderProfile::new(name, format!("{prefix}/v1.0/access-token/b2b"))
+                .with_prefix(format!("{prefix}/v1.0"));
+            for service in kind.services() {
+                if let Some(path) = p.path(*service).map(|c| c.into_owned()) {
+                    p = p.with_path(*service, path);
+                }
+            }
+            *profile = p;
         }
-        if let Some(prefix) = f.qr_prefix {
-            out.finpay_qr_prefix = check("profiles.finpay.qr_prefix", prefix)?;
+        if let Some(path) = raw.token_path {
+            let path = check(&field("token_path"), path)?;
+            if path.is_empty() {
+                return Err(problem(field("token_path"), "must not be empty"));
+            }
+            *profile = profile.clone().with_token_path(path);
         }
-    }
-    if out.finpay_token_path.is_empty() {
-        return Err(problem("profiles.finpay.token_path", "must not be empty"));
+        if let Some(prefix) = raw.qr_prefix {
+            let prefix = check(&field("qr_prefix"), prefix)?;
+            for (service, suffix) in [
+                (ServiceCode::QR_MPM_GENERATE, "qr-mpm-generate"),
+                (ServiceCode::QR_MPM_QUERY, "qr-mpm-query"),
+                (ServiceCode::QR_MPM_NOTIFY, "qr-mpm-notify"),
+                (ServiceCode::QR_MPM_CANCEL, "qr-mpm-cancel"),
+                (ServiceCode::QR_MPM_REFUND, "qr-mpm-refund"),
+            ] {
+                *profile = profile
+                    .clone()
+                    .with_path(service, format!("{prefix}/{suffix}"));
+            }
+        }
+        for (key, path) in raw.paths {
+            let key_field = field(&format!("paths.{key}"));
+            let service: ServiceCode = key.parse().map_err(|_| {
+                problem(&key_field, "the key is a two-digit service code such as \"27\"")
+            })?;
+            if !kind.services().contains(&service) {
+                return Err(problem(
+                    &key_field,
+                    format!("the {name} profile does not serve service {service}"),
+                ));
+            }
+            let path = check(&key_field, path)?;
+            *profile = profile.clone().with_path(service, path);
+        }
     }
     Ok(out)
 }
@@ -675,6 +842,50 @@ client_secret_file = "callback.secret"
         );
         assert_eq!(config.merchants[0].partner_service_id, "88899000");
         assert!(!config.demo);
+    }
+
+    #[test]
+    fn profiles_and_per_endpoint_paths() {
+        let dir = dir_with_keys(false);
+        let text = format!(
+            "serve = [\"standard\", \"doku\"]\n{GOOD}\n[profiles.standard]\nprefix = \"/snap\"\n\
+             [profiles.standard.paths]\n\"27\" = \"/snap/va/new\"\n\
+             [profiles.doku]\ntoken_path = \"/auth/token\"\n"
+        );
+        let config = SandboxConfig::parse(&text, dir.path(), true).unwrap();
+        let served = &config.profiles.served;
+        assert_eq!(served.len(), 2);
+        let (kind, standard) = &served[0];
+        assert_eq!(*kind, ProfileKind::Standard);
+        assert_eq!(standard.token_path(), "/snap/v1.0/access-token/b2b");
+        assert_eq!(
+            standard.path(ServiceCode::TRANSFER_VA_CREATE_VA).as_deref(),
+            Some("/snap/va/new")
+        );
+        assert_eq!(
+            standard.path(ServiceCode::QR_MPM_REFUND).as_deref(),
+            Some("/snap/v1.0/qr/qr-mpm-refund")
+        );
+        let (_, doku) = &served[1];
+        assert_eq!(doku.token_path(), "/auth/token");
+        assert_eq!(
+            doku.path(ServiceCode::TRANSFER_VA_CREATE_VA).as_deref(),
+            Some("/virtual-accounts/bi-snap-va/v1.1/transfer-va/create-va")
+        );
+        for (extra, expected) in [
+            ("[profiles.standard.paths]\n\"99\" = \"/x\"\n", "profiles.standard.paths.99"),
+            ("[profiles.standard.paths]\nva = \"/x\"\n", "two-digit service code"),
+            ("[profiles.standard.paths]\n\"27\" = \"x\"\n", "must start with /"),
+        ] {
+            let text = format!("serve = [\"standard\"]\n{GOOD}\n{extra}");
+            let err = SandboxConfig::parse(&text, dir.path(), true)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{expected:?} in {err:?}");
+        }
+        // Without `serve`, the seeds' two profiles.
+        let config = SandboxConfig::parse(GOOD, dir.path(), true).unwrap();
+        assert_eq!(config.profiles, Profiles::default());
     }
 
     #[test]

@@ -14,14 +14,16 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use snap_crypto::{Clock, ExternalIdGenerator, Signer, TimestampStyle, format_timestamp};
-use snap_http::{CallOptions, ClientConfig, ClientError, ProviderProfile, SnapClient};
+use snap_http::{
+    CallOptions, ClientConfig, ClientError, ProviderProfile, SignatureMode, SnapClient, SnapReply,
+};
 use snap_types::{
     Amount, Case, CustomerNo, ExternalId, Money, PartnerServiceId, ResponseCode, ServiceCode,
     Timestamp, VaPaymentNotification, VirtualAccountNo,
 };
 use time::OffsetDateTime;
 
-use super::config::{DeliveryPolicy, Faults, MerchantConfig};
+use super::config::{DeliveryPolicy, Faults, MerchantConfig, Notifications};
 use super::state::{Qr, Va};
 
 /// Which notification a delivery carries.
@@ -127,11 +129,17 @@ impl Notifier {
         let mut links = Vec::with_capacity(merchants.len());
         for m in merchants {
             let cb = &m.callback;
+            let mode = match cb.signature {
+                Notifications::Symmetric => SignatureMode::Symmetric,
+                Notifications::Asymmetric => SignatureMode::Asymmetric,
+            };
             let profile =
                 ProviderProfile::new(format!("merchant {}", m.client_id), cb.token_path.clone())
+                    .with_path(ServiceCode::TRANSFER_VA_INQUIRY, cb.va_inquiry_path.clone())
                     .with_path(ServiceCode::TRANSFER_VA_PAYMENT, cb.va_payment_path.clone())
                     .with_path(ServiceCode::QR_MPM_NOTIFY, cb.qr_notify_path.clone())
-                    .with_path(ServiceCode::DEBIT_NOTIFY, cb.debit_notify_path.clone());
+                    .with_path(ServiceCode::DEBIT_NOTIFY, cb.debit_notify_path.clone())
+                    .with_signature_mode(mode);
             let config = ClientConfig::with_signer(
                 &cb.base_url,
                 &cb.client_id,
@@ -166,6 +174,22 @@ impl Notifier {
             ids: ExternalIdGenerator::new(),
             clock,
         })
+    }
+
+    /// Calls a merchant's VA inquiry (24) now, signed as its notifications are: the merchant's
+    /// answer, or why there is none.
+    pub(crate) async fn inquire(&self, merchant: usize, body: Vec<u8>) -> Result<SnapReply, String> {
+        let link = self.links.get(merchant).ok_or("no such merchant")?;
+        let external_id: ExternalId = self
+            .ids
+            .next_id_with(self.clock.as_ref())
+            .parse()
+            .map_err(|e| format!("external id: {e}"))?;
+        let options = CallOptions::new().with_external_id(external_id);
+        link.client
+            .call_raw(ServiceCode::TRANSFER_VA_INQUIRY, Bytes::from(body), &options)
+            .await
+            .map_err(|e| format!("inquiry at merchant {}: {e}", link.merchant))
     }
 
     /// The current faults.
@@ -501,5 +525,56 @@ pub(crate) fn debit_notify_body(
         original_reference_no: qr.reference_no.clone(),
         transaction_status_desc: "Success",
     })
+    .map_err(|e| e.to_string())
+}
+
+/// The standard's VA payment (service 25) body for a VA created through a standard profile:
+/// the VA identity, `paymentRequestId` (the inquiry's id when one came first), the amounts,
+/// `trxDateTime`, `referenceNo`, `flagAdvise` `N`, and `paymentFlagStatus` in `additionalInfo`.
+pub(crate) fn standard_va_payment_body(
+    va: &Va,
+    amount: Amount,
+    flag: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, String> {
+    let mut body = serde_json::json!({
+        "partnerServiceId": va.partner_service_id,
+        "customerNo": va.customer_no,
+        "virtualAccountNo": va.virtual_account_no,
+        "virtualAccountName": va.name,
+        "trxId": va.trx_id,
+        "paymentRequestId": va.payment_request_id.clone().unwrap_or_else(|| va.reference_no.clone()),
+        "paidAmount": Money::idr(amount),
+        "trxDateTime": stamp(now)?,
+        "referenceNo": va.reference_no,
+        "flagAdvise": "N",
+        "additionalInfo": {"paymentFlagStatus": flag},
+    });
+    if va.amount != Amount::ZERO {
+        body["totalAmount"] = serde_json::json!(Money::idr(va.amount));
+    }
+    if va.trx_id.is_empty() {
+        // A biller's VA (inquiry first) has no trxId of the merchant's.
+        if let Some(map) = body.as_object_mut() {
+            map.remove("trxId");
+        }
+    }
+    serde_json::to_vec(&body).map_err(|e| e.to_string())
+}
+
+/// The standard's QR MPM notify (service 52) body.
+pub(crate) fn standard_qr_notify_body(
+    qr: &Qr,
+    amount: Amount,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(&serde_json::json!({
+        "originalReferenceNo": qr.reference_no,
+        "originalPartnerReferenceNo": qr.partner_reference_no,
+        "latestTransactionStatus": "00",
+        "transactionStatusDesc": "Success",
+        "amount": Money::idr(amount),
+        "additionalInfo": {"paidTime": stamp(now)?},
+    }))
     .map_err(|e| e.to_string())
 }

@@ -40,6 +40,8 @@ use super::state::{Flavor, Qr, Refusal, Status, Store, Va};
 pub(crate) struct MerchantInfo {
     pub(crate) client_id: String,
     pub(crate) partner_service_id: String,
+    /// Whether the merchant is biller of its VAs (inquiry 24 before payment 25).
+    pub(crate) inquiry: bool,
 }
 
 /// The shared state behind every handler and the admin endpoint.
@@ -49,6 +51,8 @@ pub(crate) struct Sandbox {
     pub(crate) merchants: Vec<MerchantInfo>,
     pub(crate) qris: QrisMerchant,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The sandbox's public key (SPKI PEM): merchants verify asymmetric notifications with it.
+    pub(crate) public_key_pem: String,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -59,9 +63,9 @@ impl std::fmt::Debug for Sandbox {
     }
 }
 
-type HandlerResult = Result<Outcome, BoxError>;
+pub(crate) type HandlerResult = Result<Outcome, BoxError>;
 
-fn fields(pairs: Vec<(&str, serde_json::Value)>) -> Result<Fields, BoxError> {
+pub(crate) fn fields(pairs: Vec<(&str, serde_json::Value)>) -> Result<Fields, BoxError> {
     let mut out = Fields::new();
     for (key, value) in pairs {
         out = out.with(key, &value)?;
@@ -69,11 +73,11 @@ fn fields(pairs: Vec<(&str, serde_json::Value)>) -> Result<Fields, BoxError> {
     Ok(out)
 }
 
-fn money(amount: Amount) -> serde_json::Value {
+pub(crate) fn money(amount: Amount) -> serde_json::Value {
     json!({"value": amount.to_string(), "currency": "IDR"})
 }
 
-fn stamp(t: OffsetDateTime) -> String {
+pub(crate) fn stamp(t: OffsetDateTime) -> String {
     format_timestamp(t, TimestampStyle::Wib)
 }
 
@@ -105,7 +109,7 @@ pub(crate) struct Paid {
 }
 
 impl Sandbox {
-    fn merchant(&self, context: &RequestContext) -> Result<usize, BoxError> {
+    pub(crate) fn merchant(&self, context: &RequestContext) -> Result<usize, BoxError> {
         let id = context.partner_id().as_str();
         self.merchants
             .iter()
@@ -113,11 +117,11 @@ impl Sandbox {
             .ok_or_else(|| format!("partner {id} verified but not configured").into())
     }
 
-    fn now(&self) -> OffsetDateTime {
+    pub(crate) fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }
 
-    fn reference(&self, flavor: Flavor) -> String {
+    pub(crate) fn reference(&self, flavor: Flavor) -> String {
         let seq = self.store.next_sequence();
         let now = self.now().to_offset(snap_http::JAKARTA);
         match flavor {
@@ -136,7 +140,49 @@ impl Sandbox {
                 now.day(),
                 seq
             ),
+            // The standard leaves the form to the PJP: `SB`, yymmdd, 12 digits.
+            Flavor::Standard => format!(
+                "SB{:02}{:02}{:02}{:012}",
+                now.year() % 100,
+                u8::from(now.month()),
+                now.day(),
+                seq
+            ),
         }
+    }
+
+    /// A dynamic QRIS payload for `amount`, with the provider's reference in 62.05 and the
+    /// terminal in 62.07.
+    pub(crate) fn qris_payload(
+        &self,
+        reference_no: &str,
+        amount: Amount,
+        terminal: Option<&str>,
+    ) -> Result<String, BoxError> {
+        let q = &self.qris;
+        let mut additional = vec![(5u8, reference_no.to_owned())];
+        if let Some(terminal) = terminal.filter(|t| !t.is_empty()) {
+            additional.push((7, terminal.to_owned()));
+        }
+        Ok(Builder::new()
+            .initiation(Initiation::Dynamic)
+            .merchant_account(
+                26,
+                &q.acquirer_guid,
+                &q.merchant_pan,
+                &q.merchant_id,
+                &q.criteria,
+            )
+            .national(&q.nmid, &q.criteria)
+            .mcc(&q.mcc)
+            .currency("360")
+            .amount(amount.minor_units())
+            .country("ID")
+            .merchant_name(&q.merchant_name)
+            .merchant_city(&q.merchant_city)
+            .postal_code(&q.postal_code)
+            .additional_data(additional)
+            .build_with(Profile::Qris)?)
     }
 
     /// Create VA (27).
@@ -163,17 +209,20 @@ impl Sandbox {
         let va_no = VirtualAccountNo::compose(&psid, &customer_no)?;
         let va = Va {
             merchant,
+            flavor: Flavor::QoinHub,
             partner_id: info.client_id.clone(),
             virtual_account_no: va_no.as_str().to_owned(),
             partner_service_id: psid.padded(),
             customer_no: customer_no.as_str().to_owned(),
             trx_id: request.trx_id.clone(),
             reference_no: self.reference(Flavor::QoinHub),
+            payment_request_id: None,
             name: request.virtual_account_name.clone(),
             email: request.virtual_account_email.clone(),
             phone: request.virtual_account_phone.clone(),
             amount: request.total_amount.value,
             paid_amount: None,
+            paid_at: None,
             expires_at,
             status: Status::Open,
         };
@@ -232,30 +281,8 @@ impl Sandbox {
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| context.external_id().as_str().to_owned());
         let reference_no = self.reference(flavor);
-        let q = &self.qris;
-        let mut additional = vec![(5u8, reference_no.clone())];
-        if let Some(terminal) = request.terminal_id.as_deref().filter(|t| !t.is_empty()) {
-            additional.push((7, terminal.to_owned()));
-        }
-        let qr_content = Builder::new()
-            .initiation(Initiation::Dynamic)
-            .merchant_account(
-                26,
-                &q.acquirer_guid,
-                &q.merchant_pan,
-                &q.merchant_id,
-                &q.criteria,
-            )
-            .national(&q.nmid, &q.criteria)
-            .mcc(&q.mcc)
-            .currency("360")
-            .amount(amount.value.minor_units())
-            .country("ID")
-            .merchant_name(&q.merchant_name)
-            .merchant_city(&q.merchant_city)
-            .postal_code(&q.postal_code)
-            .additional_data(additional)
-            .build_with(Profile::Qris)?;
+        let qr_content =
+            self.qris_payload(&reference_no, amount.value, request.terminal_id.as_deref())?;
         let qr = Qr {
             merchant,
             partner_id: self.merchants[merchant].client_id.clone(),
@@ -294,7 +321,7 @@ impl Sandbox {
                             "transactionType": "MERCHANT_TRANSACTION",
                         }),
                     ),
-                    ("merchantName", json!(q.merchant_name)),
+                    ("merchantName", json!(self.qris.merchant_name)),
                     ("partnerReferenceNo", json!(partner_reference_no)),
                     ("qrContent", json!(qr_content)),
                     ("qrImage", json!("")),
@@ -307,11 +334,11 @@ impl Sandbox {
                     ("terminalId", json!(terminal)),
                 ])?
             }
-            Flavor::Finpay => fields(vec![
+            Flavor::Finpay | Flavor::Standard => fields(vec![
                 ("referenceNo", json!(reference_no)),
                 ("partnerReferenceNo", json!(partner_reference_no)),
                 ("qrContent", json!(qr_content)),
-                ("merchantName", json!(q.merchant_name)),
+                ("merchantName", json!(self.qris.merchant_name)),
                 ("qrUrl", json!("")),
                 ("terminalId", json!(terminal)),
             ])?,
@@ -358,7 +385,7 @@ impl Sandbox {
                 ("paidTime", json!(paid_time)),
                 ("amount", money(qr.amount)),
             ])?,
-            Flavor::Finpay => {
+            Flavor::Finpay | Flavor::Standard => {
                 let mut pairs = vec![
                     ("referenceNo", json!(qr.reference_no)),
                     ("partnerReferenceNo", json!(qr.partner_reference_no)),
@@ -485,8 +512,11 @@ impl Sandbox {
         } else {
             "00"
         };
-        let body =
-            delivery::va_payment_body(&va, sent, flag, now).map_err(|e| internal(service, &e))?;
+        let body = match va.flavor {
+            Flavor::Standard => delivery::standard_va_payment_body(&va, sent, flag, now),
+            Flavor::QoinHub | Flavor::Finpay => delivery::va_payment_body(&va, sent, flag, now),
+        }
+        .map_err(|e| internal(service, &e))?;
         let delivery_id = self
             .notifier
             .enqueue(va.merchant, Kind::VaPayment, &va.virtual_account_no, body)
@@ -529,6 +559,10 @@ impl Sandbox {
         };
         let (kind, body) = match qr.flavor {
             Flavor::Finpay => (Kind::QrNotify, delivery::qr_notify_body(&qr, sent, now)),
+            Flavor::Standard => (
+                Kind::QrNotify,
+                delivery::standard_qr_notify_body(&qr, sent, now),
+            ),
             Flavor::QoinHub => (
                 Kind::DebitNotify,
                 delivery::debit_notify_body(&qr, sent, now),

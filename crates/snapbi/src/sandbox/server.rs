@@ -1,6 +1,8 @@
-//! Starting a sandbox: two snap-http `SnapServer`s (QoinHub and Finpay paths), the admin
-//! endpoint under `/_sandbox/`, one listener.
+//! Starting a sandbox: one snap-http `SnapServer` per served profile (each with its token path
+//! and its services at the profile's paths), the admin endpoint under `/_sandbox/`, one
+//! listener.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,13 +14,21 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use snap_crypto::{ClientSecret, Clock, SystemClock, Verifier};
 use snap_http::{BoxFuture, JwtTokenIssuer, Partner, SnapServer};
-use snap_types::{CreateVaRequest, QrMpmGenerateRequest, QrMpmQueryRequest, QrMpmRefundRequest};
+use snap_http::SnapServerBuilder;
+use snap_types::{
+    CreateVaRequest, QrMpmGenerateRequest, QrMpmQueryRequest, QrMpmRefundRequest, ServiceCode,
+    StandardCreateVaRequest, StandardDeleteVaRequest, StandardInquiryVaRequest,
+    StandardQrCancelRequest, StandardQrGenerateRequest, StandardQrQueryRequest,
+    StandardQrRefundRequest, StandardUpdateVaRequest, StandardUpdateVaStatusRequest,
+    StandardVaStatusRequest,
+};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::admin;
-use super::config::{MerchantConfig, SandboxConfig};
+use super::config::{MerchantConfig, ProfileKind, SandboxConfig};
+use super::quirks;
 use super::delivery::Notifier;
 use super::provider::{MerchantInfo, Sandbox};
 use super::state::{Flavor, Store};
@@ -55,14 +65,21 @@ impl Running {
     }
 }
 
-/// The router: admin, Finpay paths, everything else to QoinHub's server (which answers unknown
-/// paths with `4040002 Invalid Routing`).
+/// One served profile: its server, and the quirks of its SDK's token request that the sandbox
+/// mirrors (the token request's body is not signed, so normalising it weakens no check).
+#[derive(Clone)]
+struct Served {
+    kind: ProfileKind,
+    server: SnapServer,
+    token_path: Arc<str>,
+}
+
+/// The router: admin, then each served profile by exact path; anything else goes to the first
+/// profile's server, which answers `4040002 Invalid Routing`.
 #[derive(Clone)]
 struct Router {
-    qoinhub: SnapServer,
-    finpay: SnapServer,
-    finpay_token_path: Arc<str>,
-    finpay_qr_prefix: Arc<str>,
+    served: Arc<Vec<Served>>,
+    by_path: Arc<HashMap<String, usize>>,
     sandbox: Arc<Sandbox>,
 }
 
@@ -79,18 +96,17 @@ impl tower::Service<Request<Incoming>> for Router {
         let this = self.clone();
         Box::pin(async move {
             let path = request.uri().path();
-            let response = if path.starts_with(ADMIN_PREFIX) {
-                admin::handle(&this.sandbox, request).await
-            } else if path == &*this.finpay_token_path
-                || path
-                    .strip_prefix(&*this.finpay_qr_prefix)
-                    .is_some_and(|rest| rest.starts_with('/'))
-            {
-                this.finpay.handle(request).await
-            } else {
-                this.qoinhub.handle(request).await
+            if path.starts_with(ADMIN_PREFIX) {
+                return Ok(admin::handle(&this.sandbox, request).await);
+            }
+            let index = this.by_path.get(path).copied().unwrap_or(0);
+            let Some(served) = this.served.get(index) else {
+                return Ok(Response::new(Full::new(Bytes::new())));
             };
-            Ok(response)
+            if path == &*served.token_path && quirks::token(served.kind) {
+                return Ok(quirks::serve_token(served.kind, &served.server, request).await);
+            }
+            Ok(served.server.handle(request).await)
         })
     }
 }
@@ -137,6 +153,7 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         merchants,
         demo: _,
     } = config;
+    let public_key_pem = super::keys::public_pem(&private_key.public_key());
     let notifier = Notifier::new(
         &merchants,
         Arc::new(private_key),
@@ -152,83 +169,54 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
             .map(|m| MerchantInfo {
                 client_id: m.client_id.clone(),
                 partner_service_id: m.partner_service_id.clone(),
+                inquiry: m.callback.inquiry,
             })
             .collect(),
         qris,
         clock,
+        public_key_pem,
     });
 
     let key = token_key.as_deref().map(Vec::as_slice);
-    let mut qoinhub = SnapServer::builder()
-        .prefix(&profiles.qoinhub_prefix)
-        .token_issuer(issuer(key, "qoinhub")?);
-    let mut finpay = SnapServer::builder()
-        .token_path(Some(&profiles.finpay_token_path))
-        .token_issuer(issuer(key, "finpay")?);
-    for partner in partners(&merchants)? {
-        qoinhub = qoinhub.partner(partner.clone());
-        finpay = finpay.partner(partner);
-    }
-    let s = Arc::clone(&sandbox);
-    qoinhub = qoinhub.mount::<CreateVaRequest, _, _, _>(move |ctx, req| {
-        let s = Arc::clone(&s);
-        async move { s.create_va(&ctx, req) }
-    });
-    for flavor in [Flavor::QoinHub, Flavor::Finpay] {
-        let (s1, s2, s3) = (
-            Arc::clone(&sandbox),
-            Arc::clone(&sandbox),
-            Arc::clone(&sandbox),
-        );
-        let generate = move |ctx, req| {
-            let s = Arc::clone(&s1);
-            async move { s.generate_qr(flavor, &ctx, req) }
-        };
-        let query = move |ctx, req| {
-            let s = Arc::clone(&s2);
-            async move { s.query_qr(flavor, &ctx, req) }
-        };
-        let refund = move |ctx, req| {
-            let s = Arc::clone(&s3);
-            async move { s.refund_qr(&ctx, req) }
-        };
-        match flavor {
-            Flavor::QoinHub => {
-                qoinhub = qoinhub
-                    .mount::<QrMpmGenerateRequest, _, _, _>(generate)
-                    .mount::<QrMpmQueryRequest, _, _, _>(query)
-                    .mount::<QrMpmRefundRequest, _, _, _>(refund);
-            }
-            Flavor::Finpay => {
-                let p = &profiles.finpay_qr_prefix;
-                finpay = finpay
-                    .route::<QrMpmGenerateRequest, _, _, _>(
-                        Method::POST,
-                        &format!("{p}/qr-mpm-generate"),
-                        generate,
-                    )
-                    .route::<QrMpmQueryRequest, _, _, _>(
-                        Method::POST,
-                        &format!("{p}/qr-mpm-query"),
-                        query,
-                    )
-                    .route::<QrMpmRefundRequest, _, _, _>(
-                        Method::POST,
-                        &format!("{p}/qr-mpm-refund"),
-                        refund,
-                    );
-            }
+    let partners = partners(&merchants)?;
+    let mut served = Vec::new();
+    let mut by_path: HashMap<String, usize> = HashMap::new();
+    for (index, (kind, paths)) in profiles.served.iter().enumerate() {
+        let mut builder = SnapServer::builder()
+            .token_path(Some(paths.token_path()))
+            .token_issuer(issuer(key, kind.name())?);
+        for partner in &partners {
+            builder = builder.partner(partner.clone());
         }
+        let mut claim = |path: &str| -> Result<(), String> {
+            match by_path.insert(path.to_owned(), index) {
+                Some(other) if other != index => Err(format!(
+                    "profiles {} and {} both serve {path}; give one of them other paths",
+                    profiles.served[other].0.name(),
+                    kind.name()
+                )),
+                _ => Ok(()),
+            }
+        };
+        claim(paths.token_path())?;
+        for service in kind.services() {
+            let Some(path) = paths.path(*service) else {
+                continue;
+            };
+            claim(&path)?;
+            builder = mount(builder, *kind, *service, &path, &sandbox);
+        }
+        served.push(Served {
+            kind: *kind,
+            server: builder
+                .build()
+                .map_err(|e| format!("{} endpoints: {e}", kind.name()))?,
+            token_path: paths.token_path().into(),
+        });
     }
     let router = Router {
-        qoinhub: qoinhub
-            .build()
-            .map_err(|e| format!("QoinHub endpoints: {e}"))?,
-        finpay: finpay
-            .build()
-            .map_err(|e| format!("Finpay endpoints: {e}"))?,
-        finpay_token_path: profiles.finpay_token_path.as_str().into(),
-        finpay_qr_prefix: profiles.finpay_qr_prefix.as_str().into(),
+        served: Arc::new(served),
+        by_path: Arc::new(by_path),
         sandbox: Arc::clone(&sandbox),
     };
     let listener = TcpListener::bind(listen)
@@ -247,4 +235,85 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         stop: Some(stop),
         task,
     })
+}
+
+/// Mounts one service of a profile at `path` with the handler of that profile's dialect.
+fn mount(
+    builder: SnapServerBuilder,
+    kind: ProfileKind,
+    service: ServiceCode,
+    path: &str,
+    sandbox: &Arc<Sandbox>,
+) -> SnapServerBuilder {
+    macro_rules! on {
+        ($method:expr, $dto:ty, |$s:ident, $ctx:ident, $req:ident| $body:expr) => {{
+            let shared = Arc::clone(sandbox);
+            builder.route::<$dto, _, _, _>($method, path, move |$ctx, $req| {
+                let $s = Arc::clone(&shared);
+                async move { $body }
+            })
+        }};
+    }
+    let seed_flavor = match kind {
+        ProfileKind::Finpay => Flavor::Finpay,
+        _ => Flavor::QoinHub,
+    };
+    match (kind, service) {
+        (ProfileKind::Qoinhub, ServiceCode::TRANSFER_VA_CREATE_VA) => {
+            on!(Method::POST, CreateVaRequest, |s, ctx, req| s.create_va(&ctx, req))
+        }
+        (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_GENERATE) => {
+            on!(Method::POST, QrMpmGenerateRequest, |s, ctx, req| s
+                .generate_qr(seed_flavor, &ctx, req))
+        }
+        (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_QUERY) => {
+            on!(Method::POST, QrMpmQueryRequest, |s, ctx, req| s
+                .query_qr(seed_flavor, &ctx, req))
+        }
+        (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_REFUND) => {
+            on!(Method::POST, QrMpmRefundRequest, |s, ctx, req| s.refund_qr(&ctx, req))
+        }
+        (ProfileKind::Qoinhub | ProfileKind::Finpay, _) => builder,
+        (_, ServiceCode::TRANSFER_VA_STATUS) => {
+            on!(Method::POST, StandardVaStatusRequest, |s, ctx, req| s
+                .standard_va_status(&ctx, req))
+        }
+        (_, ServiceCode::TRANSFER_VA_CREATE_VA) => {
+            on!(Method::POST, StandardCreateVaRequest, |s, ctx, req| s
+                .standard_create_va(&ctx, req))
+        }
+        (_, ServiceCode::TRANSFER_VA_UPDATE_VA) => {
+            on!(Method::PUT, StandardUpdateVaRequest, |s, ctx, req| s
+                .standard_update_va(&ctx, req))
+        }
+        (_, ServiceCode::TRANSFER_VA_UPDATE_STATUS) => {
+            on!(Method::PUT, StandardUpdateVaStatusRequest, |s, ctx, req| s
+                .standard_update_va_status(&ctx, req))
+        }
+        (_, ServiceCode::TRANSFER_VA_INQUIRY_VA) => {
+            on!(Method::POST, StandardInquiryVaRequest, |s, ctx, req| s
+                .standard_inquiry_va(&ctx, req))
+        }
+        (_, ServiceCode::TRANSFER_VA_DELETE_VA) => {
+            on!(Method::DELETE, StandardDeleteVaRequest, |s, ctx, req| s
+                .standard_delete_va(&ctx, req))
+        }
+        (_, ServiceCode::QR_MPM_GENERATE) => {
+            on!(Method::POST, StandardQrGenerateRequest, |s, ctx, req| s
+                .standard_generate_qr(&ctx, req))
+        }
+        (_, ServiceCode::QR_MPM_QUERY) => {
+            on!(Method::POST, StandardQrQueryRequest, |s, ctx, req| s
+                .standard_query_qr(&ctx, req))
+        }
+        (_, ServiceCode::QR_MPM_CANCEL) => {
+            on!(Method::POST, StandardQrCancelRequest, |s, ctx, req| s
+                .standard_cancel_qr(&ctx, req))
+        }
+        (_, ServiceCode::QR_MPM_REFUND) => {
+            on!(Method::POST, StandardQrRefundRequest, |s, ctx, req| s
+                .standard_refund_qr(&ctx, req))
+        }
+        _ => builder,
+    }
 }

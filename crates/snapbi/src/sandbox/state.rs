@@ -19,6 +19,9 @@ pub(crate) enum Flavor {
     QoinHub,
     /// Finpay (seed 003; QR payments notified with qr-mpm-notify).
     Finpay,
+    /// The ASPI standard's shapes (the `standard`, `doku`, `midtrans` profiles): VA payments
+    /// notified with the standard 25 body, QR payments with the standard 52 body.
+    Standard,
 }
 
 /// Where a transaction stands.
@@ -33,6 +36,8 @@ pub(crate) enum Status {
     Refunded,
     /// Past its expiry (or expired by fault injection).
     Expired,
+    /// Cancelled (QR cancel 77) or deleted (VA delete 31) before payment.
+    Canceled,
 }
 
 impl Status {
@@ -43,6 +48,7 @@ impl Status {
             Self::Paid => ("00", "Success"),
             Self::Refunded => ("04", "Refunded"),
             Self::Expired => ("08", "Expiry"),
+            Self::Canceled => ("05", "Canceled"),
         }
     }
 
@@ -53,6 +59,7 @@ impl Status {
             Self::Paid => "PAID",
             Self::Refunded => "REFUNDED",
             Self::Expired => "EXPIRED",
+            Self::Canceled => "CANCELED",
         }
     }
 }
@@ -63,18 +70,24 @@ impl Status {
 pub(crate) struct Va {
     #[serde(skip)]
     pub(crate) merchant: usize,
+    pub(crate) flavor: Flavor,
     pub(crate) partner_id: String,
     pub(crate) virtual_account_no: String,
     pub(crate) partner_service_id: String,
     pub(crate) customer_no: String,
     pub(crate) trx_id: String,
     pub(crate) reference_no: String,
+    /// The inquiry's id when the merchant, as biller, answered an inquiry (24) before payment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) payment_request_id: Option<String>,
     pub(crate) name: String,
     pub(crate) email: String,
     pub(crate) phone: String,
     /// Zero for an open-amount VA (any amount is accepted).
     pub(crate) amount: Amount,
     pub(crate) paid_amount: Option<Amount>,
+    #[serde(serialize_with = "stamp_opt")]
+    pub(crate) paid_at: Option<OffsetDateTime>,
     #[serde(serialize_with = "stamp")]
     pub(crate) expires_at: OffsetDateTime,
     pub(crate) status: Status,
@@ -169,13 +182,19 @@ impl Store {
     /// Stores a new VA unless its trxId was used by the same merchant.
     pub(crate) fn insert_va(&self, va: Va) -> Result<(), Refusal> {
         let mut ledger = self.lock();
-        if !ledger
-            .va_trx_ids
-            .insert((va.partner_id.clone(), va.trx_id.clone()))
+        let number = compact(&va.virtual_account_no);
+        if ledger.vas.contains_key(&number) {
+            return Err(Refusal::Duplicate);
+        }
+        // A biller's VA (inquired, not created) has no trxId.
+        if !va.trx_id.is_empty()
+            && !ledger
+                .va_trx_ids
+                .insert((va.partner_id.clone(), va.trx_id.clone()))
         {
             return Err(Refusal::Duplicate);
         }
-        ledger.vas.insert(compact(&va.virtual_account_no), va);
+        ledger.vas.insert(number, va);
         Ok(())
     }
 
@@ -255,8 +274,42 @@ impl Store {
         } else {
             va.status = Status::Paid;
             va.paid_amount = Some(paid);
+            va.paid_at = Some(now);
         }
         Ok(va.clone())
+    }
+
+    /// Changes a VA of `partner` (spaces in `number` ignored) with `change`, which sees it
+    /// after expiry was applied at `now` and may refuse.
+    pub(crate) fn change_va(
+        &self,
+        partner: &str,
+        number: &str,
+        now: OffsetDateTime,
+        change: impl FnOnce(&mut Va) -> Result<(), Refusal>,
+    ) -> Result<Va, Refusal> {
+        let mut ledger = self.lock();
+        let va = ledger
+            .vas
+            .get_mut(&compact(number))
+            .filter(|va| va.partner_id == partner)
+            .ok_or(Refusal::NotFound)?;
+        if va.status == Status::Open && va.expires_at < now {
+            va.status = Status::Expired;
+        }
+        change(va)?;
+        Ok(va.clone())
+    }
+
+    /// Cancels an open QR (service 77).
+    pub(crate) fn cancel_qr(&self, reference_no: &str) -> Result<Qr, Refusal> {
+        let mut ledger = self.lock();
+        let qr = ledger.qrs.get_mut(reference_no).ok_or(Refusal::NotFound)?;
+        if qr.status != Status::Open {
+            return Err(Refusal::InvalidStatus(qr.status));
+        }
+        qr.status = Status::Canceled;
+        Ok(qr.clone())
     }
 
     /// Marks an open QR paid at `now`.

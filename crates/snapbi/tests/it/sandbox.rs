@@ -19,7 +19,11 @@ use snap_http::{
     ClientConfig, JwtTokenIssuer, Outcome, Partner, ProviderProfile, SnapClient, SnapServer,
 };
 use snap_types::{
-    Amount, CreateVaRequest, Money, QrMpmGenerateRequest, QrMpmQueryRequest, QrMpmRefundRequest,
+    Amount, AnyVaPayment, CreateVaRequest, Money, QrMpmGenerateRequest, QrMpmQueryRequest,
+    QrMpmRefundRequest, StandardCreateVaRequest, StandardDeleteVaRequest,
+    StandardInquiryVaRequest, StandardQrCancelRequest, StandardQrGenerateRequest,
+    StandardQrNotification, StandardQrQueryRequest, StandardQrRefundRequest,
+    StandardUpdateVaRequest, StandardVaStatusRequest,
 };
 use tokio::sync::oneshot;
 
@@ -132,6 +136,11 @@ impl Drop for Sandbox {
 }
 
 fn sandbox(callback: &str) -> Sandbox {
+    sandbox_with(callback, &[])
+}
+
+/// A `snapbi sandbox --demo` process with more options (`--profile`, `--notifications`, ...).
+fn sandbox_with(callback: &str, extra: &[&str]) -> Sandbox {
     let mut child = Command::new(SNAP)
         .args([
             "sandbox",
@@ -141,6 +150,7 @@ fn sandbox(callback: &str) -> Sandbox {
             "--callback",
             callback,
         ])
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -876,4 +886,371 @@ client_secret_file = "callback.secret"
         line.starts_with("snapbi sandbox listening on http://127.0.0.1:"),
         "{line}"
     );
+}
+
+/// A merchant that takes the standard's 25 and 52, verifying the sandbox as `mode` says
+/// (asymmetric: the key `snapbi sandbox key --demo` prints; no token endpoint needed).
+async fn standard_merchant(mode: snap_http::SignatureMode, sandbox_key_pem: &str) -> Merchant {
+    let inbox: Inbox = Arc::default();
+    let (i25, i52) = (Arc::clone(&inbox), Arc::clone(&inbox));
+    let partner = Partner::new(SANDBOX_ID)
+        .unwrap()
+        .with_public_key(RsaPublicKey::from_pem(sandbox_key_pem).unwrap())
+        .with_client_secret(ClientSecret::new(&secret()))
+        .with_mode(mode);
+    let server = SnapServer::builder()
+        .prefix("/api")
+        .token_issuer(JwtTokenIssuer::random().unwrap())
+        .partner(partner)
+        .mount::<AnyVaPayment, _, _, snap_http::BoxError>(move |ctx, n| {
+            let inbox = Arc::clone(&i25);
+            async move {
+                assert!(matches!(n, AnyVaPayment::Standard(_)), "{n:?}");
+                let body: Value = serde_json::from_slice(ctx.body()).unwrap();
+                inbox.lock().unwrap().push(("25".into(), ctx.external_id().as_str().into(), body));
+                Ok(Outcome::success())
+            }
+        })
+        .mount::<StandardQrNotification, _, _, snap_http::BoxError>(move |ctx, _n| {
+            let inbox = Arc::clone(&i52);
+            async move {
+                let body: Value = serde_json::from_slice(ctx.body()).unwrap();
+                inbox.lock().unwrap().push(("52".into(), ctx.external_id().as_str().into(), body));
+                Ok(Outcome::success())
+            }
+        })
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(snap_http::serve(listener, server, async {
+        let _ = stopped.await;
+    }));
+    Merchant {
+        base: format!("http://{addr}/api"),
+        inbox,
+        stop: Some(stop),
+    }
+}
+
+fn sandbox_key() -> String {
+    let out = Command::new(SNAP)
+        .args(["sandbox", "key", "--demo"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn sandbox_key_prints_the_public_half_of_the_sandbox_key() {
+    let pem = sandbox_key();
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+    let printed = RsaPublicKey::from_pem(&pem).unwrap();
+    assert_eq!(printed.pkcs1_der(), private_key().public_key().pkcs1_der());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standard_profile_serves_the_standard_and_notifies_asymmetrically() {
+    let merchant_server = standard_merchant(snap_http::SignatureMode::Asymmetric, &sandbox_key()).await;
+    let sandbox = sandbox_with(
+        &merchant_server.base,
+        &["--profile", "standard", "--notifications", "asymmetric"],
+    );
+    // The admin endpoint publishes the same key.
+    let (code, pem) = admin(&sandbox, &["key"]);
+    assert_eq!((code, pem), (0, sandbox_key()));
+    let client = client(&sandbox, ProviderProfile::standard());
+
+    // VA: create (27) with only the standard's mandatory fields is an open VA.
+    let created = client
+        .call(&StandardCreateVaRequest {
+            virtual_account_name: "Budi".into(),
+            trx_id: "STD-VA-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.response_code.to_string(), "2002700");
+    let data = created.virtual_account_data.unwrap();
+    assert_eq!(data.virtual_account_trx_type.as_deref(), Some("O"));
+    let va = data.virtual_account_no.unwrap();
+    let identity = json!({
+        "partnerServiceId": data.partner_service_id,
+        "customerNo": data.customer_no,
+        "virtualAccountNo": va,
+    });
+    let with = |extra: Value| {
+        let mut v = identity.clone();
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        v
+    };
+    // Update (28, PUT) to a fixed amount, then read it back (30).
+    let update: StandardUpdateVaRequest = serde_json::from_value(with(json!({
+        "virtualAccountName": "Budi Utomo", "trxId": "STD-VA-1",
+        "totalAmount": {"value": "20000.00", "currency": "IDR"},
+    })))
+    .unwrap();
+    assert_eq!(client.call(&update).await.unwrap().response_code.to_string(), "2002800");
+    let inquiry: StandardInquiryVaRequest =
+        serde_json::from_value(with(json!({"trxId": "STD-VA-1"}))).unwrap();
+    let read = client.call(&inquiry).await.unwrap().virtual_account_data.unwrap();
+    assert_eq!(read.virtual_account_name.as_deref(), Some("Budi Utomo"));
+    assert_eq!(read.total_amount.unwrap().value.to_string(), "20000.00");
+    // A wrong trxId: 404xx12.
+    let wrong: StandardInquiryVaRequest =
+        serde_json::from_value(with(json!({"trxId": "OTHER"}))).unwrap();
+    let err = client.call(&wrong).await.unwrap_err();
+    assert_eq!(err.response_code().unwrap().to_string(), "4043012");
+
+    // Pay: the standard 25 body, RSA-signed with the sandbox key, no token request.
+    let (code, out) = pay_and_wait(&sandbox, &["--va", &va]);
+    assert_eq!(code, 0, "{out}");
+    let inbox = merchant_server.inbox.lock().unwrap().clone();
+    let (service, _, body) = inbox.last().unwrap();
+    assert_eq!(service, "25");
+    assert_eq!(body["paidAmount"]["value"], "20000.00");
+    assert_eq!(body["trxId"], "STD-VA-1");
+    assert!(body.get("paymentRequestId").is_some());
+    // Status (26) shows the payment; a paid VA cannot be deleted (31).
+    let status: StandardVaStatusRequest = serde_json::from_value(identity.clone()).unwrap();
+    let status = client.call(&status).await.unwrap().virtual_account_data.unwrap();
+    assert_eq!(status.payment_flag_status.as_deref(), Some("00"));
+    let delete: StandardDeleteVaRequest = serde_json::from_value(identity.clone()).unwrap();
+    let err = client.call(&delete).await.unwrap_err();
+    assert_eq!(err.response_code().unwrap().to_string(), "4043114");
+
+    // QR: generate, pay (52), query, refund by partnerRefundNo, once.
+    let generated = client
+        .call(&StandardQrGenerateRequest {
+            partner_reference_no: Some("STD-QR-1".into()),
+            amount: Some(Money::idr(Amount::new(1_000_000).unwrap())),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(generated.has_qr());
+    let (code, out) = pay_and_wait(&sandbox, &["--qr", "STD-QR-1"]);
+    assert_eq!(code, 0, "{out}");
+    let (service, _, body) = merchant_server.inbox.lock().unwrap().last().unwrap().clone();
+    assert_eq!((service.as_str(), &body["latestTransactionStatus"]), ("52", &json!("00")));
+    let query = client
+        .call(&StandardQrQueryRequest {
+            original_partner_reference_no: Some("STD-QR-1".into()),
+            service_code: "47".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(query.latest_transaction_status.unwrap().code(), "00");
+    let refund: StandardQrRefundRequest = serde_json::from_value(json!({
+        "originalPartnerReferenceNo": "STD-QR-1", "partnerRefundNo": "RF-1",
+        "refundAmount": {"value": "4000.00", "currency": "IDR"},
+    }))
+    .unwrap();
+    let refunded = client.call(&refund).await.unwrap();
+    assert_eq!(refunded.partner_refund_no.as_deref(), Some("RF-1"));
+    assert!(refunded.refund_no.is_some() && refunded.refund_time.is_some());
+    let err = client.call(&refund).await.unwrap_err();
+    assert_eq!(err.response_code().unwrap().to_string(), "4097801");
+    // The seed's `partnerReferenceNo` is not the standard's refund id: 400xx02 partnerRefundNo.
+    let seed_style = json!({"originalPartnerReferenceNo": "STD-QR-1", "partnerReferenceNo": "RF-2"});
+    let reply = client
+        .call_raw(
+            snap_types::ServiceCode::QR_MPM_REFUND,
+            Bytes::from(seed_style.to_string()),
+            &snap_http::CallOptions::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.response_code().to_string(), "4007802");
+    assert!(reply.response_message().contains("partnerRefundNo"), "{}", reply.response_message());
+    // A paid QR cannot be cancelled.
+    let cancel: StandardQrCancelRequest = serde_json::from_value(json!({
+        "originalPartnerReferenceNo": "STD-QR-1", "merchantId": "SANDBOX0001", "reason": "changed mind",
+    }))
+    .unwrap();
+    let err = client.call(&cancel).await.unwrap_err();
+    assert_eq!(err.response_code().unwrap().to_string(), "4047700");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdk_token_quirks_are_read_only_by_their_own_profile() {
+    let partner = TestPartner::new(MERCHANT).with_private_key(private_key());
+    let now = || timestamp_at(time::OffsetDateTime::now_utc());
+    let cases = [
+        ("midtrans", "/v1.0/access-token/b2b", r#"{"grant_type":"client_credentials"}"#),
+        (
+            "doku",
+            "/authorization/v1/access-token/b2b",
+            r#"{"grantType":"client_credentials","additionalInfo":""}"#,
+        ),
+    ];
+    for (profile, path, body) in cases {
+        let own = sandbox_with("http://127.0.0.1:9/api", &["--profile", profile]);
+        let mut request = partner.token_request(path, &now()).unwrap();
+        request.body = Bytes::from(body);
+        let r = send(&own, request).await;
+        assert_eq!(code_of(&r).1, "2007300", "{profile}: {r:?}");
+        // The same body at the standard profile is refused as the standard says.
+        let standard = sandbox_with("http://127.0.0.1:9/api", &["--profile", "standard"]);
+        let mut request = partner
+            .token_request("/v1.0/access-token/b2b", &now())
+            .unwrap();
+        request.body = Bytes::from(body);
+        let r = send(&standard, request).await;
+        assert!(code_of(&r).1.starts_with("40073"), "standard took {profile}'s body: {r:?}");
+        // And a bad signature is still a bad signature in the provider's profile.
+        let mut request = partner.token_request(path, &now()).unwrap();
+        request.body = Bytes::from(body);
+        request.set(
+            http::HeaderName::from_static("x-timestamp"),
+            "2020-01-01T00:00:00+07:00",
+        )
+        .unwrap();
+        let r = send(&own, request).await;
+        assert_eq!(r.0 / 100, 4, "{profile}: {r:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_profiles_serve_at_their_sdks_paths() {
+    let merchant_server = standard_merchant(snap_http::SignatureMode::Symmetric, &sandbox_key()).await;
+    for (name, profile) in [
+        ("doku", ProviderProfile::doku()),
+        ("midtrans", ProviderProfile::midtrans()),
+    ] {
+        let sandbox = sandbox_with(&merchant_server.base, &["--profile", name]);
+        let client = client(&sandbox, profile);
+        let created = client
+            .call(&StandardCreateVaRequest {
+                virtual_account_name: "Budi".into(),
+                trx_id: format!("{name}-1"),
+                total_amount: Some(Money::idr(Amount::new(1_000_000).unwrap())),
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(created.response_code.to_string(), "2002700", "{name}");
+    }
+}
+
+/// `snapbi receive` with the sandbox as its partner (demo keys); killed on drop.
+struct Receiver {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn receiver() -> Receiver {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(keys().join("demo-public.pem"), dir.path().join("sandbox.pub.pem")).unwrap();
+    std::fs::write(dir.path().join("sandbox.secret"), secret()).unwrap();
+    std::fs::write(dir.path().join("token.key"), "receiver-token-key-of-at-least-32-bytes").unwrap();
+    std::fs::write(
+        dir.path().join("receive.toml"),
+        format!(
+            "listen = \"127.0.0.1:0\"\nprefix = \"/api\"\ndata_dir = \"data\"\ntoken_key_file = \"token.key\"\n\n\
+             [[partners]]\nclient_id = \"{SANDBOX_ID}\"\npublic_key_file = \"sandbox.pub.pem\"\n\
+             client_secret_file = \"sandbox.secret\"\n"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(SNAP)
+        .args(["receive", "--config"])
+        .arg(dir.path().join("receive.toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+    Receiver {
+        child,
+        base,
+        _dir: dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapbi_receive_accepts_the_standard_shapes() {
+    let receiver = receiver();
+    // 25 and 52 in the standard's shapes, from the standard sandbox.
+    let sandbox = sandbox_with(&format!("{}/api", receiver.base), &["--profile", "standard"]);
+    let client = client(&sandbox, ProviderProfile::standard());
+    let created = client
+        .call(&StandardCreateVaRequest {
+            virtual_account_name: "Budi".into(),
+            trx_id: "RCV-1".into(),
+            total_amount: Some(Money::idr(Amount::new(500_000).unwrap())),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let va = created.virtual_account_data.unwrap().virtual_account_no.unwrap();
+    let (_, delivery) = pay_and_wait(&sandbox, &["--va", &va]);
+    assert_eq!(delivery["state"], "delivered", "{delivery}");
+    client
+        .call(&StandardQrGenerateRequest {
+            partner_reference_no: Some("RCV-QR".into()),
+            amount: Some(Money::idr(Amount::new(100_000).unwrap())),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let (_, delivery) = pay_and_wait(&sandbox, &["--qr", "RCV-QR"]);
+    assert_eq!(delivery["state"], "delivered", "{delivery}");
+
+    // 56 as the standard allows it: no createdTime, no originalPartnerReferenceNo.
+    let partner = TestPartner::new(SANDBOX_ID)
+        .with_private_key(private_key())
+        .with_client_secret(ClientSecret::new(&secret()));
+    let now = || timestamp_at(time::OffsetDateTime::now_utc());
+    let http = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let send_to = |request: SignedRequest| {
+        let http = http.clone();
+        let base = receiver.base.clone();
+        async move {
+            let response = http
+                .request(request.into_request_to(&base).unwrap())
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice::<Value>(&body).unwrap())
+        }
+    };
+    let (_, token) = send_to(
+        partner
+            .token_request("/api/v1.0/access-token/b2b", &now())
+            .unwrap(),
+    )
+    .await;
+    let token = token["accessToken"].as_str().unwrap().to_owned();
+    let notify = |body: &'static str, external_id: &str| {
+        partner
+            .notification("/api/v1.0/debit/notify", Some(&token), body, &now(), external_id)
+            .unwrap()
+    };
+    let r = send_to(notify(
+        r#"{"originalReferenceNo":"PJP-REF-778899","latestTransactionStatus":"00"}"#,
+        "5601",
+    ))
+    .await;
+    assert_eq!((r.0, r.1["responseCode"].as_str()), (200, Some("2005600")), "{r:?}");
+    // Still validated: latestTransactionStatus is mandatory (400 56 02).
+    let r = send_to(notify(r#"{"originalReferenceNo":"PJP-REF-778900"}"#, "5602")).await;
+    assert_eq!(r.1["responseCode"], "4005602", "{r:?}");
 }
