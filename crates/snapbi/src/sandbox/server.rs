@@ -295,7 +295,7 @@ fn mount(
                 .standard_inquiry_va(&ctx, req))
         }
         (_, ServiceCode::TRANSFER_VA_DELETE_VA) => {
-            on!(Method::DELETE, StandardDeleteVaRequest, |s, ctx, req| s
+            on!(quirks::delete_va_method(kind), StandardDeleteVaRequest, |s, ctx, req| s
                 .standard_delete_va(&ctx, req))
         }
         (_, ServiceCode::QR_MPM_GENERATE) => {
