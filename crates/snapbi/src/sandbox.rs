@@ -94,6 +94,9 @@ enum SandboxCommand {
     Pay(PayArgs),
     /// Show a running sandbox's delivery log (every attempt of every notification).
     Deliveries(DeliveriesArgs),
+    /// Send a past notification again: the same X-EXTERNAL-ID and body, a new X-TIMESTAMP and
+    /// signature, to test the merchant's idempotent handling.
+    Resend(ResendArgs),
     /// Show or change a running sandbox's fault injection.
     Fault(FaultArgs),
     /// List a running sandbox's virtual accounts and QRIS transactions.
@@ -151,6 +154,18 @@ struct DeliveriesArgs {
 }
 
 #[derive(Debug, Args)]
+struct ResendArgs {
+    /// The delivery to send again (its `#` in `snapbi sandbox deliveries`).
+    #[arg(value_name = "DELIVERY_ID")]
+    id: u64,
+    /// Wait for the new delivery to finish and show it (exit 1 if it failed).
+    #[arg(long)]
+    wait: bool,
+    #[command(flatten)]
+    admin: AdminArgs,
+}
+
+#[derive(Debug, Args)]
 struct FaultArgs {
     /// Reset every fault before applying the options given.
     #[arg(long)]
@@ -190,6 +205,7 @@ pub(crate) fn run(args: SandboxArgs) -> ExitCode {
         match args.command {
             Some(SandboxCommand::Pay(pay)) => run_pay(pay).await,
             Some(SandboxCommand::Deliveries(d)) => run_deliveries(d).await,
+            Some(SandboxCommand::Resend(r)) => run_resend(r).await,
             Some(SandboxCommand::Fault(f)) => run_fault(f).await,
             Some(SandboxCommand::Ledger(a)) => {
                 show(&a.admin, Method::GET, "/_sandbox/ledger", None).await
@@ -411,6 +427,46 @@ async fn run_pay(args: PayArgs) -> ExitCode {
     };
     let path = format!("/_sandbox/deliveries/{id}?wait_ms=120000");
     match admin::call(&args.admin.admin, Method::GET, &path, None).await {
+        Ok((_, delivery)) => {
+            print_delivery(&delivery);
+            if delivery.get("state").and_then(|s| s.as_str()) == Some("delivered") {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run_resend(args: ResendArgs) -> ExitCode {
+    let path = format!("/_sandbox/deliveries/{}/resend", args.id);
+    let (status, value) = match admin::call(&args.admin.admin, Method::POST, &path, None).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    );
+    if !(200..300).contains(&status) {
+        return ExitCode::from(1);
+    }
+    match value.get("deliveryId").and_then(serde_json::Value::as_u64) {
+        Some(id) if args.wait => wait_and_show(&args.admin.admin, id).await,
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+async fn wait_and_show(admin_addr: &str, id: u64) -> ExitCode {
+    let path = format!("/_sandbox/deliveries/{id}?wait_ms=120000");
+    match admin::call(admin_addr, Method::GET, &path, None).await {
         Ok((_, delivery)) => {
             print_delivery(&delivery);
             if delivery.get("state").and_then(|s| s.as_str()) == Some("delivered") {

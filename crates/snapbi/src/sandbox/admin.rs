@@ -6,6 +6,7 @@
 //! | `POST /_sandbox/pay` `{"va": NO, "amount": "10000.00"}` or `{"qr": REFERENCE}` | simulate a payment; answers the delivery id |
 //! | `GET /_sandbox/deliveries` | the delivery log, every attempt |
 //! | `GET /_sandbox/deliveries/{id}?wait_ms=N` | one delivery, after waiting up to N ms for it to finish |
+//! | `POST /_sandbox/deliveries/{id}/resend` | send it again: same X-EXTERNAL-ID and body, new X-TIMESTAMP and signature; answers the new delivery id |
 //! | `GET /_sandbox/faults`, `PUT /_sandbox/faults` | read / replace the fault injection settings |
 //! | `GET /_sandbox/ledger` | every VA and QR |
 //! | `/_sandbox/web/...` | the web simulator's pages (`web`) |
@@ -75,11 +76,14 @@ pub(crate) async fn handle(
     };
     let route = path.strip_prefix("/_sandbox").unwrap_or(&path);
     if let Some(page) = route.strip_prefix("/web") {
-        return super::web::handle(sandbox, &parts.method, page, &body);
+        return super::web::handle(sandbox, &parts.method, page, &body).await;
     }
     match (&parts.method, route) {
         (&Method::POST, "/pay") => pay(sandbox, &body).await,
-        (&Method::GET, "/key") => reply(StatusCode::OK, &json!({ "publicKey": sandbox.public_key_pem })),
+        (&Method::GET, "/key") => reply(
+            StatusCode::OK,
+            &json!({ "publicKey": sandbox.public_key_pem }),
+        ),
         (&Method::GET, "/deliveries") => reply(StatusCode::OK, &sandbox.notifier.deliveries()),
         (&Method::GET, "/faults") => reply(StatusCode::OK, &sandbox.notifier.faults()),
         (&Method::PUT, "/faults") => match serde_json::from_slice::<Faults>(&body) {
@@ -96,6 +100,7 @@ pub(crate) async fn handle(
                 &json!({ "virtualAccounts": vas, "qris": qrs }),
             )
         }
+        (&Method::POST, other) if other.starts_with("/deliveries/") => resend(sandbox, other),
         (&Method::GET, other) if other.starts_with("/deliveries/") => {
             let Ok(id) = other["/deliveries/".len()..].parse::<u64>() else {
                 return error(StatusCode::NOT_FOUND, "no such delivery");
@@ -142,6 +147,27 @@ async fn pay(sandbox: &Sandbox, body: &[u8]) -> Response<Full<Bytes>> {
     match result {
         Ok(paid) => reply(StatusCode::OK, &paid),
         Err(e) => refusal(&e),
+    }
+}
+
+/// `POST /_sandbox/deliveries/{id}/resend`.
+fn resend(sandbox: &Sandbox, route: &str) -> Response<Full<Bytes>> {
+    let id = route
+        .strip_prefix("/deliveries/")
+        .and_then(|r| r.strip_suffix("/resend"))
+        .and_then(|id| id.parse::<u64>().ok());
+    let Some(id) = id else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "no such admin endpoint (see snapbi sandbox --help)",
+        );
+    };
+    match sandbox.notifier.resend(id) {
+        Ok(new) => reply(
+            StatusCode::OK,
+            &json!({ "deliveryId": new, "resendOf": id }),
+        ),
+        Err(e) => error(StatusCode::NOT_FOUND, &e),
     }
 }
 

@@ -73,6 +73,15 @@ pub(crate) struct Attempt {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) response_code: Option<String>,
     pub(crate) detail: String,
+    /// How long the merchant took to answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) elapsed_ms: Option<u64>,
+    /// The request headers, secrets (`Authorization`, `X-SIGNATURE`) masked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) request_headers: Vec<(String, String)>,
+    /// The merchant's answer body (its first 4 KiB).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) answer: Option<String>,
 }
 
 /// One notification and its attempts.
@@ -89,12 +98,18 @@ pub(crate) struct Delivery {
     pub(crate) state: DeliveryState,
     pub(crate) body: String,
     pub(crate) attempts: Vec<Attempt>,
+    /// The delivery this one sends again (`snapbi sandbox resend`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) resend_of: Option<u64>,
 }
 
 struct Link {
     client: SnapClient,
     merchant: String,
     paths: [String; 3],
+    /// The headers every notification to this merchant carries, secrets masked (the log shows
+    /// them; X-TIMESTAMP and X-EXTERNAL-ID are added per attempt).
+    headers: Vec<(String, String)>,
 }
 
 /// Delivers notifications and keeps the log.
@@ -153,8 +168,18 @@ impl Notifier {
             .with_connect_timeout(policy.request_timeout);
             let client = SnapClient::with_clock(config, Arc::clone(&clock))
                 .map_err(|e| format!("merchant {}: callback client: {e}", m.client_id))?;
+            let mut headers = vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("X-PARTNER-ID".to_owned(), cb.client_id.clone()),
+                ("CHANNEL-ID".to_owned(), cb.channel_id.clone()),
+                ("X-SIGNATURE".to_owned(), MASKED.to_owned()),
+            ];
+            if mode == SignatureMode::Symmetric {
+                headers.push(("Authorization".to_owned(), format!("Bearer {MASKED}")));
+            }
             links.push(Link {
                 client,
+                headers,
                 merchant: m.client_id.clone(),
                 paths: [
                     cb.va_payment_path.clone(),
@@ -178,7 +203,11 @@ impl Notifier {
 
     /// Calls a merchant's VA inquiry (24) now, signed as its notifications are: the merchant's
     /// answer, or why there is none.
-    pub(crate) async fn inquire(&self, merchant: usize, body: Vec<u8>) -> Result<SnapReply, String> {
+    pub(crate) async fn inquire(
+        &self,
+        merchant: usize,
+        body: Vec<u8>,
+    ) -> Result<SnapReply, String> {
         let link = self.links.get(merchant).ok_or("no such merchant")?;
         let external_id: ExternalId = self
             .ids
@@ -187,7 +216,11 @@ impl Notifier {
             .map_err(|e| format!("external id: {e}"))?;
         let options = CallOptions::new().with_external_id(external_id);
         link.client
-            .call_raw(ServiceCode::TRANSFER_VA_INQUIRY, Bytes::from(body), &options)
+            .call_raw(
+                ServiceCode::TRANSFER_VA_INQUIRY,
+                Bytes::from(body),
+                &options,
+            )
             .await
             .map_err(|e| format!("inquiry at merchant {}: {e}", link.merchant))
     }
@@ -257,13 +290,49 @@ impl Notifier {
         reference: &str,
         body: Vec<u8>,
     ) -> Result<u64, String> {
-        let link = self.links.get(merchant).ok_or("no such merchant")?;
-        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let external_id: ExternalId = self
             .ids
             .next_id_with(self.clock.as_ref())
             .parse()
             .map_err(|e| format!("external id: {e}"))?;
+        self.start(merchant, kind, reference, body, external_id, None)
+    }
+
+    /// Sends delivery `id` again as a new delivery: the same X-EXTERNAL-ID and body, a new
+    /// X-TIMESTAMP and signature (so a merchant can test its idempotent handling). Returns the
+    /// new delivery's id.
+    pub(crate) fn resend(self: &Arc<Self>, id: u64) -> Result<u64, String> {
+        let original = self.delivery(id).ok_or("no such delivery")?;
+        let merchant = self
+            .links
+            .iter()
+            .position(|l| l.merchant == original.merchant)
+            .ok_or("its merchant is no longer configured")?;
+        let external_id: ExternalId = original
+            .external_id
+            .parse()
+            .map_err(|e| format!("external id: {e}"))?;
+        self.start(
+            merchant,
+            original.kind,
+            &original.reference,
+            original.body.into_bytes(),
+            external_id,
+            Some(id),
+        )
+    }
+
+    fn start(
+        self: &Arc<Self>,
+        merchant: usize,
+        kind: Kind,
+        reference: &str,
+        body: Vec<u8>,
+        external_id: ExternalId,
+        resend_of: Option<u64>,
+    ) -> Result<u64, String> {
+        let link = self.links.get(merchant).ok_or("no such merchant")?;
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let path = match kind {
             Kind::VaPayment => &link.paths[0],
             Kind::QrNotify => &link.paths[1],
@@ -280,6 +349,7 @@ impl Notifier {
             state: DeliveryState::Pending,
             body: String::from_utf8_lossy(&body).into_owned(),
             attempts: Vec::new(),
+            resend_of,
         };
         self.log
             .lock()
@@ -319,6 +389,7 @@ impl Notifier {
             return;
         };
         let expected = ResponseCode::of(Case::Successful, kind.service());
+        let external_text = external_id.as_str().to_owned();
         let options = CallOptions::new().with_external_id(external_id);
         for attempt in 1..=self.policy.max_attempts {
             let faults = self.faults();
@@ -340,14 +411,19 @@ impl Notifier {
                         http_status: None,
                         response_code: None,
                         detail: "not sent (fault injection: drop_first)".into(),
+                        elapsed_ms: None,
+                        request_headers: Vec::new(),
+                        answer: None,
                     });
                 });
             } else {
+                let started = std::time::Instant::now();
                 let result = link
                     .client
                     .call_raw(kind.service(), body.clone(), &options)
                     .await;
-                let record = attempt_record(attempt, at, "sent", &result);
+                let mut record = attempt_record(attempt, at, "sent", &result);
+                link.describe(&mut record, &external_text, started);
                 let delivered = matches!(&result, Ok(reply) if reply.response_code() == expected && reply.http_status() == 200);
                 tracing::info!(delivery = id, attempt, result = %record.detail, "notification sent");
                 self.update(id, |d| {
@@ -359,11 +435,13 @@ impl Notifier {
                 if delivered {
                     if faults.duplicate {
                         let at = format_timestamp(self.clock.now(), TimestampStyle::Wib);
+                        let started = std::time::Instant::now();
                         let result = link
                             .client
                             .call_raw(kind.service(), body.clone(), &options)
                             .await;
-                        let record = attempt_record(attempt + 1, at, "duplicate", &result);
+                        let mut record = attempt_record(attempt + 1, at, "duplicate", &result);
+                        link.describe(&mut record, &external_text, started);
                         tracing::info!(delivery = id, result = %record.detail, "duplicate sent (fault injection)");
                         self.update(id, |d| d.attempts.push(record));
                     }
@@ -376,6 +454,23 @@ impl Notifier {
         }
         tracing::warn!(delivery = id, "delivery failed after every attempt");
         self.update(id, |d| d.state = DeliveryState::Failed);
+    }
+}
+
+/// What the delivery log shows in place of a secret.
+const MASKED: &str = "••••••";
+
+/// How much of a merchant's answer the log keeps.
+const ANSWER_LIMIT: usize = 4096;
+
+impl Link {
+    /// Adds the request headers (secrets masked; X-TIMESTAMP is the attempt's `at`, give or
+    /// take the second the token request may take) and the time the exchange took.
+    fn describe(&self, record: &mut Attempt, external_id: &str, started: std::time::Instant) {
+        record.elapsed_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        let mut headers = self.headers.clone();
+        headers.push(("X-EXTERNAL-ID".to_owned(), external_id.to_owned()));
+        record.request_headers = headers;
     }
 }
 
@@ -393,6 +488,12 @@ fn attempt_record(
             http_status: Some(reply.http_status()),
             response_code: Some(reply.response_code().to_string()),
             detail: format!("{} {}", reply.response_code(), reply.response_message()),
+            elapsed_ms: None,
+            request_headers: Vec::new(),
+            answer: Some(
+                String::from_utf8_lossy(&reply.body()[..reply.body().len().min(ANSWER_LIMIT)])
+                    .into_owned(),
+            ),
         },
         Err(e) => Attempt {
             attempt,
@@ -401,6 +502,9 @@ fn attempt_record(
             http_status: None,
             response_code: e.response_code().map(|c| c.to_string()),
             detail: e.to_string(),
+            elapsed_ms: None,
+            request_headers: Vec::new(),
+            answer: None,
         },
     }
 }

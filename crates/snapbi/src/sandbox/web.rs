@@ -9,7 +9,8 @@
 //! | `GET /_sandbox/web/qr/{reference}` | one QR: drawn (SVG), its payload decoded, a pay button |
 //! | `POST /_sandbox/web/pay` | pays (`va` + `amount`, or `qr`), then shows the delivery |
 //! | `GET /_sandbox/web/deliveries` | every notification |
-//! | `GET /_sandbox/web/deliveries/{id}` | one notification: its body and every attempt |
+//! | `GET /_sandbox/web/deliveries/{id}` | one notification: its body and every attempt (headers with secrets masked, the merchant's answer, timing) |
+//! | `POST /_sandbox/web/deliveries/{id}/resend` | sends it again (same X-EXTERNAL-ID and body, new signature), then shows the new delivery |
 //! | `GET`/`POST /_sandbox/web/faults` | the fault switches |
 //!
 //! The pages show the same documents the JSON admin API returns (`admin`), so both always agree.
@@ -35,7 +36,7 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
 }
 
 /// Answers one page request; `route` is the path below [`WEB_ROOT`] (`""`, `/va/...`).
-pub(crate) fn handle(
+pub(crate) async fn handle(
     sandbox: &Sandbox,
     method: &Method,
     route: &str,
@@ -50,8 +51,11 @@ pub(crate) fn handle(
         (&Method::GET, r) if r.starts_with("/qr/") => {
             payment::qr_page(sandbox, &decoded(&r[4..]), None)
         }
-        (&Method::POST, "/pay") => payment::pay(sandbox, &form(body)),
+        (&Method::POST, "/pay") => payment::pay(sandbox, &form(body)).await,
         (&Method::GET, "/deliveries") => deliveries::list(sandbox),
+        (&Method::POST, r) if r.starts_with("/deliveries/") && r.ends_with("/resend") => {
+            deliveries::resend(sandbox, &r["/deliveries/".len()..r.len() - "/resend".len()])
+        }
         (&Method::GET, r) if r.starts_with("/deliveries/") => {
             deliveries::one(sandbox, &r["/deliveries/".len()..])
         }

@@ -79,8 +79,15 @@ fn receiver(dir: &Path) -> Process {
     ])
 }
 
+fn secret() -> String {
+    std::fs::read_to_string(keys().join("demo-client-secret.txt"))
+        .unwrap()
+        .trim_end()
+        .to_owned()
+}
+
 fn merchant_client(sandbox: &str) -> SnapClient {
-    let secret = std::fs::read_to_string(keys().join("demo-client-secret.txt")).unwrap();
+    let secret = secret();
     let config = ClientConfig::new(
         sandbox,
         "DEMO-MERCHANT",
@@ -89,7 +96,7 @@ fn merchant_client(sandbox: &str) -> SnapClient {
         ProviderProfile::qoinhub(),
     )
     .unwrap()
-    .with_client_secret(ClientSecret::new(secret.trim_end()));
+    .with_client_secret(ClientSecret::new(&secret));
     SnapClient::new(config).unwrap()
 }
 
@@ -175,6 +182,26 @@ async fn pay_a_va_and_a_qr_by_clicking() {
         "the body as sent: {page}"
     );
 
+    // Each attempt shows its request headers with the secrets masked, and the merchant's answer.
+    assert!(attempts.contains("X-SIGNATURE: ••••••"), "{attempts}");
+    assert!(
+        attempts.contains("Authorization: Bearer ••••••"),
+        "{attempts}"
+    );
+    assert!(!attempts.contains(&secret()), "{attempts}");
+
+    browser.screenshot("web-simulator-delivery").await;
+
+    // Resend: a new delivery with the same X-EXTERNAL-ID and body, answered as the first.
+    let first = browser.url().await;
+    browser.click(&browser.find("#resend").await).await;
+    browser
+        .wait_for("#state .delivered", Duration::from_secs(30))
+        .await;
+    assert_ne!(browser.url().await, first);
+    let page = browser.page_text().await;
+    assert!(page.contains("A resend of #1"), "{page}");
+
     // The QR: drawn, decoded, paid.
     browser.open(&format!("{ledger}/qr/{qr}")).await;
     browser.find("#qr svg").await;
@@ -193,13 +220,42 @@ async fn pay_a_va_and_a_qr_by_clicking() {
     let vas = browser.text(&browser.find("#vas").await).await;
     assert!(vas.contains("12500.00") && vas.contains("paid"), "{vas}");
     let deliveries = browser.text(&browser.find("#deliveries").await).await;
-    assert_eq!(deliveries.matches("delivered").count(), 2, "{deliveries}");
+    assert_eq!(deliveries.matches("delivered").count(), 3, "{deliveries}");
     let shot = browser.screenshot("web-simulator-ledger").await;
     assert!(
         std::fs::metadata(&shot).unwrap().len() > 10_000,
         "{}",
         shot.display()
     );
+
+    // `snapbi sandbox resend` does what the button does.
+    let out = Command::new(SNAP)
+        .args(["sandbox", "resend", "1", "--wait", "--admin", &sandbox.url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = Command::new(SNAP)
+        .args(["sandbox", "deliveries", "--json", "--admin", &sandbox.url])
+        .output()
+        .unwrap();
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let log = log.as_array().unwrap();
+    let resends: Vec<&serde_json::Value> = log.iter().filter(|d| d["resendOf"] == 1).collect();
+    assert_eq!(resends.len(), 2, "{log:?}");
+    for resend in resends {
+        assert_eq!(resend["externalId"], log[0]["externalId"]);
+        assert_eq!(resend["body"], log[0]["body"]);
+        assert_eq!(resend["state"], "delivered");
+        // snapbi receive answers a repeat with the answer it stored the first time.
+        assert_eq!(
+            resend["attempts"][0]["answer"],
+            log[0]["attempts"][0]["answer"]
+        );
+    }
 
     // The fault switches: a checkbox and Save change what the admin API reports.
     browser.open(&format!("{ledger}/faults")).await;

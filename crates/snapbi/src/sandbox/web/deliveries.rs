@@ -7,7 +7,7 @@ use http_body_util::Full;
 use serde_json::Value;
 
 use super::WEB_ROOT;
-use super::html::{escape, exact, field, page as shell, status};
+use super::html::{escape, exact, field, page as shell, see_other, status};
 use crate::sandbox::provider::Sandbox;
 
 /// The newest `limit` deliveries as a table (newest first).
@@ -82,6 +82,18 @@ pub(crate) fn one(sandbox: &Sandbox, id: &str) -> Response<Full<Bytes>> {
         field(&d, "externalId"),
         status(d["state"].as_str().unwrap_or_default()),
     );
+    if let Some(original) = d["resendOf"].as_u64() {
+        body.push_str(&format!(
+            "<p>A resend of <a href=\"{WEB_ROOT}/deliveries/{original}\">#{original}</a>: the same \
+             X-EXTERNAL-ID and body, a new X-TIMESTAMP and signature.</p>"
+        ));
+    }
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"{WEB_ROOT}/deliveries/{}/resend\"><button id=\"resend\" \
+         type=\"submit\">Resend</button> <span class=\"muted\">same X-EXTERNAL-ID and body, new \
+         signature: the merchant should answer as it did the first time</span></form>",
+        delivery.id
+    ));
     body.push_str("<h2>Body</h2>");
     body.push_str(&exact(d["body"].as_str().unwrap_or_default()));
     body.push_str("<h2>Attempts</h2>");
@@ -101,19 +113,46 @@ fn attempts(list: &Value) -> String {
     }
     let mut out = String::from(
         "<table id=\"attempts\"><tr><th>#</th><th>at</th><th>action</th><th>HTTP</th>\
-         <th>responseCode</th><th>answer</th></tr>",
+         <th>responseCode</th><th>result</th><th>ms</th><th>request headers</th><th>answer</th></tr>",
     );
     for a in &list {
+        let headers: String = a["requestHeaders"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|pair| Some((pair.get(0)?.as_str()?, pair.get(1)?.as_str()?)))
+            .map(|(name, value)| format!("{}: {}<br>", escape(name), escape(value)))
+            .collect();
         out.push_str(&format!(
-            "<tr class=\"attempt\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"attempt\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td><code>{headers}</code></td><td><code>{}</code></td></tr>",
             field(a, "attempt"),
             field(a, "at"),
             field(a, "action"),
             field(a, "httpStatus"),
             field(a, "responseCode"),
             field(a, "detail"),
+            field(a, "elapsedMs"),
+            field(a, "answer"),
         ));
     }
     out.push_str("</table>");
     out
+}
+
+/// `POST /_sandbox/web/deliveries/{id}/resend`: to the new delivery's page.
+pub(crate) fn resend(sandbox: &Sandbox, id: &str) -> Response<Full<Bytes>> {
+    let result = id
+        .parse::<u64>()
+        .map_err(|_| "no such delivery".to_owned())
+        .and_then(|id| sandbox.notifier.resend(id));
+    match result {
+        Ok(new) => see_other(&format!("{WEB_ROOT}/deliveries/{new}")),
+        Err(e) => shell(
+            StatusCode::NOT_FOUND,
+            "Resend",
+            &format!("<p class=\"error\">{}</p>", escape(&e)),
+            None,
+        ),
+    }
 }

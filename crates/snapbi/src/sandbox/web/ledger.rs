@@ -34,6 +34,12 @@ pub(crate) fn page(sandbox: &Sandbox) -> Response<Full<Bytes>> {
         }
         body.push_str("</table>");
     }
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"{WEB_ROOT}/pay\">Pay any VA number (a biller merchant's \
+         is inquired first): <input name=\"va\" placeholder=\"VA number\"> \
+         <input name=\"amount\" placeholder=\"amount, for an open VA\"> \
+         <button type=\"submit\">Pay</button></form>"
+    ));
     body.push_str("<h2>QRIS</h2>");
     let qrs = qrs.as_array().cloned().unwrap_or_default();
     if qrs.is_empty() {

@@ -40,10 +40,11 @@ pub(crate) fn va_page(
     error: Option<&PayError>,
 ) -> Response<Full<Bytes>> {
     let Some(va) = sandbox.store.find_va(number) else {
+        let shown = error.map(refusal).unwrap_or_default();
         return shell(
-            StatusCode::NOT_FOUND,
+            error.map_or(StatusCode::NOT_FOUND, status_of),
             "No such virtual account",
-            &format!("<p>No VA {}.</p>", escape(number)),
+            &format!("{shown}<p>No VA {}.</p>", escape(number)),
             None,
         );
     };
@@ -181,7 +182,7 @@ fn objects(out: &mut String, list: &[DataObject<'_>]) {
 }
 
 /// `POST /_sandbox/web/pay`: `va` (+ `amount`) or `qr`; on success, to the delivery's page.
-pub(crate) fn pay(sandbox: &Sandbox, form: &[(String, String)]) -> Response<Full<Bytes>> {
+pub(crate) async fn pay(sandbox: &Sandbox, form: &[(String, String)]) -> Response<Full<Bytes>> {
     let get = |name: &str| {
         form.iter()
             .find(|(k, _)| k == name)
@@ -206,7 +207,8 @@ pub(crate) fn pay(sandbox: &Sandbox, form: &[(String, String)]) -> Response<Full
                 }
             };
             sandbox
-                .pay_va(va, amount)
+                .pay_va_any(va, amount)
+                .await
                 .map_err(|e| va_page(sandbox, va, Some(&e)))
         }
         (None, Some(qr)) => sandbox
