@@ -20,6 +20,7 @@ mod provider;
 mod quirks;
 mod server;
 mod standard;
+mod scenario;
 mod state;
 mod web;
 

@@ -24,6 +24,7 @@ use snap_types::{
 use time::OffsetDateTime;
 
 use super::config::{DeliveryPolicy, Faults, MerchantConfig, Notifications};
+use super::scenario::{self, Scenario};
 use super::state::{Qr, Va};
 
 /// Which notification a delivery carries.
@@ -98,6 +99,9 @@ pub(crate) struct Delivery {
     pub(crate) state: DeliveryState,
     pub(crate) body: String,
     pub(crate) attempts: Vec<Attempt>,
+    /// What the paid amount asked for (`scenario`), unless nothing.
+    #[serde(skip_serializing_if = "Scenario::is_normal")]
+    pub(crate) scenario: Scenario,
     /// The delivery this one sends again (`snapbi sandbox resend`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) resend_of: Option<u64>,
@@ -282,20 +286,22 @@ impl Notifier {
         }
     }
 
-    /// Logs a new delivery and starts sending it in the background; returns its id.
+    /// Logs a new delivery and starts sending it in the background, as `scenario` asks;
+    /// returns its id.
     pub(crate) fn enqueue(
         self: &Arc<Self>,
         merchant: usize,
         kind: Kind,
         reference: &str,
         body: Vec<u8>,
+        scenario: Scenario,
     ) -> Result<u64, String> {
         let external_id: ExternalId = self
             .ids
             .next_id_with(self.clock.as_ref())
             .parse()
             .map_err(|e| format!("external id: {e}"))?;
-        self.start(merchant, kind, reference, body, external_id, None)
+        self.start(merchant, kind, reference, body, external_id, scenario, None)
     }
 
     /// Sends delivery `id` again as a new delivery: the same X-EXTERNAL-ID and body, a new
@@ -318,6 +324,7 @@ impl Notifier {
             &original.reference,
             original.body.into_bytes(),
             external_id,
+            Scenario::Normal,
             Some(id),
         )
     }
@@ -329,6 +336,7 @@ impl Notifier {
         reference: &str,
         body: Vec<u8>,
         external_id: ExternalId,
+        scenario: Scenario,
         resend_of: Option<u64>,
     ) -> Result<u64, String> {
         let link = self.links.get(merchant).ok_or("no such merchant")?;
@@ -349,6 +357,7 @@ impl Notifier {
             state: DeliveryState::Pending,
             body: String::from_utf8_lossy(&body).into_owned(),
             attempts: Vec::new(),
+            scenario,
             resend_of,
         };
         self.log
@@ -357,7 +366,7 @@ impl Notifier {
             .push(delivery);
         let this = Arc::clone(self);
         tokio::spawn(async move {
-            this.run(id, merchant, kind, Bytes::from(body), external_id)
+            this.run(id, merchant, kind, Bytes::from(body), external_id, scenario)
                 .await
         });
         Ok(id)
@@ -384,10 +393,14 @@ impl Notifier {
         kind: Kind,
         body: Bytes,
         external_id: ExternalId,
+        scenario: Scenario,
     ) {
         let Some(link) = self.links.get(merchant) else {
             return;
         };
+        if scenario == Scenario::Delay {
+            tokio::time::sleep(scenario::DELAY).await;
+        }
         let expected = ResponseCode::of(Case::Successful, kind.service());
         let external_text = external_id.as_str().to_owned();
         let options = CallOptions::new().with_external_id(external_id);
@@ -433,7 +446,7 @@ impl Notifier {
                     }
                 });
                 if delivered {
-                    if faults.duplicate {
+                    if faults.duplicate || scenario == Scenario::Duplicate {
                         let at = format_timestamp(self.clock.now(), TimestampStyle::Wib);
                         let started = std::time::Instant::now();
                         let result = link

@@ -13,8 +13,8 @@ use http::{Method, Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use snap_crypto::{ClientSecret, Clock, SystemClock, Verifier};
-use snap_http::{BoxFuture, JwtTokenIssuer, Partner, SnapServer};
 use snap_http::SnapServerBuilder;
+use snap_http::{BoxFuture, JwtTokenIssuer, Partner, SnapServer};
 use snap_types::{
     CreateVaRequest, QrMpmGenerateRequest, QrMpmQueryRequest, QrMpmRefundRequest, ServiceCode,
     StandardCreateVaRequest, StandardDeleteVaRequest, StandardInquiryVaRequest,
@@ -28,9 +28,10 @@ use tokio::task::JoinHandle;
 
 use super::admin;
 use super::config::{MerchantConfig, ProfileKind, SandboxConfig};
-use super::quirks;
 use super::delivery::Notifier;
 use super::provider::{MerchantInfo, Sandbox};
+use super::quirks;
+use super::scenario::{self, FailNextCall};
 use super::state::{Flavor, Store};
 
 /// The path prefix of the admin endpoint.
@@ -98,6 +99,9 @@ impl tower::Service<Request<Incoming>> for Router {
             let path = request.uri().path();
             if path.starts_with(ADMIN_PREFIX) {
                 return Ok(admin::handle(&this.sandbox, request).await);
+            }
+            if this.sandbox.fail_next_call.take() {
+                return Ok(scenario::general_error(path));
             }
             let index = this.by_path.get(path).copied().unwrap_or(0);
             let Some(served) = this.served.get(index) else {
@@ -175,6 +179,7 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         qris,
         clock,
         public_key_pem,
+        fail_next_call: FailNextCall::default(),
     });
 
     let key = token_key.as_deref().map(Vec::as_slice);
@@ -260,18 +265,23 @@ fn mount(
     };
     match (kind, service) {
         (ProfileKind::Qoinhub, ServiceCode::TRANSFER_VA_CREATE_VA) => {
-            on!(Method::POST, CreateVaRequest, |s, ctx, req| s.create_va(&ctx, req))
+            on!(Method::POST, CreateVaRequest, |s, ctx, req| s
+                .create_va(&ctx, req))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_GENERATE) => {
             on!(Method::POST, QrMpmGenerateRequest, |s, ctx, req| s
                 .generate_qr(seed_flavor, &ctx, req))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_QUERY) => {
-            on!(Method::POST, QrMpmQueryRequest, |s, ctx, req| s
-                .query_qr(seed_flavor, &ctx, req))
+            on!(Method::POST, QrMpmQueryRequest, |s, ctx, req| s.query_qr(
+                seed_flavor,
+                &ctx,
+                req
+            ))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_REFUND) => {
-            on!(Method::POST, QrMpmRefundRequest, |s, ctx, req| s.refund_qr(&ctx, req))
+            on!(Method::POST, QrMpmRefundRequest, |s, ctx, req| s
+                .refund_qr(&ctx, req))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, _) => builder,
         (_, ServiceCode::TRANSFER_VA_STATUS) => {
@@ -295,8 +305,11 @@ fn mount(
                 .standard_inquiry_va(&ctx, req))
         }
         (_, ServiceCode::TRANSFER_VA_DELETE_VA) => {
-            on!(quirks::delete_va_method(kind), StandardDeleteVaRequest, |s, ctx, req| s
-                .standard_delete_va(&ctx, req))
+            on!(
+                quirks::delete_va_method(kind),
+                StandardDeleteVaRequest,
+                |s, ctx, req| s.standard_delete_va(&ctx, req)
+            )
         }
         (_, ServiceCode::QR_MPM_GENERATE) => {
             on!(Method::POST, StandardQrGenerateRequest, |s, ctx, req| s

@@ -9,5 +9,6 @@ mod demo;
 mod qris;
 mod receive;
 mod sandbox;
+mod scenario;
 mod signing;
 mod web;

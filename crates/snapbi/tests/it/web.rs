@@ -21,9 +21,9 @@ fn keys() -> PathBuf {
 }
 
 /// A child process killed on drop, and the URL it printed on its first line.
-struct Process {
+pub(super) struct Process {
     child: Child,
-    url: String,
+    pub(super) url: String,
     _stdout: BufReader<std::process::ChildStdout>,
 }
 
@@ -34,7 +34,7 @@ impl Drop for Process {
     }
 }
 
-fn spawn(args: &[&str]) -> Process {
+pub(super) fn spawn(args: &[&str]) -> Process {
     let mut child = Command::new(SNAP)
         .args(args)
         .env("RUST_LOG", "warn")
@@ -58,7 +58,7 @@ fn spawn(args: &[&str]) -> Process {
 }
 
 /// `snapbi receive` trusting the demo sandbox.
-fn receiver(dir: &Path) -> Process {
+pub(super) fn receiver(dir: &Path) -> Process {
     let k = keys();
     std::fs::write(
         dir.join("receiver.toml"),
@@ -86,7 +86,7 @@ fn secret() -> String {
         .to_owned()
 }
 
-fn merchant_client(sandbox: &str) -> SnapClient {
+pub(super) fn merchant_client(sandbox: &str) -> SnapClient {
     let secret = secret();
     let config = ClientConfig::new(
         sandbox,
@@ -100,7 +100,7 @@ fn merchant_client(sandbox: &str) -> SnapClient {
     SnapClient::new(config).unwrap()
 }
 
-async fn create_va(client: &SnapClient, trx_id: &str, value: &str) -> String {
+pub(super) async fn create_va(client: &SnapClient, trx_id: &str, value: &str) -> String {
     let request: CreateVaRequest = serde_json::from_value(json!({
         "virtualAccountName": "Siti Aminah",
         "virtualAccountEmail": "siti@example.com",
