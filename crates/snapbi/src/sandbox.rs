@@ -20,6 +20,7 @@ mod provider;
 mod quirks;
 mod server;
 mod standard;
+mod persist;
 mod scenario;
 mod state;
 mod web;
@@ -58,6 +59,10 @@ pub(crate) struct SandboxArgs {
     /// Accept the embedded demo keys in --config (for a throwaway local setup only).
     #[arg(long, requires = "config")]
     allow_demo_keys: bool,
+    /// Keep the ledger, the delivery log and the outbox in DIR (an embedded database), so a
+    /// restart forgets nothing and sends what was pending; without it, state is in memory.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
     /// With --demo: where to listen (a loopback address).
     #[arg(long, value_name = "ADDR", requires = "demo", default_value = DEMO_LISTEN)]
     listen: SocketAddr,
@@ -269,6 +274,8 @@ async fn run_server(args: SandboxArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     };
+    let mut config = config;
+    config.data_dir.clone_from(&args.data);
     let banner = banner(&config);
     let running = match start(config).await {
         Ok(r) => r,

@@ -292,6 +292,9 @@ pub(crate) struct SandboxConfig {
     pub(crate) merchants: Vec<MerchantConfig>,
     /// Whether the embedded demo credentials are in use (printed at start-up).
     pub(crate) demo: bool,
+    /// `--data DIR`: where the ledger, deliveries and outbox survive restarts (`persist`);
+    /// in memory only when absent.
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -628,6 +631,7 @@ impl SandboxConfig {
             faults: raw.faults,
             merchants,
             demo: false,
+            data_dir: None,
         })
     }
 
@@ -675,6 +679,7 @@ impl SandboxConfig {
                 },
             }],
             demo: true,
+            data_dir: None,
         })
     }
 }

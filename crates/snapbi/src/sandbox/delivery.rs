@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use snap_crypto::{Clock, ExternalIdGenerator, Signer, TimestampStyle, format_timestamp};
 use snap_http::{
@@ -24,11 +24,12 @@ use snap_types::{
 use time::OffsetDateTime;
 
 use super::config::{DeliveryPolicy, Faults, MerchantConfig, Notifications};
+use super::persist::Persist;
 use super::scenario::{self, Scenario};
 use super::state::{Qr, Va};
 
 /// Which notification a delivery carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Kind {
     /// VA payment (service 25).
@@ -50,7 +51,7 @@ impl Kind {
 }
 
 /// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum DeliveryState {
     /// Not acknowledged yet; attempts continue.
@@ -62,31 +63,31 @@ pub(crate) enum DeliveryState {
 }
 
 /// One attempt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Attempt {
     pub(crate) attempt: u32,
     pub(crate) at: String,
     /// `sent`, `dropped` (fault injection), `error` (no answer), or `duplicate`.
-    pub(crate) action: &'static str,
+    pub(crate) action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) http_status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) response_code: Option<String>,
     pub(crate) detail: String,
     /// How long the merchant took to answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) elapsed_ms: Option<u64>,
     /// The request headers, secrets (`Authorization`, `X-SIGNATURE`) masked.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) request_headers: Vec<(String, String)>,
     /// The merchant's answer body (its first 4 KiB).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) answer: Option<String>,
 }
 
 /// One notification and its attempts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Delivery {
     pub(crate) id: u64,
@@ -100,11 +101,18 @@ pub(crate) struct Delivery {
     pub(crate) body: String,
     pub(crate) attempts: Vec<Attempt>,
     /// What the paid amount asked for (`scenario`), unless nothing.
-    #[serde(skip_serializing_if = "Scenario::is_normal")]
+    #[serde(default, skip_serializing_if = "Scenario::is_normal")]
     pub(crate) scenario: Scenario,
     /// The delivery this one sends again (`snapbi sandbox resend`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) resend_of: Option<u64>,
+}
+
+/// Why a delivery is sent: what its payment's amount asked for, or which delivery it repeats.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    scenario: Scenario,
+    resend_of: Option<u64>,
 }
 
 struct Link {
@@ -126,6 +134,8 @@ pub(crate) struct Notifier {
     next_id: AtomicU64,
     ids: ExternalIdGenerator,
     clock: Arc<dyn Clock>,
+    /// With `--data`: where every delivery is saved as it changes.
+    persist: Option<Arc<Persist>>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -144,6 +154,7 @@ impl Notifier {
         policy: DeliveryPolicy,
         faults: Faults,
         clock: Arc<dyn Clock>,
+        persist: Option<Arc<Persist>>,
     ) -> Result<Self, String> {
         let mut links = Vec::with_capacity(merchants.len());
         for m in merchants {
@@ -202,6 +213,7 @@ impl Notifier {
             next_id: AtomicU64::new(1),
             ids: ExternalIdGenerator::new(),
             clock,
+            persist,
         })
     }
 
@@ -283,7 +295,72 @@ impl Notifier {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(d) = log.iter_mut().find(|d| d.id == id) {
             change(d);
+            self.save(d);
         }
+    }
+
+    /// With `--data`, commits `delivery` (called with the log locked, so saves keep its order).
+    fn save(&self, delivery: &Delivery) {
+        let Some(persist) = &self.persist else {
+            return;
+        };
+        let saved = serde_json::to_vec(delivery).map_err(|e| e.to_string());
+        if let Err(e) = saved.and_then(|document| persist.save_delivery(delivery.id, &document)) {
+            tracing::error!(delivery = delivery.id, error = %e, "the delivery was not saved to --data");
+        }
+    }
+
+    /// With `--data`: loads the saved log and sends every delivery still pending (the outbox)
+    /// again, with its X-EXTERNAL-ID and body.
+    pub(crate) fn restore(self: &Arc<Self>) -> Result<(), String> {
+        let Some(persist) = &self.persist else {
+            return Ok(());
+        };
+        let mut restored = Vec::new();
+        for document in persist.deliveries()? {
+            let delivery: Delivery = serde_json::from_slice(&document)
+                .map_err(|e| format!("sandbox data: a stored delivery is unreadable: {e}"))?;
+            restored.push(delivery);
+        }
+        restored.sort_by_key(|d| d.id);
+        let next = restored.last().map_or(1, |d| d.id + 1);
+        self.next_id.fetch_max(next, Ordering::SeqCst);
+        let outbox: Vec<Delivery> = restored
+            .iter()
+            .filter(|d| d.state == DeliveryState::Pending)
+            .cloned()
+            .collect();
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(restored);
+        for d in outbox {
+            let Some(merchant) = self.links.iter().position(|l| l.merchant == d.merchant) else {
+                tracing::warn!(delivery = d.id, merchant = %d.merchant, "pending delivery for a merchant no longer configured");
+                continue;
+            };
+            let external_id: ExternalId = d
+                .external_id
+                .parse()
+                .map_err(|e| format!("sandbox data: delivery {}: {e}", d.id))?;
+            tracing::info!(
+                delivery = d.id,
+                "sending a delivery left pending before the restart"
+            );
+            let this = Arc::clone(self);
+            tokio::spawn(async move {
+                this.run(
+                    d.id,
+                    merchant,
+                    d.kind,
+                    Bytes::from(d.body.into_bytes()),
+                    external_id,
+                    d.scenario,
+                )
+                .await
+            });
+        }
+        Ok(())
     }
 
     /// Logs a new delivery and starts sending it in the background, as `scenario` asks;
@@ -301,7 +378,11 @@ impl Notifier {
             .next_id_with(self.clock.as_ref())
             .parse()
             .map_err(|e| format!("external id: {e}"))?;
-        self.start(merchant, kind, reference, body, external_id, scenario, None)
+        let origin = Origin {
+            scenario,
+            resend_of: None,
+        };
+        self.start(merchant, kind, reference, body, external_id, origin)
     }
 
     /// Sends delivery `id` again as a new delivery: the same X-EXTERNAL-ID and body, a new
@@ -324,8 +405,10 @@ impl Notifier {
             &original.reference,
             original.body.into_bytes(),
             external_id,
-            Scenario::Normal,
-            Some(id),
+            Origin {
+                scenario: Scenario::Normal,
+                resend_of: Some(id),
+            },
         )
     }
 
@@ -336,9 +419,12 @@ impl Notifier {
         reference: &str,
         body: Vec<u8>,
         external_id: ExternalId,
-        scenario: Scenario,
-        resend_of: Option<u64>,
+        origin: Origin,
     ) -> Result<u64, String> {
+        let Origin {
+            scenario,
+            resend_of,
+        } = origin;
         let link = self.links.get(merchant).ok_or("no such merchant")?;
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let path = match kind {
@@ -360,10 +446,14 @@ impl Notifier {
             scenario,
             resend_of,
         };
-        self.log
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(delivery);
+        {
+            let mut log = self
+                .log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.save(&delivery);
+            log.push(delivery);
+        }
         let this = Arc::clone(self);
         tokio::spawn(async move {
             this.run(id, merchant, kind, Bytes::from(body), external_id, scenario)
@@ -420,7 +510,7 @@ impl Notifier {
                     d.attempts.push(Attempt {
                         attempt,
                         at,
-                        action: "dropped",
+                        action: "dropped".into(),
                         http_status: None,
                         response_code: None,
                         detail: "not sent (fault injection: drop_first)".into(),
@@ -497,7 +587,7 @@ fn attempt_record(
         Ok(reply) => Attempt {
             attempt,
             at,
-            action,
+            action: action.into(),
             http_status: Some(reply.http_status()),
             response_code: Some(reply.response_code().to_string()),
             detail: format!("{} {}", reply.response_code(), reply.response_message()),
@@ -511,7 +601,7 @@ fn attempt_record(
         Err(e) => Attempt {
             attempt,
             at,
-            action: if action == "sent" { "error" } else { action },
+            action: if action == "sent" { "error" } else { action }.into(),
             http_status: None,
             response_code: e.response_code().map(|c| c.to_string()),
             detail: e.to_string(),

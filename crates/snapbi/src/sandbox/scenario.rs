@@ -19,7 +19,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Response;
 use http_body_util::Full;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use snap_http::Rejection;
 use snap_types::{Amount, ServiceCode};
 
@@ -27,7 +27,7 @@ use snap_types::{Amount, ServiceCode};
 pub(crate) const DELAY: Duration = Duration::from_secs(10);
 
 /// What a payment's amount asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Scenario {
     /// Nothing special.

@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 use super::admin;
 use super::config::{MerchantConfig, ProfileKind, SandboxConfig};
 use super::delivery::Notifier;
+use super::persist::Persist;
 use super::provider::{MerchantInfo, Sandbox};
 use super::quirks;
 use super::scenario::{self, FailNextCall};
@@ -156,7 +157,13 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         faults,
         merchants,
         demo: _,
+        data_dir,
     } = config;
+    let persist = data_dir
+        .as_deref()
+        .map(Persist::open)
+        .transpose()?
+        .map(Arc::new);
     let public_key_pem = super::keys::public_pem(&private_key.public_key());
     let notifier = Notifier::new(
         &merchants,
@@ -164,9 +171,10 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         delivery,
         faults,
         Arc::clone(&clock),
+        persist.clone(),
     )?;
     let sandbox = Arc::new(Sandbox {
-        store: Store::default(),
+        store: Store::open(persist)?,
         notifier: Arc::new(notifier),
         merchants: merchants
             .iter()
@@ -181,6 +189,7 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         public_key_pem,
         fail_next_call: FailNextCall::default(),
     });
+    sandbox.notifier.restore()?;
 
     let key = token_key.as_deref().map(Vec::as_slice);
     let partners = partners(&merchants)?;

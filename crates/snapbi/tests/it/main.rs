@@ -9,6 +9,7 @@ mod demo;
 mod qris;
 mod receive;
 mod sandbox;
+mod sandbox_data;
 mod scenario;
 mod signing;
 mod web;
