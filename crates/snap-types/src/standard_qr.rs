@@ -280,7 +280,11 @@ impl Validate for StandardQrNotification {
             ("customerNumber", extra("customerNumber"), 64),
             ("accountType", extra("accountType"), 25),
             ("destinationNumber", extra("destinationNumber"), 25),
-            ("destinationAccountName", extra("destinationAccountName"), 25),
+            (
+                "destinationAccountName",
+                extra("destinationAccountName"),
+                25,
+            ),
             ("sessionId", extra("sessionId"), 25),
             ("bankCode", extra("bankCode"), 11),
             ("externalStoreId", extra("externalStoreId"), 64),
@@ -650,9 +654,10 @@ mod tests {
             let field = err.field_error().unwrap();
             assert_eq!((field.kind(), field.path()), (kind, path));
         }
-        let r: StandardQrGenerateResponse =
-            serde_json::from_str(r#"{"responseCode":"2004700","responseMessage":"ok","qrUrl":"u"}"#)
-                .unwrap();
+        let r: StandardQrGenerateResponse = serde_json::from_str(
+            r#"{"responseCode":"2004700","responseMessage":"ok","qrUrl":"u"}"#,
+        )
+        .unwrap();
         assert!(r.has_qr());
     }
 }

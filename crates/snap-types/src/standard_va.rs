@@ -16,9 +16,9 @@ use crate::request::SnapRequest;
 use crate::response_code::ResponseCode;
 use crate::service_code::ServiceCode;
 use crate::status_response::impl_snap_response;
-use crate::validation::{FieldError, Validate, mandatory_str, optional_str};
 use crate::transaction_status::PaymentFlagStatus;
 use crate::va_payment::VaPaymentNotification;
+use crate::validation::{FieldError, Validate, mandatory_str, optional_str};
 use crate::virtual_account::{CustomerNo, PartnerServiceId, VirtualAccountNo};
 
 /// Fields a DTO does not name, kept as received.
@@ -186,7 +186,11 @@ impl Validate for StandardVaInquiryRequest {
             ("sourceBankCode", 11),
             ("passApp", 64),
         ] {
-            optional_str(path, self.extra.get(path).and_then(Value::as_str), Some(max))?;
+            optional_str(
+                path,
+                self.extra.get(path).and_then(Value::as_str),
+                Some(max),
+            )?;
         }
         mandatory_str("inquiryRequestId", &self.inquiry_request_id, Some(128))?;
         check_info("additionalInfo", self.additional_info.as_ref())
@@ -269,7 +273,11 @@ impl Validate for StandardVaPaymentRequest {
             ("journalNum", 6),
             ("subCompany", 5),
         ] {
-            optional_str(path, self.extra.get(path).and_then(Value::as_str), Some(max))?;
+            optional_str(
+                path,
+                self.extra.get(path).and_then(Value::as_str),
+                Some(max),
+            )?;
         }
         optional_str("trxId", self.trx_id.as_deref(), Some(64))?;
         mandatory_str("paymentRequestId", &self.payment_request_id, Some(128))?;
@@ -306,10 +314,10 @@ pub enum AnyVaPayment {
 impl<'de> Deserialize<'de> for AnyVaPayment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
-        if let Ok(seed) = VaPaymentNotification::deserialize(&value) {
-            if seed.validate().is_ok() {
-                return Ok(Self::Seed(seed));
-            }
+        if let Ok(seed) = VaPaymentNotification::deserialize(&value)
+            && seed.validate().is_ok()
+        {
+            return Ok(Self::Seed(seed));
         }
         StandardVaPaymentRequest::deserialize(value)
             .map(Self::Standard)
@@ -526,11 +534,7 @@ impl StandardCreateVaRequest {
             }
             _ => {}
         }
-        mandatory_str(
-            "virtualAccountName",
-            &self.virtual_account_name,
-            Some(255),
-        )?;
+        mandatory_str("virtualAccountName", &self.virtual_account_name, Some(255))?;
         optional_str(
             "virtualAccountEmail",
             self.virtual_account_email.as_deref(),
@@ -544,13 +548,13 @@ impl StandardCreateVaRequest {
         mandatory_str("trxId", &self.trx_id, Some(64))?;
         check_bills(self.bill_details.as_ref())?;
         check_items("freeTexts", self.free_texts.as_ref(), 25)?;
-        if let Some(t) = &self.virtual_account_trx_type {
-            if !matches!(t.as_str(), "C" | "O" | "I" | "M" | "L" | "N" | "X") {
-                return Err(FieldError::format(
-                    "virtualAccountTrxType",
-                    "must be one of C, O, I, M, L, N, X",
-                ));
-            }
+        if let Some(t) = &self.virtual_account_trx_type
+            && !matches!(t.as_str(), "C" | "O" | "I" | "M" | "L" | "N" | "X")
+        {
+            return Err(FieldError::format(
+                "virtualAccountTrxType",
+                "must be one of C, O, I, M, L, N, X",
+            ));
         }
         optional_str("expiredDate", self.expired_date.as_deref(), Some(25))?;
         check_info("additionalInfo", self.additional_info.as_ref())

@@ -20,9 +20,7 @@ use snap_http::{
     Claim, Error as HttpError, Fields, JwtTokenIssuer, MemoryReplayStore, Outcome, Partner,
     ReplayKey, ReplayStore, RequestContext, SnapServer, StoreFuture, StoredResponse,
 };
-use snap_types::{
-    AnyVaPayment, Case, QrMpmNotification, ServiceCode, StandardDebitNotification,
-};
+use snap_types::{AnyVaPayment, Case, QrMpmNotification, ServiceCode, StandardDebitNotification};
 use tokio::sync::{Notify, oneshot};
 
 pub(crate) use config::{ReceiverConfig, SignatureMode};

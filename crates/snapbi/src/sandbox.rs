@@ -1,5 +1,5 @@
 //! `snapbi sandbox`: a local SNAP provider to integrate against without a bank's sandbox, in the
-//! ASPI standard's dialect or a provider's (`--profile standard|qoinhub|finpay|doku|midtrans`).
+//! ASPI standard's dialect or a provider's (`--profile standard|qoinhub|finpay|doku|midtrans|dana`).
 //!
 //! - provider endpoints on snap-http's verifying server, with business rules and exact SNAP
 //!   codes: the seeds' QoinHub and Finpay shapes (`provider`), the standard's VA 26–31 and QR
@@ -14,6 +14,7 @@
 mod admin;
 mod biller;
 pub(crate) mod config;
+mod dana;
 mod delivery;
 mod keys;
 mod provider;

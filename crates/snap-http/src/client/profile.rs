@@ -117,17 +117,35 @@ impl ProviderProfile {
         const VA: &str = "/virtual-accounts/bi-snap-va/v1.1/transfer-va";
         const QR: &str = "/snap-adapter/b2b/v1.0/qr";
         Self::new("doku", "/authorization/v1/access-token/b2b")
-            .with_path(ServiceCode::TRANSFER_VA_CREATE_VA, const_format(VA, "/create-va"))
-            .with_path(ServiceCode::TRANSFER_VA_UPDATE_VA, const_format(VA, "/update-va"))
-            .with_path(ServiceCode::TRANSFER_VA_DELETE_VA, const_format(VA, "/delete-va"))
+            .with_path(
+                ServiceCode::TRANSFER_VA_CREATE_VA,
+                const_format(VA, "/create-va"),
+            )
+            .with_path(
+                ServiceCode::TRANSFER_VA_UPDATE_VA,
+                const_format(VA, "/update-va"),
+            )
+            .with_path(
+                ServiceCode::TRANSFER_VA_DELETE_VA,
+                const_format(VA, "/delete-va"),
+            )
             .with_path(
                 ServiceCode::TRANSFER_VA_STATUS,
                 "/orders/v1.0/transfer-va/status",
             )
-            .with_path(ServiceCode::QR_MPM_GENERATE, const_format(QR, "/qr-mpm-generate"))
+            .with_path(
+                ServiceCode::QR_MPM_GENERATE,
+                const_format(QR, "/qr-mpm-generate"),
+            )
             .with_path(ServiceCode::QR_MPM_QUERY, const_format(QR, "/qr-mpm-query"))
-            .with_path(ServiceCode::QR_MPM_REFUND, const_format(QR, "/qr-mpm-refund"))
-            .with_path(ServiceCode::QR_MPM_CANCEL, const_format(QR, "/qr-mpm-cancel"))
+            .with_path(
+                ServiceCode::QR_MPM_REFUND,
+                const_format(QR, "/qr-mpm-refund"),
+            )
+            .with_path(
+                ServiceCode::QR_MPM_CANCEL,
+                const_format(QR, "/qr-mpm-cancel"),
+            )
             .with_timestamp_style(TimestampStyle::Utc)
     }
 

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use snap_crypto::{ClientSecret, TimestampStyle, format_timestamp};
-use snap_http::{Fields, JwtTokenIssuer, Outcome, Partner, ProviderProfile, RequestContext, SnapServer};
+use snap_http::{
+    Fields, JwtTokenIssuer, Outcome, Partner, ProviderProfile, RequestContext, SnapServer,
+};
 use snap_types::{
     Amount, AnyVaPayment, Money, StandardCreateVaRequest, StandardQrGenerateRequest,
     StandardQrNotification, StandardQrQueryRequest, StandardQrRefundRequest,
@@ -38,9 +40,7 @@ fn record(inbox: &Inbox, service: &str, ctx: &RequestContext, summary: String) {
 }
 
 /// The merchant: token, inquiry (24), payment (25), QR notify (52) under `/api/v1.0/...`.
-async fn merchant(
-    inbox: Inbox,
-) -> Result<(std::net::SocketAddr, oneshot::Sender<()>), String> {
+async fn merchant(inbox: Inbox) -> Result<(std::net::SocketAddr, oneshot::Sender<()>), String> {
     let partner = Partner::new(DEMO_SANDBOX_CLIENT_ID)
         .map_err(text)?
         .with_public_key(sandbox::demo_private_key()?.public_key())
@@ -141,8 +141,12 @@ async fn delivered(
 
 /// Runs the standard flow.
 pub(super) async fn demo() -> Result<(), String> {
-    println!("snapbi demo --profile standard: the ASPI standard's flow between a merchant (snap-http)");
-    println!("and `snapbi sandbox --profile standard`, with the DEMO/TEST keys (never for real use).");
+    println!(
+        "snapbi demo --profile standard: the ASPI standard's flow between a merchant (snap-http)"
+    );
+    println!(
+        "and `snapbi sandbox --profile standard`, with the DEMO/TEST keys (never for real use)."
+    );
     let mut steps = Steps { n: 0, total: 10 };
     let inbox: Inbox = Arc::default();
     let (merchant_addr, stop, running) = steps
@@ -168,17 +172,22 @@ pub(super) async fn demo() -> Result<(), String> {
     result
 }
 
-async fn flow(
-    steps: &mut Steps,
-    running: &sandbox::Running,
-    inbox: &Inbox,
-) -> Result<(), String> {
+async fn flow(steps: &mut Steps, running: &sandbox::Running, inbox: &Inbox) -> Result<(), String> {
     let client = merchant_client(running.addr(), ProviderProfile::standard())?;
     let sandbox = Arc::clone(running.sandbox());
     steps
         .run("merchant gets a B2B access token (service 73)", async {
-            let reply = client.fetch_token().await.map_err(text)?.into_success().map_err(text)?;
-            println!("      {} {}  POST /v1.0/access-token/b2b", reply.response_code(), reply.response_message());
+            let reply = client
+                .fetch_token()
+                .await
+                .map_err(text)?
+                .into_success()
+                .map_err(text)?;
+            println!(
+                "      {} {}  POST /v1.0/access-token/b2b",
+                reply.response_code(),
+                reply.response_message()
+            );
             Ok(())
         })
         .await?;
@@ -190,48 +199,77 @@ async fn flow(
                 trx_id: format!("INV-VA-{}", unique()),
                 total_amount: Some(Money::idr(Amount::new(15_000_000).ok_or("amount")?)),
                 virtual_account_trx_type: Some("C".into()),
-                expired_date: Some(format_timestamp(now + time::Duration::days(1), TimestampStyle::Wib)),
+                expired_date: Some(format_timestamp(
+                    now + time::Duration::days(1),
+                    TimestampStyle::Wib,
+                )),
                 ..Default::default()
             };
             let response = client.call(&request).await.map_err(text)?;
-            let data = response.virtual_account_data.ok_or("no virtualAccountData")?;
+            let data = response
+                .virtual_account_data
+                .ok_or("no virtualAccountData")?;
             let number = data.virtual_account_no.ok_or("no virtualAccountNo")?;
-            println!("      {} {}  VA {number:?} trxId {}", response.response_code, response.response_message, request.trx_id);
+            println!(
+                "      {} {}  VA {number:?} trxId {}",
+                response.response_code, response.response_message, request.trx_id
+            );
             Ok(number)
         })
         .await?;
     steps
-        .run("the customer pays the VA; the provider notifies the merchant (service 25)", async {
-            let paid = sandbox.pay_va_any(&va, None).await.map_err(|e| format!("{} {}", e.code, e.message))?;
-            delivered(&sandbox, inbox, paid.delivery_id).await
-        })
+        .run(
+            "the customer pays the VA; the provider notifies the merchant (service 25)",
+            async {
+                let paid = sandbox
+                    .pay_va_any(&va, None)
+                    .await
+                    .map_err(|e| format!("{} {}", e.code, e.message))?;
+                delivered(&sandbox, inbox, paid.delivery_id).await
+            },
+        )
         .await?;
     steps
-        .run("the merchant asks for the VA's status (service 26)", async {
-            let (psid, customer) = va.split_at(8);
-            let request: StandardVaStatusRequest = serde_json::from_value(json!({
-                "partnerServiceId": psid, "customerNo": customer, "virtualAccountNo": va,
-            }))
-            .map_err(text)?;
-            let response = client.call(&request).await.map_err(text)?;
-            let flag = response
-                .virtual_account_data
-                .and_then(|d| d.payment_flag_status)
-                .unwrap_or_default();
-            println!("      {} {}  paymentFlagStatus {flag}", response.response_code, response.response_message);
-            if flag != "00" {
-                return Err(format!("expected paymentFlagStatus 00, got {flag:?}"));
-            }
-            Ok(())
-        })
+        .run(
+            "the merchant asks for the VA's status (service 26)",
+            async {
+                let (psid, customer) = va.split_at(8);
+                let request: StandardVaStatusRequest = serde_json::from_value(json!({
+                    "partnerServiceId": psid, "customerNo": customer, "virtualAccountNo": va,
+                }))
+                .map_err(text)?;
+                let response = client.call(&request).await.map_err(text)?;
+                let flag = response
+                    .virtual_account_data
+                    .and_then(|d| d.payment_flag_status)
+                    .unwrap_or_default();
+                println!(
+                    "      {} {}  paymentFlagStatus {flag}",
+                    response.response_code, response.response_message
+                );
+                if flag != "00" {
+                    return Err(format!("expected paymentFlagStatus 00, got {flag:?}"));
+                }
+                Ok(())
+            },
+        )
         .await?;
     steps
-        .run("a customer pays the merchant's own VA: inquiry (24) to the biller, then payment (25)", async {
-            let number = format!("88899000{}", unique());
-            let paid = sandbox.pay_va_any(&number, None).await.map_err(|e| format!("{} {}", e.code, e.message))?;
-            println!("      the merchant answered the inquiry: {:?}, {} IDR", BILL.0, paid.amount);
-            delivered(&sandbox, inbox, paid.delivery_id).await
-        })
+        .run(
+            "a customer pays the merchant's own VA: inquiry (24) to the biller, then payment (25)",
+            async {
+                let number = format!("88899000{}", unique());
+                let paid = sandbox
+                    .pay_va_any(&number, None)
+                    .await
+                    .map_err(|e| format!("{} {}", e.code, e.message))?;
+                println!(
+                    "      the merchant answered the inquiry: {:?}, {} IDR",
+                    BILL.0, paid.amount
+                );
+                delivered(&sandbox, inbox, paid.delivery_id).await
+            },
+        )
         .await?;
     let partner_ref = format!("INV-QR-{}", unique());
     let qr_ref = steps
@@ -248,16 +286,27 @@ async fn flow(
             }
             let reference = response.reference_no.clone().ok_or("no referenceNo")?;
             let content = response.qr_content.unwrap_or_default();
-            snap_qris::parse(&content).map_err(text)?.check_crc().map_err(text)?;
-            println!("      {} {}  referenceNo {reference}\n      qrContent {content} (CRC ok)", response.response_code, response.response_message);
+            snap_qris::parse(&content)
+                .map_err(text)?
+                .check_crc()
+                .map_err(text)?;
+            println!(
+                "      {} {}  referenceNo {reference}\n      qrContent {content} (CRC ok)",
+                response.response_code, response.response_message
+            );
             Ok(reference)
         })
         .await?;
     steps
-        .run("the customer pays the QRIS; the provider notifies the merchant (service 52)", async {
-            let paid = sandbox.pay_qr(&qr_ref).map_err(|e| format!("{} {}", e.code, e.message))?;
-            delivered(&sandbox, inbox, paid.delivery_id).await
-        })
+        .run(
+            "the customer pays the QRIS; the provider notifies the merchant (service 52)",
+            async {
+                let paid = sandbox
+                    .pay_qr(&qr_ref)
+                    .map_err(|e| format!("{} {}", e.code, e.message))?;
+                delivered(&sandbox, inbox, paid.delivery_id).await
+            },
+        )
         .await?;
     steps
         .run("query the QRIS payment (service 51)", async {
@@ -269,8 +318,14 @@ async fn flow(
                 })
                 .await
                 .map_err(text)?;
-            let status = response.latest_transaction_status.map(|s| s.to_string()).unwrap_or_default();
-            println!("      {} {}  latestTransactionStatus {status}", response.response_code, response.response_message);
+            let status = response
+                .latest_transaction_status
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            println!(
+                "      {} {}  latestTransactionStatus {status}",
+                response.response_code, response.response_message
+            );
             if status != "00" {
                 return Err(format!("expected 00, got {status:?}"));
             }
@@ -278,29 +333,32 @@ async fn flow(
         })
         .await?;
     steps
-        .run("refund the QRIS payment (service 78, partnerRefundNo)", async {
-            let response = client
-                .call(&StandardQrRefundRequest {
-                    merchant_id: None,
-                    original_partner_reference_no: partner_ref.clone(),
-                    original_reference_no: Some(qr_ref.clone()),
-                    partner_refund_no: format!("RF-{}", unique()),
-                    refund_amount: None,
-                    reason: Some("Customer request".into()),
-                    additional_info: None,
-                    extra: Default::default(),
-                })
-                .await
-                .map_err(text)?;
-            println!(
-                "      {} {}  refundNo {} refundTime {}",
-                response.response_code,
-                response.response_message,
-                response.refund_no.unwrap_or_default(),
-                response.refund_time.unwrap_or_default()
-            );
-            Ok(())
-        })
+        .run(
+            "refund the QRIS payment (service 78, partnerRefundNo)",
+            async {
+                let response = client
+                    .call(&StandardQrRefundRequest {
+                        merchant_id: None,
+                        original_partner_reference_no: partner_ref.clone(),
+                        original_reference_no: Some(qr_ref.clone()),
+                        partner_refund_no: format!("RF-{}", unique()),
+                        refund_amount: None,
+                        reason: Some("Customer request".into()),
+                        additional_info: None,
+                        extra: Default::default(),
+                    })
+                    .await
+                    .map_err(text)?;
+                println!(
+                    "      {} {}  refundNo {} refundTime {}",
+                    response.response_code,
+                    response.response_message,
+                    response.refund_no.unwrap_or_default(),
+                    response.refund_time.unwrap_or_default()
+                );
+                Ok(())
+            },
+        )
         .await?;
     Ok(())
 }

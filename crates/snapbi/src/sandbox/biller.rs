@@ -34,10 +34,10 @@ impl Sandbox {
         number: &str,
         amount: Option<Amount>,
     ) -> Result<Paid, PayError> {
-        if self.store.find_va(number).is_none() {
-            if let Some(merchant) = self.biller_of(number) {
-                self.inquire(merchant, number, amount).await?;
-            }
+        if self.store.find_va(number).is_none()
+            && let Some(merchant) = self.biller_of(number)
+        {
+            self.inquire(merchant, number, amount).await?;
         }
         self.pay_va(number, amount)
     }
@@ -91,7 +91,10 @@ impl Sandbox {
         if reply.response_code() != success {
             return Err(PayError {
                 code: reply.response_code(),
-                message: format!("the merchant refused the inquiry: {}", reply.response_message()),
+                message: format!(
+                    "the merchant refused the inquiry: {}",
+                    reply.response_message()
+                ),
             });
         }
         let answer: StandardVaResponse = serde_json::from_slice(reply.body())
@@ -100,7 +103,9 @@ impl Sandbox {
             .virtual_account_data
             .ok_or_else(|| refused("the merchant's answer has no virtualAccountData"))?;
         if let Some(status) = data.inquiry_status.as_deref().filter(|s| *s != "00") {
-            return Err(refused(&format!("the merchant answered inquiryStatus {status}")));
+            return Err(refused(&format!(
+                "the merchant answered inquiryStatus {status}"
+            )));
         }
         let name = data
             .virtual_account_name

@@ -16,6 +16,13 @@
 //! mcc = "5812"                          # 52
 //! criteria = "UMI"                      # 26.03 / 51.03
 //!
+//! serve = ["qoinhub", "finpay"]         # the default; or standard, doku, midtrans, dana
+//!
+//! [profiles.standard]                   # any served profile: prefix, token_path, paths
+//! prefix = "/snap"                      # token and services at {prefix}/v1.0/...
+//! [profiles.standard.paths]
+//! "27" = "/snap/v1.0/va/create"         # one service (by its code) elsewhere
+//!
 //! [profiles.qoinhub]
 //! prefix = "/ordersnap/api"             # token, create VA, QR under {prefix}/v1.0/...
 //! [profiles.finpay]
@@ -49,6 +56,9 @@
 //! va_payment_path = "/v1.0/transfer-va/payment"
 //! qr_notify_path = "/v1.0/qr/qr-mpm-notify"
 //! debit_notify_path = "/v1.0/debit/notify"
+//! va_inquiry_path = "/v1.0/transfer-va/inquiry"   # service 24, when inquiry = true
+//! signature = "symmetric"               # or "asymmetric": SHA256withRSA with private_key_file, no token
+//! inquiry = false                       # true: the merchant is biller (inquiry 24 before payment 25)
 //! ```
 
 use std::net::SocketAddr;
@@ -147,7 +157,9 @@ impl Default for QrisMerchant {
 }
 
 /// A provider dialect the sandbox can serve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum ProfileKind {
     /// The ASPI standard's paths and shapes.
@@ -160,6 +172,8 @@ pub(crate) enum ProfileKind {
     Doku,
     /// Midtrans SnapBi: the standard's paths and shapes, its SDK's token quirk.
     Midtrans,
+    /// DANA's payment gateway: asymmetric requests, debit services at `.htm` paths.
+    Dana,
 }
 
 impl ProfileKind {
@@ -171,6 +185,7 @@ impl ProfileKind {
             Self::Finpay => "finpay",
             Self::Doku => "doku",
             Self::Midtrans => "midtrans",
+            Self::Dana => "dana",
         }
     }
 
@@ -187,6 +202,12 @@ impl ProfileKind {
                 ServiceCode::QR_MPM_GENERATE,
                 ServiceCode::QR_MPM_QUERY,
                 ServiceCode::QR_MPM_REFUND,
+            ],
+            Self::Dana => &[
+                ServiceCode::DEBIT_PAYMENT_HOST_TO_HOST,
+                ServiceCode::DEBIT_STATUS,
+                ServiceCode::DEBIT_CANCEL,
+                ServiceCode::DEBIT_REFUND,
             ],
             Self::Standard | Self::Doku | Self::Midtrans => &[
                 ServiceCode::TRANSFER_VA_STATUS,
@@ -211,6 +232,7 @@ impl ProfileKind {
             Self::Finpay => ProviderProfile::finpay(),
             Self::Doku => ProviderProfile::doku(),
             Self::Midtrans => ProviderProfile::midtrans(),
+            Self::Dana => ProviderProfile::dana(),
         }
     }
 }
@@ -327,6 +349,7 @@ struct RawProfiles {
     finpay: Option<RawProfile>,
     doku: Option<RawProfile>,
     midtrans: Option<RawProfile>,
+    dana: Option<RawProfile>,
 }
 
 #[derive(Deserialize, Default)]
@@ -736,6 +759,7 @@ fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profile
         (ProfileKind::Finpay, raw.finpay),
         (ProfileKind::Doku, raw.doku),
         (ProfileKind::Midtrans, raw.midtrans),
+        (ProfileKind::Dana, raw.dana),
     ];
     for (kind, raw) in raws {
         let Some(raw) = raw else { continue };
@@ -780,7 +804,10 @@ fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profile
         for (key, path) in raw.paths {
             let key_field = field(&format!("paths.{key}"));
             let service: ServiceCode = key.parse().map_err(|_| {
-                problem(&key_field, "the key is a two-digit service code such as \"27\"")
+                problem(
+                    &key_field,
+                    "the key is a two-digit service code such as \"27\"",
+                )
             })?;
             if !kind.services().contains(&service) {
                 return Err(problem(
@@ -878,9 +905,18 @@ client_secret_file = "callback.secret"
             Some("/virtual-accounts/bi-snap-va/v1.1/transfer-va/create-va")
         );
         for (extra, expected) in [
-            ("[profiles.standard.paths]\n\"99\" = \"/x\"\n", "profiles.standard.paths.99"),
-            ("[profiles.standard.paths]\nva = \"/x\"\n", "two-digit service code"),
-            ("[profiles.standard.paths]\n\"27\" = \"x\"\n", "must start with /"),
+            (
+                "[profiles.standard.paths]\n\"99\" = \"/x\"\n",
+                "profiles.standard.paths.99",
+            ),
+            (
+                "[profiles.standard.paths]\nva = \"/x\"\n",
+                "two-digit service code",
+            ),
+            (
+                "[profiles.standard.paths]\n\"27\" = \"x\"\n",
+                "must start with /",
+            ),
         ] {
             let text = format!("serve = [\"standard\"]\n{GOOD}\n{extra}");
             let err = SandboxConfig::parse(&text, dir.path(), true)

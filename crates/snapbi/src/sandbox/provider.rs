@@ -143,9 +143,10 @@ impl Sandbox {
                 now.day(),
                 seq
             ),
-            // The standard leaves the form to the PJP: `SB`, yymmdd, 12 digits.
-            Flavor::Standard => format!(
-                "SB{:02}{:02}{:02}{:012}",
+            // The standard leaves the form to the PJP: `SB` (DANA orders `DN`), yymmdd, 12 digits.
+            Flavor::Standard | Flavor::Dana => format!(
+                "{}{:02}{:02}{:02}{:012}",
+                if flavor == Flavor::Dana { "DN" } else { "SB" },
                 now.year() % 100,
                 u8::from(now.month()),
                 now.day(),
@@ -337,7 +338,7 @@ impl Sandbox {
                     ("terminalId", json!(terminal)),
                 ])?
             }
-            Flavor::Finpay | Flavor::Standard => fields(vec![
+            Flavor::Finpay | Flavor::Standard | Flavor::Dana => fields(vec![
                 ("referenceNo", json!(reference_no)),
                 ("partnerReferenceNo", json!(partner_reference_no)),
                 ("qrContent", json!(qr_content)),
@@ -388,7 +389,7 @@ impl Sandbox {
                 ("paidTime", json!(paid_time)),
                 ("amount", money(qr.amount)),
             ])?,
-            Flavor::Finpay | Flavor::Standard => {
+            Flavor::Finpay | Flavor::Standard | Flavor::Dana => {
                 let mut pairs = vec![
                     ("referenceNo", json!(qr.reference_no)),
                     ("partnerReferenceNo", json!(qr.partner_reference_no)),
@@ -519,7 +520,9 @@ impl Sandbox {
         };
         let body = match va.flavor {
             Flavor::Standard => delivery::standard_va_payment_body(&va, sent, flag, now),
-            Flavor::QoinHub | Flavor::Finpay => delivery::va_payment_body(&va, sent, flag, now),
+            Flavor::QoinHub | Flavor::Finpay | Flavor::Dana => {
+                delivery::va_payment_body(&va, sent, flag, now)
+            }
         }
         .map_err(|e| internal(service, &e))?;
         let delivery_id = self
@@ -577,6 +580,10 @@ impl Sandbox {
             Flavor::Standard => (
                 Kind::QrNotify,
                 delivery::standard_qr_notify_body(&qr, sent, now),
+            ),
+            Flavor::Dana => (
+                Kind::DebitNotify,
+                super::dana::finish_notify_body(&qr, sent, &self.qris.merchant_id, now),
             ),
             Flavor::QoinHub => (
                 Kind::DebitNotify,

@@ -28,6 +28,7 @@ use tokio::task::JoinHandle;
 
 use super::admin;
 use super::config::{MerchantConfig, ProfileKind, SandboxConfig};
+use super::dana::{DanaCancel, DanaCreateOrder, DanaQuery, DanaRefund};
 use super::delivery::Notifier;
 use super::persist::Persist;
 use super::provider::{MerchantInfo, Sandbox};
@@ -200,7 +201,13 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
             .token_path(Some(paths.token_path()))
             .token_issuer(issuer(key, kind.name())?);
         for partner in &partners {
-            builder = builder.partner(partner.clone());
+            // DANA signs every request asymmetrically, with no token.
+            builder = builder.partner(match kind {
+                ProfileKind::Dana => partner
+                    .clone()
+                    .with_mode(snap_http::SignatureMode::Asymmetric),
+                _ => partner.clone(),
+            });
         }
         let mut claim = |path: &str| -> Result<(), String> {
             match by_path.insert(path.to_owned(), index) {
@@ -293,6 +300,23 @@ fn mount(
                 .refund_qr(&ctx, req))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, _) => builder,
+        (ProfileKind::Dana, ServiceCode::DEBIT_PAYMENT_HOST_TO_HOST) => {
+            on!(Method::POST, DanaCreateOrder, |s, ctx, req| s
+                .dana_create_order(&ctx, req))
+        }
+        (ProfileKind::Dana, ServiceCode::DEBIT_STATUS) => {
+            on!(Method::POST, DanaQuery, |s, ctx, req| s
+                .dana_query(&ctx, req))
+        }
+        (ProfileKind::Dana, ServiceCode::DEBIT_CANCEL) => {
+            on!(Method::POST, DanaCancel, |s, ctx, req| s
+                .dana_cancel(&ctx, req))
+        }
+        (ProfileKind::Dana, ServiceCode::DEBIT_REFUND) => {
+            on!(Method::POST, DanaRefund, |s, ctx, req| s
+                .dana_refund(&ctx, req))
+        }
+        (ProfileKind::Dana, _) => builder,
         (_, ServiceCode::TRANSFER_VA_STATUS) => {
             on!(Method::POST, StandardVaStatusRequest, |s, ctx, req| s
                 .standard_va_status(&ctx, req))

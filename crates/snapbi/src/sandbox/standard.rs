@@ -131,13 +131,13 @@ impl Sandbox {
         };
         let info = &self.merchants[merchant];
         let own: PartnerServiceId = info.partner_service_id.parse()?;
-        if let Some(psid) = &request.partner_service_id {
-            if psid.digits() != own.digits() {
-                return Ok(Outcome::business(
-                    Case::InvalidFieldFormat,
-                    "partnerServiceId",
-                ));
-            }
+        if let Some(psid) = &request.partner_service_id
+            && psid.digits() != own.digits()
+        {
+            return Ok(Outcome::business(
+                Case::InvalidFieldFormat,
+                "partnerServiceId",
+            ));
         }
         let customer_no: CustomerNo = match &request.customer_no {
             Some(c) => c.clone(),
@@ -253,33 +253,30 @@ impl Sandbox {
                 "virtualAccountNo",
             ));
         };
-        let result = self.store.change_va(
-            context.partner_id().as_str(),
-            number.as_str(),
-            now,
-            |va| {
-                if va.trx_id != request.trx_id {
-                    return Err(Refusal::NotFound);
-                }
-                if va.status != Status::Open {
-                    return Err(Refusal::InvalidStatus(va.status));
-                }
-                va.name.clone_from(&request.virtual_account_name);
-                if let Some(email) = &request.virtual_account_email {
-                    va.email.clone_from(email);
-                }
-                if let Some(phone) = &request.virtual_account_phone {
-                    va.phone.clone_from(phone);
-                }
-                if request.total_amount.is_some() {
-                    va.amount = amount;
-                }
-                if let Some(t) = expires_at {
-                    va.expires_at = t;
-                }
-                Ok(())
-            },
-        );
+        let result =
+            self.store
+                .change_va(context.partner_id().as_str(), number.as_str(), now, |va| {
+                    if va.trx_id != request.trx_id {
+                        return Err(Refusal::NotFound);
+                    }
+                    if va.status != Status::Open {
+                        return Err(Refusal::InvalidStatus(va.status));
+                    }
+                    va.name.clone_from(&request.virtual_account_name);
+                    if let Some(email) = &request.virtual_account_email {
+                        va.email.clone_from(email);
+                    }
+                    if let Some(phone) = &request.virtual_account_phone {
+                        va.phone.clone_from(phone);
+                    }
+                    if request.total_amount.is_some() {
+                        va.amount = amount;
+                    }
+                    if let Some(t) = expires_at {
+                        va.expires_at = t;
+                    }
+                    Ok(())
+                });
         match result {
             Ok(va) => va_reply(&va),
             Err(refusal) => Ok(va_refusal(&refusal)),

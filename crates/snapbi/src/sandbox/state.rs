@@ -24,6 +24,9 @@ pub(crate) enum Flavor {
     /// The ASPI standard's shapes (the `standard`, `doku`, `midtrans` profiles): VA payments
     /// notified with the standard 25 body, QR payments with the standard 52 body.
     Standard,
+    /// DANA's payment gateway orders (the `dana` profile): paid orders are notified with DANA's
+    /// finish notify (56).
+    Dana,
 }
 
 /// Where a transaction stands.

@@ -69,3 +69,35 @@ fn the_demo_names_the_failed_step() {
             .contains("is `snapbi sandbox` running?")
     );
 }
+
+#[test]
+fn demo_of_the_standard_profile_runs_every_step() {
+    let out = Command::new(env!("CARGO_BIN_EXE_snapbi"))
+        .args(["demo", "--profile", "standard"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "[10/10]",
+        "2007300 Successful",
+        "2002700 Successful",
+        "merchant verified and recorded service 25",
+        "paymentFlagStatus 00",
+        "the merchant answered the inquiry",
+        "2004700 Successful",
+        "merchant verified and recorded service 52",
+        "latestTransactionStatus 00",
+        "2007800 Successful",
+        "demo finished: every step passed",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}

@@ -20,10 +20,10 @@ use snap_http::{
 };
 use snap_types::{
     Amount, AnyVaPayment, CreateVaRequest, Money, QrMpmGenerateRequest, QrMpmQueryRequest,
-    QrMpmRefundRequest, StandardCreateVaRequest, StandardDeleteVaRequest,
-    StandardInquiryVaRequest, StandardQrCancelRequest, StandardQrGenerateRequest,
-    StandardQrNotification, StandardQrQueryRequest, StandardQrRefundRequest,
-    StandardUpdateVaRequest, StandardVaStatusRequest,
+    QrMpmRefundRequest, StandardCreateVaRequest, StandardDeleteVaRequest, StandardInquiryVaRequest,
+    StandardQrCancelRequest, StandardQrGenerateRequest, StandardQrNotification,
+    StandardQrQueryRequest, StandardQrRefundRequest, StandardUpdateVaRequest,
+    StandardVaStatusRequest,
 };
 use tokio::sync::oneshot;
 
@@ -907,7 +907,10 @@ async fn standard_merchant(mode: snap_http::SignatureMode, sandbox_key_pem: &str
             async move {
                 assert!(matches!(n, AnyVaPayment::Standard(_)), "{n:?}");
                 let body: Value = serde_json::from_slice(ctx.body()).unwrap();
-                inbox.lock().unwrap().push(("25".into(), ctx.external_id().as_str().into(), body));
+                inbox
+                    .lock()
+                    .unwrap()
+                    .push(("25".into(), ctx.external_id().as_str().into(), body));
                 Ok(Outcome::success())
             }
         })
@@ -915,7 +918,10 @@ async fn standard_merchant(mode: snap_http::SignatureMode, sandbox_key_pem: &str
             let inbox = Arc::clone(&i52);
             async move {
                 let body: Value = serde_json::from_slice(ctx.body()).unwrap();
-                inbox.lock().unwrap().push(("52".into(), ctx.external_id().as_str().into(), body));
+                inbox
+                    .lock()
+                    .unwrap()
+                    .push(("52".into(), ctx.external_id().as_str().into(), body));
                 Ok(Outcome::success())
             }
         })
@@ -953,7 +959,8 @@ fn sandbox_key_prints_the_public_half_of_the_sandbox_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn standard_profile_serves_the_standard_and_notifies_asymmetrically() {
-    let merchant_server = standard_merchant(snap_http::SignatureMode::Asymmetric, &sandbox_key()).await;
+    let merchant_server =
+        standard_merchant(snap_http::SignatureMode::Asymmetric, &sandbox_key()).await;
     let sandbox = sandbox_with(
         &merchant_server.base,
         &["--profile", "standard", "--notifications", "asymmetric"],
@@ -983,7 +990,9 @@ async fn standard_profile_serves_the_standard_and_notifies_asymmetrically() {
     });
     let with = |extra: Value| {
         let mut v = identity.clone();
-        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         v
     };
     // Update (28, PUT) to a fixed amount, then read it back (30).
@@ -992,10 +1001,23 @@ async fn standard_profile_serves_the_standard_and_notifies_asymmetrically() {
         "totalAmount": {"value": "20000.00", "currency": "IDR"},
     })))
     .unwrap();
-    assert_eq!(client.call(&update).await.unwrap().response_code.to_string(), "2002800");
+    assert_eq!(
+        client
+            .call(&update)
+            .await
+            .unwrap()
+            .response_code
+            .to_string(),
+        "2002800"
+    );
     let inquiry: StandardInquiryVaRequest =
         serde_json::from_value(with(json!({"trxId": "STD-VA-1"}))).unwrap();
-    let read = client.call(&inquiry).await.unwrap().virtual_account_data.unwrap();
+    let read = client
+        .call(&inquiry)
+        .await
+        .unwrap()
+        .virtual_account_data
+        .unwrap();
     assert_eq!(read.virtual_account_name.as_deref(), Some("Budi Utomo"));
     assert_eq!(read.total_amount.unwrap().value.to_string(), "20000.00");
     // A wrong trxId: 404xx12.
@@ -1015,7 +1037,12 @@ async fn standard_profile_serves_the_standard_and_notifies_asymmetrically() {
     assert!(body.get("paymentRequestId").is_some());
     // Status (26) shows the payment; a paid VA cannot be deleted (31).
     let status: StandardVaStatusRequest = serde_json::from_value(identity.clone()).unwrap();
-    let status = client.call(&status).await.unwrap().virtual_account_data.unwrap();
+    let status = client
+        .call(&status)
+        .await
+        .unwrap()
+        .virtual_account_data
+        .unwrap();
     assert_eq!(status.payment_flag_status.as_deref(), Some("00"));
     let delete: StandardDeleteVaRequest = serde_json::from_value(identity.clone()).unwrap();
     let err = client.call(&delete).await.unwrap_err();
@@ -1033,8 +1060,17 @@ async fn standard_profile_serves_the_standard_and_notifies_asymmetrically() {
     assert!(generated.has_qr());
     let (code, out) = pay_and_wait(&sandbox, &["--qr", "STD-QR-1"]);
     assert_eq!(code, 0, "{out}");
-    let (service, _, body) = merchant_server.inbox.lock().unwrap().last().unwrap().clone();
-    assert_eq!((service.as_str(), &body["latestTransactionStatus"]), ("52", &json!("00")));
+    let (service, _, body) = merchant_server
+        .inbox
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (service.as_str(), &body["latestTransactionStatus"]),
+        ("52", &json!("00"))
+    );
     let query = client
         .call(&StandardQrQueryRequest {
             original_partner_reference_no: Some("STD-QR-1".into()),
@@ -1055,7 +1091,8 @@ async fn standard_profile_serves_the_standard_and_notifies_asymmetrically() {
     let err = client.call(&refund).await.unwrap_err();
     assert_eq!(err.response_code().unwrap().to_string(), "4097801");
     // The seed's `partnerReferenceNo` is not the standard's refund id: 400xx02 partnerRefundNo.
-    let seed_style = json!({"originalPartnerReferenceNo": "STD-QR-1", "partnerReferenceNo": "RF-2"});
+    let seed_style =
+        json!({"originalPartnerReferenceNo": "STD-QR-1", "partnerReferenceNo": "RF-2"});
     let reply = client
         .call_raw(
             snap_types::ServiceCode::QR_MPM_REFUND,
@@ -1065,7 +1102,11 @@ async fn standard_profile_serves_the_standard_and_notifies_asymmetrically() {
         .await
         .unwrap();
     assert_eq!(reply.response_code().to_string(), "4007802");
-    assert!(reply.response_message().contains("partnerRefundNo"), "{}", reply.response_message());
+    assert!(
+        reply.response_message().contains("partnerRefundNo"),
+        "{}",
+        reply.response_message()
+    );
     // A paid QR cannot be cancelled.
     let cancel: StandardQrCancelRequest = serde_json::from_value(json!({
         "originalPartnerReferenceNo": "STD-QR-1", "merchantId": "SANDBOX0001", "reason": "changed mind",
@@ -1080,7 +1121,11 @@ async fn sdk_token_quirks_are_read_only_by_their_own_profile() {
     let partner = TestPartner::new(MERCHANT).with_private_key(private_key());
     let now = || timestamp_at(time::OffsetDateTime::now_utc());
     let cases = [
-        ("midtrans", "/v1.0/access-token/b2b", r#"{"grant_type":"client_credentials"}"#),
+        (
+            "midtrans",
+            "/v1.0/access-token/b2b",
+            r#"{"grant_type":"client_credentials"}"#,
+        ),
         (
             "doku",
             "/authorization/v1/access-token/b2b",
@@ -1100,15 +1145,19 @@ async fn sdk_token_quirks_are_read_only_by_their_own_profile() {
             .unwrap();
         request.body = Bytes::from(body);
         let r = send(&standard, request).await;
-        assert!(code_of(&r).1.starts_with("40073"), "standard took {profile}'s body: {r:?}");
+        assert!(
+            code_of(&r).1.starts_with("40073"),
+            "standard took {profile}'s body: {r:?}"
+        );
         // And a bad signature is still a bad signature in the provider's profile.
         let mut request = partner.token_request(path, &now()).unwrap();
         request.body = Bytes::from(body);
-        request.set(
-            http::HeaderName::from_static("x-timestamp"),
-            "2020-01-01T00:00:00+07:00",
-        )
-        .unwrap();
+        request
+            .set(
+                http::HeaderName::from_static("x-timestamp"),
+                "2020-01-01T00:00:00+07:00",
+            )
+            .unwrap();
         let r = send(&own, request).await;
         assert_eq!(r.0 / 100, 4, "{profile}: {r:?}");
     }
@@ -1116,7 +1165,8 @@ async fn sdk_token_quirks_are_read_only_by_their_own_profile() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_profiles_serve_at_their_sdks_paths() {
-    let merchant_server = standard_merchant(snap_http::SignatureMode::Symmetric, &sandbox_key()).await;
+    let merchant_server =
+        standard_merchant(snap_http::SignatureMode::Symmetric, &sandbox_key()).await;
     for (name, profile) in [
         ("doku", ProviderProfile::doku()),
         ("midtrans", ProviderProfile::midtrans()),
@@ -1152,9 +1202,17 @@ impl Drop for Receiver {
 
 fn receiver() -> Receiver {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(keys().join("demo-public.pem"), dir.path().join("sandbox.pub.pem")).unwrap();
+    std::fs::copy(
+        keys().join("demo-public.pem"),
+        dir.path().join("sandbox.pub.pem"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("sandbox.secret"), secret()).unwrap();
-    std::fs::write(dir.path().join("token.key"), "receiver-token-key-of-at-least-32-bytes").unwrap();
+    std::fs::write(
+        dir.path().join("token.key"),
+        "receiver-token-key-of-at-least-32-bytes",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("receive.toml"),
         format!(
@@ -1188,7 +1246,10 @@ fn receiver() -> Receiver {
 async fn snapbi_receive_accepts_the_standard_shapes() {
     let receiver = receiver();
     // 25 and 52 in the standard's shapes, from the standard sandbox.
-    let sandbox = sandbox_with(&format!("{}/api", receiver.base), &["--profile", "standard"]);
+    let sandbox = sandbox_with(
+        &format!("{}/api", receiver.base),
+        &["--profile", "standard"],
+    );
     let client = client(&sandbox, ProviderProfile::standard());
     let created = client
         .call(&StandardCreateVaRequest {
@@ -1199,7 +1260,11 @@ async fn snapbi_receive_accepts_the_standard_shapes() {
         })
         .await
         .unwrap();
-    let va = created.virtual_account_data.unwrap().virtual_account_no.unwrap();
+    let va = created
+        .virtual_account_data
+        .unwrap()
+        .virtual_account_no
+        .unwrap();
     let (_, delivery) = pay_and_wait(&sandbox, &["--va", &va]);
     assert_eq!(delivery["state"], "delivered", "{delivery}");
     client
@@ -1241,7 +1306,13 @@ async fn snapbi_receive_accepts_the_standard_shapes() {
     let token = token["accessToken"].as_str().unwrap().to_owned();
     let notify = |body: &'static str, external_id: &str| {
         partner
-            .notification("/api/v1.0/debit/notify", Some(&token), body, &now(), external_id)
+            .notification(
+                "/api/v1.0/debit/notify",
+                Some(&token),
+                body,
+                &now(),
+                external_id,
+            )
             .unwrap()
     };
     let r = send_to(notify(
@@ -1249,8 +1320,58 @@ async fn snapbi_receive_accepts_the_standard_shapes() {
         "5601",
     ))
     .await;
-    assert_eq!((r.0, r.1["responseCode"].as_str()), (200, Some("2005600")), "{r:?}");
+    assert_eq!(
+        (r.0, r.1["responseCode"].as_str()),
+        (200, Some("2005600")),
+        "{r:?}"
+    );
     // Still validated: latestTransactionStatus is mandatory (400 56 02).
-    let r = send_to(notify(r#"{"originalReferenceNo":"PJP-REF-778900"}"#, "5602")).await;
+    let r = send_to(notify(
+        r#"{"originalReferenceNo":"PJP-REF-778900"}"#,
+        "5602",
+    ))
+    .await;
     assert_eq!(r.1["responseCode"], "4005602", "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dana_profile_takes_asymmetric_requests_only() {
+    let sandbox = sandbox_with("http://127.0.0.1:9/api", &["--profile", "dana"]);
+    let partner = TestPartner::new(MERCHANT)
+        .with_private_key(private_key())
+        .with_client_secret(ClientSecret::new(&secret()));
+    let stamp = timestamp_at(time::OffsetDateTime::now_utc());
+    let valid = timestamp_at(time::OffsetDateTime::now_utc() + time::Duration::minutes(20));
+    let body = format!(
+        r#"{{"partnerReferenceNo":"DN-1","merchantId":"SANDBOX0001","amount":{{"value":"1000.00","currency":"IDR"}},"validUpTo":"{valid}","urlParams":[{{"url":"https://m.example/n","type":"NOTIFICATION","isDeeplink":"N"}}]}}"#
+    );
+    const PATH: &str = "/payment-gateway/v1.0/debit/payment-host-to-host.htm";
+    let request = partner
+        .notification(
+            PATH,
+            None,
+            body.clone(),
+            &stamp,
+            "sdke320b-b875-4477-a7c8-b237c40b453d",
+        )
+        .unwrap();
+    let r = send(&sandbox, request).await;
+    assert_eq!(code_of(&r).1, "2005400", "{r:?}");
+    assert!(r.1["referenceNo"].as_str().unwrap().starts_with("DN"));
+    // The same order again: 409 54 01.
+    let request = partner
+        .notification(PATH, None, body.clone(), &stamp, "2")
+        .unwrap();
+    assert_eq!(code_of(&send(&sandbox, request).await).1, "4095401");
+    // A body changed after signing: 401 54 00.
+    let mut request = partner.notification(PATH, None, body, &stamp, "3").unwrap();
+    request.body = Bytes::from(
+        request
+            .body
+            .to_vec()
+            .iter()
+            .map(|b| if *b == b'1' { b'2' } else { *b })
+            .collect::<Vec<u8>>(),
+    );
+    assert_eq!(code_of(&send(&sandbox, request).await).0, 401);
 }
