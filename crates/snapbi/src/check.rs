@@ -89,7 +89,11 @@ pub(crate) fn run(args: &CheckArgs) -> ExitCode {
         }
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let identity = format!("{} ({:?})", config.client_id, config.signature).to_lowercase();
+    let identity = format!(
+        "{} ({})",
+        config.client_id,
+        format!("{:?}", config.signature).to_lowercase()
+    );
     let provider = match provider::Provider::new(config, &args.callback, timeout) {
         Ok(p) => p,
         Err(e) => {

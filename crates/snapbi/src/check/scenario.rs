@@ -66,8 +66,17 @@ pub(crate) struct Outcome {
 }
 
 fn code_text(code: ResponseCode) -> String {
+    // The standard message without its placeholder (`Unauthorized. [{reason}]` -> `Unauthorized`):
+    // the merchant fills that part in as it likes.
     match code.message() {
-        Some(message) => format!("{code} {message}"),
+        Some(message) => {
+            let plain = message
+                .split(['[', '{'])
+                .next()
+                .unwrap_or(message)
+                .trim_end_matches([' ', '.']);
+            format!("{code} {plain}")
+        }
         None => code.to_string(),
     }
 }

@@ -55,6 +55,7 @@ pre.wrap{white-space:pre-wrap;word-break:break-all}
 .error{background:#f8d0d0;border:1px solid #c55;padding:.6em;margin:.5em 0}
 form.inline{display:inline}button{padding:.3em .9em;cursor:pointer}
 .qr svg{width:260px;height:260px;background:#fff}
+#attempts td:last-child{word-break:break-all;max-width:24em}
 .muted{color:#678}
 ";
 
