@@ -10,6 +10,10 @@
 //!   the sandbox's key, `snapbi sandbox key`), with retries, backoff and a delivery log
 //!   (`delivery`); for a biller merchant, an inquiry (24) before the payment (`biller`);
 //! - fault injection: delay, drop the first N deliveries, duplicate, wrong amount, expired VA.
+//! - outcomes chosen by the paid amount's cents: expire, twice, delayed, a 500 (`scenario`);
+//!   `snapbi sandbox resend ID` sends a past notification again, same X-EXTERNAL-ID and body;
+//! - the web simulator on the admin address, `/_sandbox/web` (`web`);
+//! - `--data DIR`: ledger, delivery log and outbox in an embedded database (`persist`).
 
 mod admin;
 mod biller;
@@ -17,12 +21,12 @@ pub(crate) mod config;
 mod dana;
 mod delivery;
 mod keys;
+mod persist;
 mod provider;
 mod quirks;
+mod scenario;
 mod server;
 mod standard;
-mod persist;
-mod scenario;
 mod state;
 mod web;
 
