@@ -494,6 +494,10 @@ impl Notifier {
         let expected = ResponseCode::of(Case::Successful, kind.service());
         let external_text = external_id.as_str().to_owned();
         let options = CallOptions::new().with_external_id(external_id);
+        // A delivery resumed after a restart (`--data`) numbers its attempts after the saved ones.
+        let before = self
+            .delivery(id)
+            .map_or(0, |d| u32::try_from(d.attempts.len()).unwrap_or(u32::MAX));
         for attempt in 1..=self.policy.max_attempts {
             let faults = self.faults();
             if faults.delay_ms > 0 {
@@ -508,7 +512,7 @@ impl Notifier {
                 );
                 self.update(id, |d| {
                     d.attempts.push(Attempt {
-                        attempt,
+                        attempt: before + attempt,
                         at,
                         action: "dropped".into(),
                         http_status: None,
@@ -525,7 +529,7 @@ impl Notifier {
                     .client
                     .call_raw(kind.service(), body.clone(), &options)
                     .await;
-                let mut record = attempt_record(attempt, at, "sent", &result);
+                let mut record = attempt_record(before + attempt, at, "sent", &result);
                 link.describe(&mut record, &external_text, started);
                 let delivered = matches!(&result, Ok(reply) if reply.response_code() == expected && reply.http_status() == 200);
                 tracing::info!(delivery = id, attempt, result = %record.detail, "notification sent");
@@ -543,7 +547,8 @@ impl Notifier {
                             .client
                             .call_raw(kind.service(), body.clone(), &options)
                             .await;
-                        let mut record = attempt_record(attempt + 1, at, "duplicate", &result);
+                        let mut record =
+                            attempt_record(before + attempt + 1, at, "duplicate", &result);
                         link.describe(&mut record, &external_text, started);
                         tracing::info!(delivery = id, result = %record.detail, "duplicate sent (fault injection)");
                         self.update(id, |d| d.attempts.push(record));

@@ -207,6 +207,53 @@ fn passes_against_snapbi_receive() {
     assert!(text.contains("required scenarios passed"), "{text}");
 }
 
+#[test]
+fn asymmetric_notifications_need_no_token() {
+    let dir = setup();
+    let d = dir.path();
+    let provider = std::fs::read_to_string(d.join("check.toml")).unwrap();
+    std::fs::write(
+        d.join("check.toml"),
+        format!("{provider}signature = \"asymmetric\"\n"),
+    )
+    .unwrap();
+    let receiver = std::fs::read_to_string(d.join("receiver.toml")).unwrap();
+    std::fs::write(
+        d.join("receiver.toml"),
+        format!("{receiver}signature = \"asymmetric\"\n"),
+    )
+    .unwrap();
+    let mut child = Command::new(SNAP)
+        .args(["receive", "--config"])
+        .arg(d.join("receiver.toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _receiver = Receiver(child);
+    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let (code, report) = check(d, &format!("{base}/api"), "finpay");
+    assert_eq!(failing(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(code, 0);
+    let verdict = |id: &str| {
+        report["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .map(|s| s["verdict"].clone())
+    };
+    // No token request, no token scenarios; the signature scenarios still run.
+    assert_eq!(verdict("token"), Some("skip".into()));
+    assert_eq!(verdict("qr-notify.no-token"), Some("skip".into()));
+    assert_eq!(verdict("qr-notify.bad-signature"), Some("pass".into()));
+    assert_eq!(verdict("qr-notify.body-changed"), Some("pass".into()));
+}
+
 /// How a test merchant is broken.
 #[derive(Debug, Clone, Copy, Default)]
 struct Breaks {

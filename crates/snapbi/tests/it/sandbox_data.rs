@@ -122,6 +122,18 @@ async fn ledger_deliveries_and_outbox_survive_a_kill() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(delivered["externalId"], pending["externalId"]);
+    // Its attempts before and after the restart, numbered in order.
+    let numbers: Vec<u64> = delivered["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["attempt"].as_u64().unwrap())
+        .collect();
+    assert!(
+        numbers.len() >= 2 && numbers.windows(2).all(|w| w[0] < w[1]),
+        "{numbers:?}"
+    );
+    assert_eq!(delivered["attempts"][0]["action"], "dropped");
     assert_eq!(delivered["body"], pending["body"]);
     // New deliveries continue the numbering.
     let va2 = create_va(&client, "data-va-2", "0.00").await;
