@@ -250,22 +250,65 @@ pub(crate) fn screenshot_dir() -> PathBuf {
     target.join("browser-screenshots")
 }
 
+impl Browser {
+    /// One WebDriver request without the async runtime (for `Drop`): the answer's body.
+    fn blocking(&self, method: &str, path: &str) -> Option<Vec<u8>> {
+        use std::io::{BufRead as _, Read as _, Write as _};
+        let authority = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(authority).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .ok()?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\n\r\n"
+        )
+        .ok()?;
+        // chromedriver keeps the connection open: read the headers, then Content-Length bytes.
+        let mut reader = std::io::BufReader::new(stream);
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).ok()?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().ok()?;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).ok()?;
+        Some(body)
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Deleting the session stops Chromium (killing chromedriver alone would orphan it); a
-        // plain blocking request, since drop cannot await.
         if !self.session.is_empty() {
-            use std::io::{Read as _, Write as _};
-            let authority = self.base.trim_start_matches("http://");
-            if let Ok(mut stream) = std::net::TcpStream::connect(authority) {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
-                let _ = write!(
-                    stream,
-                    "DELETE /session/{} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                    self.session
-                );
-                let _ = stream.read_to_end(&mut Vec::new());
+            // A failed test leaves a screenshot of where it stopped.
+            if std::thread::panicking() {
+                let shot = self
+                    .blocking("GET", &format!("/session/{}/screenshot", self.session))
+                    .and_then(|body| serde_json::from_slice::<Value>(&body).ok())
+                    .and_then(|v| {
+                        base64::engine::general_purpose::STANDARD
+                            .decode(v["value"].as_str()?)
+                            .ok()
+                    });
+                if let Some(png) = shot {
+                    let dir = screenshot_dir();
+                    let path = dir.join("failure.png");
+                    if std::fs::create_dir_all(&dir).is_ok() && std::fs::write(&path, png).is_ok() {
+                        eprintln!("screenshot at the failure: {}", path.display());
+                    }
+                }
             }
+            // Deleting the session stops Chromium (killing chromedriver alone would orphan it).
+            let _ = self.blocking("DELETE", &format!("/session/{}", self.session));
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
