@@ -210,6 +210,9 @@ async fn pay_a_va_and_a_qr_by_clicking() {
         payload.contains("Toko Sandbox") && payload.contains("54 5 15000"),
         "{payload}"
     );
+    let decoded = browser.text(&browser.find("#decoded").await).await;
+    assert!(decoded.contains("Toko Sandbox"), "{decoded}");
+    browser.screenshot("web-simulator-qr").await;
     browser.click(&browser.find("#pay").await).await;
     browser
         .wait_for("#state .delivered", Duration::from_secs(30))

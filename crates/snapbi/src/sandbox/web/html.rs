@@ -56,6 +56,7 @@ pre.wrap{white-space:pre-wrap;word-break:break-all}
 form.inline{display:inline}button{padding:.3em .9em;cursor:pointer}
 .qr svg{width:260px;height:260px;background:#fff}
 #attempts td:last-child{word-break:break-all;max-width:24em}
+#decoded td,#payload td{word-break:break-all}
 .muted{color:#678}
 ";
 

@@ -152,6 +152,22 @@ pub(crate) fn qr_page(
                 "<p>CRC-16: {}</p>",
                 if crc.is_valid() { "valid" } else { "INVALID" }
             ));
+            // What the tags mean, as snap-qris reads them (merchant, amount, acquirer, ...).
+            if let Ok(serde_json::Value::Object(view)) = serde_json::to_value(parsed.view()) {
+                body.push_str("<h2>Decoded</h2><table id=\"decoded\">");
+                for (name, value) in view.iter().filter(|(_, v)| !v.is_null()) {
+                    let shown = match value {
+                        serde_json::Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    };
+                    body.push_str(&format!(
+                        "<tr><th>{}</th><td><code>{}</code></td></tr>",
+                        escape(name),
+                        escape(&shown)
+                    ));
+                }
+                body.push_str("</table>");
+            }
         }
         Err(e) => body.push_str(&format!(
             "<p class=\"error\">{}</p>",
