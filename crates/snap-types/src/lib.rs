@@ -49,7 +49,7 @@ pub use standard_va::{
     StandardVaStatusRequest,
 };
 pub use status_response::StatusResponse;
-pub use timestamp::Timestamp;
+pub use timestamp::{JAKARTA, Timestamp, jakarta_date};
 pub use transaction_status::{PaymentFlagStatus, TransactionStatus};
 pub use va_payment::{VaPaymentNotification, VaPaymentResponse, VirtualAccountData};
 pub use validation::{FieldError, FieldErrorKind, Validate};

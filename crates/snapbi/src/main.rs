@@ -54,9 +54,9 @@ enum Command {
     Receive(receive::ReceiveArgs),
     /// Read the receiver's journal of stored notifications.
     Inbox(receive::InboxArgs),
-    /// Run a local SNAP provider (QoinHub and Finpay profiles): create VA, QRIS generate, query,
-    /// refund, simulated payments notified to the merchant; or talk to a running one
-    /// (pay, deliveries, fault, ledger).
+    /// Run a local SNAP provider (profiles standard, qoinhub, finpay, doku, midtrans, dana): VA,
+    /// QRIS and DANA order services, simulated payments notified to the merchant; or talk to a
+    /// running one (pay, deliveries, fault, ledger, key).
     Sandbox(sandbox::SandboxArgs),
     /// The whole integration in one command: a sandbox and a receiver on loopback with DEMO/TEST
     /// keys; token, create VA, QRIS generate (drawn), both payments notified, verified and

@@ -309,15 +309,15 @@ fn say(text: &str) {
 fn banner(config: &SandboxConfig) -> String {
     let mut out = String::new();
     for (kind, paths) in &config.profiles.served {
-        out.push_str(&format!(
-            "  {:<9} token POST {}\n",
-            kind.name(),
-            paths.token_path()
-        ));
+        let token = match kind {
+            ProfileKind::Dana => "none (every request asymmetric)".to_owned(),
+            _ => format!("POST {}", paths.token_path()),
+        };
+        out.push_str(&format!("  {:<9} token {token}\n", kind.name()));
         for service in kind.services() {
             if let Some(path) = paths.path(*service) {
                 let name = service.info().map_or("", |i| i.name);
-                out.push_str(&format!("            {service} {name:<28} {path}\n"));
+                out.push_str(&format!("            {service} {name:<38} {path}\n"));
             }
         }
     }

@@ -126,7 +126,7 @@ impl Sandbox {
 
     pub(crate) fn reference(&self, flavor: Flavor) -> String {
         let seq = self.store.next_sequence();
-        let now = self.now().to_offset(snap_http::JAKARTA);
+        let now = self.now().to_offset(snap_types::JAKARTA);
         match flavor {
             // QoinHub: `T24080680391` (T, yymm, 7 digits).
             Flavor::QoinHub => format!(

@@ -197,8 +197,10 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
     let mut served = Vec::new();
     let mut by_path: HashMap<String, usize> = HashMap::new();
     for (index, (kind, paths)) in profiles.served.iter().enumerate() {
+        // DANA's gateway issues no B2B token: every request is signed asymmetrically.
+        let token_path = (*kind != ProfileKind::Dana).then(|| paths.token_path());
         let mut builder = SnapServer::builder()
-            .token_path(Some(paths.token_path()))
+            .token_path(token_path)
             .token_issuer(issuer(key, kind.name())?);
         for partner in &partners {
             // DANA signs every request asymmetrically, with no token.
@@ -219,7 +221,9 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
                 _ => Ok(()),
             }
         };
-        claim(paths.token_path())?;
+        if let Some(path) = token_path {
+            claim(path)?;
+        }
         for service in kind.services() {
             let Some(path) = paths.path(*service) else {
                 continue;
