@@ -7,8 +7,8 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request};
 use snap_crypto::{
-    Clock as _, ExternalIdGenerator, SignatureOptions, SystemClock, TimestampStyle,
-    format_timestamp,
+    AuthRequest, Clock as _, ExternalIdGenerator, ServiceRequest, SignatureOptions, SystemClock,
+    TimestampStyle, format_timestamp,
 };
 use snap_http::headers::{
     CHANNEL_ID, X_CLIENT_KEY, X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP,
@@ -158,9 +158,9 @@ impl Provider {
         } else {
             timestamp.clone()
         };
-        let signature =
-            snap_crypto::sign_auth(self.config.private_key.as_ref(), client_id, &signed_at)
-                .map_err(|e| format!("signing the token request: {e}"))?;
+        let auth = AuthRequest::new(client_id).with_timestamp(&signed_at);
+        let signature = snap_crypto::sign_auth(&auth, self.config.private_key.as_ref())
+            .map_err(|e| format!("signing the token request: {e}"))?;
         let headers = [
             (X_TIMESTAMP, timestamp),
             (X_CLIENT_KEY, client_id.to_owned()),
@@ -203,7 +203,10 @@ impl Provider {
         } else {
             timestamp.clone()
         };
-        let options = SignatureOptions::standard();
+        let request = ServiceRequest::new("POST", &signed_path)
+            .with_body(body)
+            .with_timestamp(&signed_at)
+            .with_options(SignatureOptions::standard());
         let signature = match (self.config.signature, token) {
             (SignatureMode::Symmetric, Some(token)) => {
                 let secret = self
@@ -211,27 +214,14 @@ impl Provider {
                     .client_secret
                     .as_deref()
                     .ok_or("symmetric notifications need client_secret_file")?;
-                snap_crypto::sign_symmetric(
-                    secret,
-                    "POST",
-                    &signed_path,
-                    token,
-                    body,
-                    &signed_at,
-                    &options,
-                )
+                snap_crypto::sign(&request.with_token(token), secret)
             }
             (SignatureMode::Symmetric, None) => {
                 return Err("no access token (the token request failed)".into());
             }
-            (SignatureMode::Asymmetric, _) => snap_crypto::sign_asymmetric(
-                self.config.private_key.as_ref(),
-                "POST",
-                &signed_path,
-                body,
-                &signed_at,
-                &options,
-            ),
+            (SignatureMode::Asymmetric, _) => {
+                snap_crypto::sign(&request, self.config.private_key.as_ref())
+            }
         }
         .map_err(|e| format!("signing the notification: {e}"))?;
         let mut headers = vec![

@@ -14,7 +14,7 @@ use http::{Request, Response};
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use snap_crypto::{ClientSecret, RsaPublicKey, SignatureOptions};
+use snap_crypto::{AuthRequest, ClientSecret, RsaPublicKey, ServiceRequest};
 
 const SNAP: &str = env!("CARGO_BIN_EXE_snapbi");
 const SECRET: &str = "check-test-secret";
@@ -311,10 +311,9 @@ impl Merchant {
             }
             if !self.breaks.skip_signatures
                 && snap_crypto::verify_auth(
-                    &self.public_key,
-                    client,
-                    timestamp,
+                    &AuthRequest::new(client).with_timestamp(timestamp),
                     header("x-signature"),
+                    &self.public_key,
                 )
                 .is_err()
             {
@@ -357,15 +356,13 @@ impl Merchant {
             return answer(401, &code(401, "00"), "Unauthorized. [Timestamp]");
         }
         if !self.breaks.skip_signatures
-            && snap_crypto::verify_symmetric(
-                &self.secret,
-                "POST",
-                path,
-                token,
-                &body,
-                timestamp,
+            && snap_crypto::verify(
+                &ServiceRequest::new("POST", path)
+                    .with_token(token)
+                    .with_body(&body)
+                    .with_timestamp(timestamp),
                 header("x-signature"),
-                &SignatureOptions::standard(),
+                &self.secret,
             )
             .is_err()
         {
