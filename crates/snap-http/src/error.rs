@@ -124,6 +124,8 @@ pub enum ConfigField {
     ServicePath,
     /// The `ORIGIN` header value.
     Origin,
+    /// The provider profile.
+    Profile,
 }
 
 impl fmt::Display for ConfigField {
@@ -141,6 +143,7 @@ impl fmt::Display for ConfigField {
             Self::BaseUrl => "base URL",
             Self::ServicePath => "service path",
             Self::Origin => "origin",
+            Self::Profile => "provider profile",
         })
     }
 }

@@ -10,8 +10,8 @@ mod server;
 pub mod testing;
 
 pub use client::{
-    CallOptions, ClientConfig, ClientError, HttpTransport, ProviderProfile, SigningLayer,
-    SigningService, SnapClient, SnapReply,
+    CallOptions, ClientConfig, ClientConfigBuilder, ClientError, HttpTransport, ProviderProfile,
+    SigningLayer, SigningService, SnapClient, SnapReply, TokenLayer, TokenService,
 };
 pub use error::{BoxError, ConfigError, ConfigErrorKind, ConfigField, Error};
 pub use rejection::Rejection;

@@ -141,16 +141,16 @@ fn receiver_config(dir: &std::path::Path) -> Result<ReceiverConfig, String> {
 }
 
 fn merchant_client(sandbox: SocketAddr, profile: ProviderProfile) -> Result<SnapClient, String> {
-    let config = ClientConfig::new(
-        &format!("http://{sandbox}"),
-        DEMO_MERCHANT_CLIENT_ID,
-        "95221",
-        sandbox::demo_private_key()?,
-        profile,
-    )
-    .map_err(text)?
-    .with_client_secret(ClientSecret::new(sandbox::demo_client_secret()))
-    .with_request_timeout(Duration::from_secs(10));
+    let config = ClientConfig::builder()
+        .base_url(&format!("http://{sandbox}"))
+        .client_id(DEMO_MERCHANT_CLIENT_ID.parse().map_err(text)?)
+        .channel_id("95221".parse().map_err(text)?)
+        .private_key(sandbox::demo_private_key()?)
+        .client_secret(ClientSecret::new(sandbox::demo_client_secret()))
+        .profile(profile)
+        .build()
+        .map_err(text)?
+        .with_request_timeout(Duration::from_secs(10));
     SnapClient::new(config).map_err(text)
 }
 
