@@ -105,16 +105,29 @@ impl Provider {
         callback: &str,
         timeout: Duration,
     ) -> Result<Self, String> {
-        let base = ClientConfig::with_signer(
-            callback,
-            &config.client_id,
-            &config.channel_id,
-            std::sync::Arc::clone(&config.private_key),
-            ProviderProfile::new("snapbi check", config.paths.token.clone()),
-        )
-        .map_err(|e| format!("--callback: {e}"))?
-        .with_request_timeout(timeout)
-        .with_connect_timeout(timeout);
+        let base = ClientConfig::builder()
+            .base_url(callback)
+            .client_id(
+                config
+                    .client_id
+                    .parse()
+                    .map_err(|e| format!("client_id: {e}"))?,
+            )
+            .channel_id(
+                config
+                    .channel_id
+                    .parse()
+                    .map_err(|e| format!("channel_id: {e}"))?,
+            )
+            .private_key_arc(std::sync::Arc::clone(&config.private_key))
+            .profile(ProviderProfile::new(
+                "snapbi check",
+                config.paths.token.clone(),
+            ))
+            .build()
+            .map_err(|e| format!("--callback: {e}"))?
+            .with_request_timeout(timeout)
+            .with_connect_timeout(timeout);
         let transport = HttpTransport::new(&base).map_err(|e| e.to_string())?;
         Ok(Self {
             config,

@@ -87,16 +87,15 @@ fn secret() -> String {
 }
 
 pub(super) fn merchant_client(sandbox: &str) -> SnapClient {
-    let secret = secret();
-    let config = ClientConfig::new(
-        sandbox,
-        "DEMO-MERCHANT",
-        "95221",
-        RsaPrivateKey::from_file(keys().join("demo-private.pem")).unwrap(),
-        ProviderProfile::qoinhub(),
-    )
-    .unwrap()
-    .with_client_secret(ClientSecret::new(&secret));
+    let config = ClientConfig::builder()
+        .base_url(sandbox)
+        .client_id("DEMO-MERCHANT".parse().unwrap())
+        .channel_id("95221".parse().unwrap())
+        .private_key(RsaPrivateKey::from_file(keys().join("demo-private.pem")).unwrap())
+        .client_secret(ClientSecret::new(&secret()))
+        .profile(ProviderProfile::qoinhub())
+        .build()
+        .unwrap();
     SnapClient::new(config).unwrap()
 }
 
