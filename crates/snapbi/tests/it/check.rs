@@ -288,8 +288,9 @@ fn answer(status: u16, code: &str, message: &str) -> Answer {
 }
 
 fn fresh(timestamp: &str) -> bool {
-    snap_crypto::parse_timestamp(timestamp)
-        .is_ok_and(|t| (time::OffsetDateTime::now_utc() - t).abs() < time::Duration::minutes(5))
+    snap_crypto::parse_timestamp(timestamp).is_ok_and(|t| {
+        (snap_crypto::Clock::now(&snap_crypto::SystemClock) - t).abs() < time::Duration::minutes(5)
+    })
 }
 
 impl Merchant {

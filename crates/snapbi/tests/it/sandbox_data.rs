@@ -92,7 +92,7 @@ async fn ledger_deliveries_and_outbox_survive_a_kill() {
         "trxId": "data-va",
         "totalAmount": {"value": "10000.00", "currency": "IDR"},
         "billDetails": [{"billName": "Order 1", "additionalInfo": {}}],
-        "expiredDate": snap_http::testing::timestamp_at(time::OffsetDateTime::now_utc() + time::Duration::days(1)),
+        "expiredDate": snap_http::testing::timestamp_at(snap_crypto::Clock::now(&snap_crypto::SystemClock) + time::Duration::days(1)),
         "additionalInfo": {"enabledh2hpayments": 4}
     });
     let refused = client

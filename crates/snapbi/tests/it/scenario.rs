@@ -128,7 +128,7 @@ fn create_body(trx_id: &str) -> Value {
         "totalAmount": {"value": "0.00", "currency": "IDR"},
         "billDetails": [{"billName": "Order", "additionalInfo": {}}],
         "expiredDate": snap_http::testing::timestamp_at(
-            time::OffsetDateTime::now_utc() + time::Duration::days(1)
+            snap_crypto::Clock::now(&snap_crypto::SystemClock) + time::Duration::days(1)
         ),
         "additionalInfo": {"enabledh2hpayments": 4}
     })

@@ -108,7 +108,7 @@ pub(super) async fn create_va(client: &SnapClient, trx_id: &str, value: &str) ->
         "totalAmount": {"value": value, "currency": "IDR"},
         "billDetails": [{"billName": "Order 1", "additionalInfo": {}}],
         "expiredDate": snap_http::testing::timestamp_at(
-            time::OffsetDateTime::now_utc() + time::Duration::days(1)
+            snap_crypto::Clock::now(&snap_crypto::SystemClock) + time::Duration::days(1)
         ),
         "additionalInfo": {"enabledh2hpayments": 4}
     }))
