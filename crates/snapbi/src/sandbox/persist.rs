@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 /// The ledger as one JSON document under the key [`LEDGER_KEY`] (a sandbox holds a developer's
 /// handful of transactions; one record keeps its indices consistent in one write).
@@ -44,6 +44,11 @@ impl Persist {
         let db = Database::create(&path).map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => format!(
                 "sandbox data: {} is in use by another sandbox",
+                path.display()
+            ),
+            redb::DatabaseError::UpgradeRequired(version) => format!(
+                "sandbox data: {} is in redb file format v{version}, written by an earlier snapbi; \
+                 nothing in it was read or changed: move it aside to start afresh",
                 path.display()
             ),
             e => failed(&path.display().to_string(), e),
