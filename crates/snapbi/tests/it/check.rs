@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use snap_crypto::{AuthRequest, ClientSecret, RsaPublicKey, ServiceRequest};
 
 const SNAP: &str = env!("CARGO_BIN_EXE_snapbi");
@@ -430,7 +430,7 @@ async fn serve(breaks: Breaks) -> String {
                 }
             });
             tokio::spawn(async move {
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
             });
