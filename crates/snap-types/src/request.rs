@@ -14,6 +14,19 @@ pub trait SnapRequest: Serialize + DeserializeOwned + Validate {
     const SERVICE: ServiceCode;
     /// The body of the endpoint's answer.
     type Response: SnapResponse;
+
+    /// Parses and validates a body of this request: [`parse_body`] then [`Validate::validate`].
+    /// A type that accepts several shapes overrides it to say which shape's refusal is reported.
+    ///
+    /// # Errors
+    ///
+    /// [`RequestError::Malformed`] when the body is not a JSON object, [`RequestError::Field`]
+    /// naming the field at fault otherwise.
+    fn parse(body: &[u8]) -> Result<Self, RequestError> {
+        let request: Self = parse_body(body)?;
+        request.validate()?;
+        Ok(request)
+    }
 }
 
 /// A response body DTO: every SNAP answer carries `responseCode` and `responseMessage`.
@@ -85,7 +98,5 @@ fn is_missing_field(e: &serde_json::Error) -> bool {
 /// assert!(matches!(parse_request::<VaPaymentNotification>(b"{"), Err(RequestError::Malformed(_))));
 /// ```
 pub fn parse_request<T: SnapRequest>(body: &[u8]) -> Result<T, RequestError> {
-    let request: T = parse_body(body)?;
-    request.validate()?;
-    Ok(request)
+    T::parse(body)
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::amount::Money;
-use crate::request::SnapRequest;
+use crate::request::{RequestError, SnapRequest};
 use crate::response_code::ResponseCode;
 use crate::service_code::ServiceCode;
 use crate::status_response::impl_snap_response;
@@ -408,6 +408,15 @@ impl Validate for AnyVaPayment {
 impl SnapRequest for AnyVaPayment {
     const SERVICE: ServiceCode = ServiceCode::TRANSFER_VA_PAYMENT;
     type Response = StandardVaResponse;
+
+    /// Seed 000's shape when the body is a valid seed 000 body; otherwise the standard's, whose
+    /// refusal (with the path of the field at fault) is the one reported.
+    fn parse(body: &[u8]) -> Result<Self, RequestError> {
+        match VaPaymentNotification::parse(body) {
+            Ok(seed) => Ok(Self::Seed(seed)),
+            Err(_) => StandardVaPaymentRequest::parse(body).map(Self::Standard),
+        }
+    }
 }
 
 va_identity_fields! {

@@ -4,6 +4,7 @@
 //! 2 usage errors and unreadable inputs.
 
 mod call;
+mod check;
 mod code;
 mod config_file;
 mod demo;
@@ -29,6 +30,10 @@ enum Command {
     /// Send one signed request to a provider (token, create-va, generate-qr, query-qr, refund-qr)
     /// and print its answer; exit 0 on a 2xx responseCode, 1 on a rejection, 2 on usage errors.
     Call(call::CallArgs),
+    /// Check a merchant's SNAP endpoints: play its provider (token request, notifications valid
+    /// and broken) and report per scenario what SNAP expects and what the merchant answered.
+    /// Exit 0 only when every required scenario passes.
+    Check(check::CheckArgs),
     /// Explain SNAP response codes (HTTP status + service code + case code).
     Code(code::CodeArgs),
     /// Minify a JSON body exactly as SNAP signatures need (whitespace outside strings only).
@@ -63,6 +68,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Call(args) => call::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Code(args) => code::run(&args),
         Command::Minify(args) => signing::run_minify(&args),
         Command::StringToSign(cmd) => signing::run_string_to_sign(&cmd),

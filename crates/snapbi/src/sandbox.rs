@@ -10,6 +10,10 @@
 //!   the sandbox's key, `snapbi sandbox key`), with retries, backoff and a delivery log
 //!   (`delivery`); for a biller merchant, an inquiry (24) before the payment (`biller`);
 //! - fault injection: delay, drop the first N deliveries, duplicate, wrong amount, expired VA.
+//! - outcomes chosen by the paid amount's cents: expire, twice, delayed, a 500 (`scenario`);
+//!   `snapbi sandbox resend ID` sends a past notification again, same X-EXTERNAL-ID and body;
+//! - the web simulator on the admin address, `/_sandbox/web` (`web`);
+//! - `--data DIR`: ledger, delivery log and outbox in an embedded database (`persist`).
 
 mod admin;
 mod biller;
@@ -17,11 +21,14 @@ pub(crate) mod config;
 mod dana;
 mod delivery;
 mod keys;
+mod persist;
 mod provider;
 mod quirks;
+mod scenario;
 mod server;
 mod standard;
 mod state;
+mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,6 +64,10 @@ pub(crate) struct SandboxArgs {
     /// Accept the embedded demo keys in --config (for a throwaway local setup only).
     #[arg(long, requires = "config")]
     allow_demo_keys: bool,
+    /// Keep the ledger, the delivery log and the outbox in DIR (an embedded database), so a
+    /// restart forgets nothing and sends what was pending; without it, state is in memory.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
     /// With --demo: where to listen (a loopback address).
     #[arg(long, value_name = "ADDR", requires = "demo", default_value = DEMO_LISTEN)]
     listen: SocketAddr,
@@ -94,6 +105,9 @@ enum SandboxCommand {
     Pay(PayArgs),
     /// Show a running sandbox's delivery log (every attempt of every notification).
     Deliveries(DeliveriesArgs),
+    /// Send a past notification again: the same X-EXTERNAL-ID and body, a new X-TIMESTAMP and
+    /// signature, to test the merchant's idempotent handling.
+    Resend(ResendArgs),
     /// Show or change a running sandbox's fault injection.
     Fault(FaultArgs),
     /// List a running sandbox's virtual accounts and QRIS transactions.
@@ -151,6 +165,18 @@ struct DeliveriesArgs {
 }
 
 #[derive(Debug, Args)]
+struct ResendArgs {
+    /// The delivery to send again (its `#` in `snapbi sandbox deliveries`).
+    #[arg(value_name = "DELIVERY_ID")]
+    id: u64,
+    /// Wait for the new delivery to finish and show it (exit 1 if it failed).
+    #[arg(long)]
+    wait: bool,
+    #[command(flatten)]
+    admin: AdminArgs,
+}
+
+#[derive(Debug, Args)]
 struct FaultArgs {
     /// Reset every fault before applying the options given.
     #[arg(long)]
@@ -190,6 +216,7 @@ pub(crate) fn run(args: SandboxArgs) -> ExitCode {
         match args.command {
             Some(SandboxCommand::Pay(pay)) => run_pay(pay).await,
             Some(SandboxCommand::Deliveries(d)) => run_deliveries(d).await,
+            Some(SandboxCommand::Resend(r)) => run_resend(r).await,
             Some(SandboxCommand::Fault(f)) => run_fault(f).await,
             Some(SandboxCommand::Ledger(a)) => {
                 show(&a.admin, Method::GET, "/_sandbox/ledger", None).await
@@ -252,6 +279,8 @@ async fn run_server(args: SandboxArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     };
+    let mut config = config;
+    config.data_dir.clone_from(&args.data);
     let banner = banner(&config);
     let running = match start(config).await {
         Ok(r) => r,
@@ -293,7 +322,8 @@ fn banner(config: &SandboxConfig) -> String {
         }
     }
     out.push_str(
-        "  admin    /_sandbox/pay, /_sandbox/deliveries, /_sandbox/faults, /_sandbox/ledger, /_sandbox/key (no auth: keep it on loopback)",
+        "  admin    /_sandbox/pay, /_sandbox/deliveries, /_sandbox/faults, /_sandbox/ledger, /_sandbox/key (no auth: keep it on loopback)\n\
+         \x20 web      /_sandbox/web (ledger, pay by hand, deliveries, faults)",
     );
     for m in &config.merchants {
         let how = match m.callback.signature {
@@ -410,6 +440,46 @@ async fn run_pay(args: PayArgs) -> ExitCode {
     };
     let path = format!("/_sandbox/deliveries/{id}?wait_ms=120000");
     match admin::call(&args.admin.admin, Method::GET, &path, None).await {
+        Ok((_, delivery)) => {
+            print_delivery(&delivery);
+            if delivery.get("state").and_then(|s| s.as_str()) == Some("delivered") {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run_resend(args: ResendArgs) -> ExitCode {
+    let path = format!("/_sandbox/deliveries/{}/resend", args.id);
+    let (status, value) = match admin::call(&args.admin.admin, Method::POST, &path, None).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    );
+    if !(200..300).contains(&status) {
+        return ExitCode::from(1);
+    }
+    match value.get("deliveryId").and_then(serde_json::Value::as_u64) {
+        Some(id) if args.wait => wait_and_show(&args.admin.admin, id).await,
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+async fn wait_and_show(admin_addr: &str, id: u64) -> ExitCode {
+    let path = format!("/_sandbox/deliveries/{id}?wait_ms=120000");
+    match admin::call(admin_addr, Method::GET, &path, None).await {
         Ok((_, delivery)) => {
             print_delivery(&delivery);
             if delivery.get("state").and_then(|s| s.as_str()) == Some("delivered") {

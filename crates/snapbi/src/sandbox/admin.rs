@@ -6,8 +6,10 @@
 //! | `POST /_sandbox/pay` `{"va": NO, "amount": "10000.00"}` or `{"qr": REFERENCE}` | simulate a payment; answers the delivery id |
 //! | `GET /_sandbox/deliveries` | the delivery log, every attempt |
 //! | `GET /_sandbox/deliveries/{id}?wait_ms=N` | one delivery, after waiting up to N ms for it to finish |
+//! | `POST /_sandbox/deliveries/{id}/resend` | send it again: same X-EXTERNAL-ID and body, new X-TIMESTAMP and signature; answers the new delivery id |
 //! | `GET /_sandbox/faults`, `PUT /_sandbox/faults` | read / replace the fault injection settings |
 //! | `GET /_sandbox/ledger` | every VA and QR |
+//! | `/_sandbox/web/...` | the web simulator's pages (`web`) |
 //!
 //! Refusals answer `{"responseCode": …, "responseMessage": …}` with the HTTP status of the code.
 
@@ -73,6 +75,9 @@ pub(crate) async fn handle(
         Err(_) => return error(StatusCode::BAD_REQUEST, "body unreadable or over 64 KiB"),
     };
     let route = path.strip_prefix("/_sandbox").unwrap_or(&path);
+    if let Some(page) = route.strip_prefix("/web") {
+        return super::web::handle(sandbox, &parts.method, page, &body).await;
+    }
     match (&parts.method, route) {
         (&Method::POST, "/pay") => pay(sandbox, &body).await,
         (&Method::GET, "/key") => reply(
@@ -95,6 +100,7 @@ pub(crate) async fn handle(
                 &json!({ "virtualAccounts": vas, "qris": qrs }),
             )
         }
+        (&Method::POST, other) if other.starts_with("/deliveries/") => resend(sandbox, other),
         (&Method::GET, other) if other.starts_with("/deliveries/") => {
             let Ok(id) = other["/deliveries/".len()..].parse::<u64>() else {
                 return error(StatusCode::NOT_FOUND, "no such delivery");
@@ -141,6 +147,27 @@ async fn pay(sandbox: &Sandbox, body: &[u8]) -> Response<Full<Bytes>> {
     match result {
         Ok(paid) => reply(StatusCode::OK, &paid),
         Err(e) => refusal(&e),
+    }
+}
+
+/// `POST /_sandbox/deliveries/{id}/resend`.
+fn resend(sandbox: &Sandbox, route: &str) -> Response<Full<Bytes>> {
+    let id = route
+        .strip_prefix("/deliveries/")
+        .and_then(|r| r.strip_suffix("/resend"))
+        .and_then(|id| id.parse::<u64>().ok());
+    let Some(id) = id else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "no such admin endpoint (see snapbi sandbox --help)",
+        );
+    };
+    match sandbox.notifier.resend(id) {
+        Ok(new) => reply(
+            StatusCode::OK,
+            &json!({ "deliveryId": new, "resendOf": id }),
+        ),
+        Err(e) => error(StatusCode::NOT_FOUND, &e),
     }
 }
 

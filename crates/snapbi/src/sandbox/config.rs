@@ -314,6 +314,9 @@ pub(crate) struct SandboxConfig {
     pub(crate) merchants: Vec<MerchantConfig>,
     /// Whether the embedded demo credentials are in use (printed at start-up).
     pub(crate) demo: bool,
+    /// `--data DIR`: where the ledger, deliveries and outbox survive restarts (`persist`);
+    /// in memory only when absent.
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -651,6 +654,7 @@ impl SandboxConfig {
             faults: raw.faults,
             merchants,
             demo: false,
+            data_dir: None,
         })
     }
 
@@ -698,6 +702,7 @@ impl SandboxConfig {
                 },
             }],
             demo: true,
+            data_dir: None,
         })
     }
 }

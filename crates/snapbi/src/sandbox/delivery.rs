@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use snap_crypto::{Clock, ExternalIdGenerator, Signer, TimestampStyle, format_timestamp};
 use snap_http::{
@@ -24,10 +24,12 @@ use snap_types::{
 use time::OffsetDateTime;
 
 use super::config::{DeliveryPolicy, Faults, MerchantConfig, Notifications};
+use super::persist::Persist;
+use super::scenario::{self, Scenario};
 use super::state::{Qr, Va};
 
 /// Which notification a delivery carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Kind {
     /// VA payment (service 25).
@@ -49,7 +51,7 @@ impl Kind {
 }
 
 /// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum DeliveryState {
     /// Not acknowledged yet; attempts continue.
@@ -61,22 +63,31 @@ pub(crate) enum DeliveryState {
 }
 
 /// One attempt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Attempt {
     pub(crate) attempt: u32,
     pub(crate) at: String,
     /// `sent`, `dropped` (fault injection), `error` (no answer), or `duplicate`.
-    pub(crate) action: &'static str,
+    pub(crate) action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) http_status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) response_code: Option<String>,
     pub(crate) detail: String,
+    /// How long the merchant took to answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) elapsed_ms: Option<u64>,
+    /// The request headers, secrets (`Authorization`, `X-SIGNATURE`) masked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) request_headers: Vec<(String, String)>,
+    /// The merchant's answer body (its first 4 KiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) answer: Option<String>,
 }
 
 /// One notification and its attempts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Delivery {
     pub(crate) id: u64,
@@ -89,12 +100,28 @@ pub(crate) struct Delivery {
     pub(crate) state: DeliveryState,
     pub(crate) body: String,
     pub(crate) attempts: Vec<Attempt>,
+    /// What the paid amount asked for (`scenario`), unless nothing.
+    #[serde(default, skip_serializing_if = "Scenario::is_normal")]
+    pub(crate) scenario: Scenario,
+    /// The delivery this one sends again (`snapbi sandbox resend`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) resend_of: Option<u64>,
+}
+
+/// Why a delivery is sent: what its payment's amount asked for, or which delivery it repeats.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    scenario: Scenario,
+    resend_of: Option<u64>,
 }
 
 struct Link {
     client: SnapClient,
     merchant: String,
     paths: [String; 3],
+    /// The headers every notification to this merchant carries, secrets masked (the log shows
+    /// them; X-TIMESTAMP and X-EXTERNAL-ID are added per attempt).
+    headers: Vec<(String, String)>,
 }
 
 /// Delivers notifications and keeps the log.
@@ -107,6 +134,8 @@ pub(crate) struct Notifier {
     next_id: AtomicU64,
     ids: ExternalIdGenerator,
     clock: Arc<dyn Clock>,
+    /// With `--data`: where every delivery is saved as it changes.
+    persist: Option<Arc<Persist>>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -125,6 +154,7 @@ impl Notifier {
         policy: DeliveryPolicy,
         faults: Faults,
         clock: Arc<dyn Clock>,
+        persist: Option<Arc<Persist>>,
     ) -> Result<Self, String> {
         let mut links = Vec::with_capacity(merchants.len());
         for m in merchants {
@@ -155,8 +185,18 @@ impl Notifier {
                 .with_connect_timeout(policy.request_timeout);
             let client = SnapClient::with_clock(config, Arc::clone(&clock))
                 .map_err(|e| format!("merchant {}: callback client: {e}", m.client_id))?;
+            let mut headers = vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("X-PARTNER-ID".to_owned(), cb.client_id.clone()),
+                ("CHANNEL-ID".to_owned(), cb.channel_id.clone()),
+                ("X-SIGNATURE".to_owned(), MASKED.to_owned()),
+            ];
+            if mode == SignatureMode::Symmetric {
+                headers.push(("Authorization".to_owned(), format!("Bearer {MASKED}")));
+            }
             links.push(Link {
                 client,
+                headers,
                 merchant: m.client_id.clone(),
                 paths: [
                     cb.va_payment_path.clone(),
@@ -175,6 +215,7 @@ impl Notifier {
             next_id: AtomicU64::new(1),
             ids: ExternalIdGenerator::new(),
             clock,
+            persist,
         })
     }
 
@@ -256,24 +297,138 @@ impl Notifier {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(d) = log.iter_mut().find(|d| d.id == id) {
             change(d);
+            self.save(d);
         }
     }
 
-    /// Logs a new delivery and starts sending it in the background; returns its id.
+    /// With `--data`, commits `delivery` (called with the log locked, so saves keep its order).
+    fn save(&self, delivery: &Delivery) {
+        let Some(persist) = &self.persist else {
+            return;
+        };
+        let saved = serde_json::to_vec(delivery).map_err(|e| e.to_string());
+        if let Err(e) = saved.and_then(|document| persist.save_delivery(delivery.id, &document)) {
+            tracing::error!(delivery = delivery.id, error = %e, "the delivery was not saved to --data");
+        }
+    }
+
+    /// With `--data`: loads the saved log and sends every delivery still pending (the outbox)
+    /// again, with its X-EXTERNAL-ID and body.
+    pub(crate) fn restore(self: &Arc<Self>) -> Result<(), String> {
+        let Some(persist) = &self.persist else {
+            return Ok(());
+        };
+        let mut restored = Vec::new();
+        for document in persist.deliveries()? {
+            let delivery: Delivery = serde_json::from_slice(&document)
+                .map_err(|e| format!("sandbox data: a stored delivery is unreadable: {e}"))?;
+            restored.push(delivery);
+        }
+        restored.sort_by_key(|d| d.id);
+        let next = restored.last().map_or(1, |d| d.id + 1);
+        self.next_id.fetch_max(next, Ordering::SeqCst);
+        let outbox: Vec<Delivery> = restored
+            .iter()
+            .filter(|d| d.state == DeliveryState::Pending)
+            .cloned()
+            .collect();
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(restored);
+        for d in outbox {
+            let Some(merchant) = self.links.iter().position(|l| l.merchant == d.merchant) else {
+                tracing::warn!(delivery = d.id, merchant = %d.merchant, "pending delivery for a merchant no longer configured");
+                continue;
+            };
+            let external_id: ExternalId = d
+                .external_id
+                .parse()
+                .map_err(|e| format!("sandbox data: delivery {}: {e}", d.id))?;
+            tracing::info!(
+                delivery = d.id,
+                "sending a delivery left pending before the restart"
+            );
+            let this = Arc::clone(self);
+            tokio::spawn(async move {
+                this.run(
+                    d.id,
+                    merchant,
+                    d.kind,
+                    Bytes::from(d.body.into_bytes()),
+                    external_id,
+                    d.scenario,
+                )
+                .await
+            });
+        }
+        Ok(())
+    }
+
+    /// Logs a new delivery and starts sending it in the background, as `scenario` asks;
+    /// returns its id.
     pub(crate) fn enqueue(
         self: &Arc<Self>,
         merchant: usize,
         kind: Kind,
         reference: &str,
         body: Vec<u8>,
+        scenario: Scenario,
     ) -> Result<u64, String> {
-        let link = self.links.get(merchant).ok_or("no such merchant")?;
-        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let external_id: ExternalId = self
             .ids
             .next_id_with(self.clock.as_ref())
             .parse()
             .map_err(|e| format!("external id: {e}"))?;
+        let origin = Origin {
+            scenario,
+            resend_of: None,
+        };
+        self.start(merchant, kind, reference, body, external_id, origin)
+    }
+
+    /// Sends delivery `id` again as a new delivery: the same X-EXTERNAL-ID and body, a new
+    /// X-TIMESTAMP and signature (so a merchant can test its idempotent handling). Returns the
+    /// new delivery's id.
+    pub(crate) fn resend(self: &Arc<Self>, id: u64) -> Result<u64, String> {
+        let original = self.delivery(id).ok_or("no such delivery")?;
+        let merchant = self
+            .links
+            .iter()
+            .position(|l| l.merchant == original.merchant)
+            .ok_or("its merchant is no longer configured")?;
+        let external_id: ExternalId = original
+            .external_id
+            .parse()
+            .map_err(|e| format!("external id: {e}"))?;
+        self.start(
+            merchant,
+            original.kind,
+            &original.reference,
+            original.body.into_bytes(),
+            external_id,
+            Origin {
+                scenario: Scenario::Normal,
+                resend_of: Some(id),
+            },
+        )
+    }
+
+    fn start(
+        self: &Arc<Self>,
+        merchant: usize,
+        kind: Kind,
+        reference: &str,
+        body: Vec<u8>,
+        external_id: ExternalId,
+        origin: Origin,
+    ) -> Result<u64, String> {
+        let Origin {
+            scenario,
+            resend_of,
+        } = origin;
+        let link = self.links.get(merchant).ok_or("no such merchant")?;
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let path = match kind {
             Kind::VaPayment => &link.paths[0],
             Kind::QrNotify => &link.paths[1],
@@ -290,14 +445,20 @@ impl Notifier {
             state: DeliveryState::Pending,
             body: String::from_utf8_lossy(&body).into_owned(),
             attempts: Vec::new(),
+            scenario,
+            resend_of,
         };
-        self.log
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(delivery);
+        {
+            let mut log = self
+                .log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.save(&delivery);
+            log.push(delivery);
+        }
         let this = Arc::clone(self);
         tokio::spawn(async move {
-            this.run(id, merchant, kind, Bytes::from(body), external_id)
+            this.run(id, merchant, kind, Bytes::from(body), external_id, scenario)
                 .await
         });
         Ok(id)
@@ -324,12 +485,21 @@ impl Notifier {
         kind: Kind,
         body: Bytes,
         external_id: ExternalId,
+        scenario: Scenario,
     ) {
         let Some(link) = self.links.get(merchant) else {
             return;
         };
+        if scenario == Scenario::Delay {
+            tokio::time::sleep(scenario::DELAY).await;
+        }
         let expected = ResponseCode::of(Case::Successful, kind.service());
+        let external_text = external_id.as_str().to_owned();
         let options = CallOptions::new().with_external_id(external_id);
+        // A delivery resumed after a restart (`--data`) numbers its attempts after the saved ones.
+        let before = self
+            .delivery(id)
+            .map_or(0, |d| u32::try_from(d.attempts.len()).unwrap_or(u32::MAX));
         for attempt in 1..=self.policy.max_attempts {
             let faults = self.faults();
             if faults.delay_ms > 0 {
@@ -344,20 +514,25 @@ impl Notifier {
                 );
                 self.update(id, |d| {
                     d.attempts.push(Attempt {
-                        attempt,
+                        attempt: before + attempt,
                         at,
-                        action: "dropped",
+                        action: "dropped".into(),
                         http_status: None,
                         response_code: None,
                         detail: "not sent (fault injection: drop_first)".into(),
+                        elapsed_ms: None,
+                        request_headers: Vec::new(),
+                        answer: None,
                     });
                 });
             } else {
+                let started = std::time::Instant::now();
                 let result = link
                     .client
                     .call_raw(kind.service(), body.clone(), &options)
                     .await;
-                let record = attempt_record(attempt, at, "sent", &result);
+                let mut record = attempt_record(before + attempt, at, "sent", &result);
+                link.describe(&mut record, &external_text, started);
                 let delivered = matches!(&result, Ok(reply) if reply.response_code() == expected && reply.http_status() == 200);
                 tracing::info!(delivery = id, attempt, result = %record.detail, "notification sent");
                 self.update(id, |d| {
@@ -367,13 +542,16 @@ impl Notifier {
                     }
                 });
                 if delivered {
-                    if faults.duplicate {
+                    if faults.duplicate || scenario == Scenario::Duplicate {
                         let at = format_timestamp(self.clock.now(), TimestampStyle::Wib);
+                        let started = std::time::Instant::now();
                         let result = link
                             .client
                             .call_raw(kind.service(), body.clone(), &options)
                             .await;
-                        let record = attempt_record(attempt + 1, at, "duplicate", &result);
+                        let mut record =
+                            attempt_record(before + attempt + 1, at, "duplicate", &result);
+                        link.describe(&mut record, &external_text, started);
                         tracing::info!(delivery = id, result = %record.detail, "duplicate sent (fault injection)");
                         self.update(id, |d| d.attempts.push(record));
                     }
@@ -389,6 +567,23 @@ impl Notifier {
     }
 }
 
+/// What the delivery log shows in place of a secret.
+const MASKED: &str = "••••••";
+
+/// How much of a merchant's answer the log keeps.
+const ANSWER_LIMIT: usize = 4096;
+
+impl Link {
+    /// Adds the request headers (secrets masked; X-TIMESTAMP is the attempt's `at`, give or
+    /// take the second the token request may take) and the time the exchange took.
+    fn describe(&self, record: &mut Attempt, external_id: &str, started: std::time::Instant) {
+        record.elapsed_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        let mut headers = self.headers.clone();
+        headers.push(("X-EXTERNAL-ID".to_owned(), external_id.to_owned()));
+        record.request_headers = headers;
+    }
+}
+
 fn attempt_record(
     attempt: u32,
     at: String,
@@ -399,18 +594,27 @@ fn attempt_record(
         Ok(reply) => Attempt {
             attempt,
             at,
-            action,
+            action: action.into(),
             http_status: Some(reply.http_status()),
             response_code: Some(reply.response_code().to_string()),
             detail: format!("{} {}", reply.response_code(), reply.response_message()),
+            elapsed_ms: None,
+            request_headers: Vec::new(),
+            answer: Some(
+                String::from_utf8_lossy(&reply.body()[..reply.body().len().min(ANSWER_LIMIT)])
+                    .into_owned(),
+            ),
         },
         Err(e) => Attempt {
             attempt,
             at,
-            action: if action == "sent" { "error" } else { action },
+            action: if action == "sent" { "error" } else { action }.into(),
             http_status: None,
             response_code: e.response_code().map(|c| c.to_string()),
             detail: e.to_string(),
+            elapsed_ms: None,
+            request_headers: Vec::new(),
+            answer: None,
         },
     }
 }

@@ -33,6 +33,7 @@ use time::OffsetDateTime;
 
 use super::config::QrisMerchant;
 use super::delivery::{self, Kind, Notifier};
+use super::scenario::{FailNextCall, Scenario};
 use super::state::{Flavor, Qr, Refusal, Status, Store, Va};
 
 /// What the sandbox knows about a merchant besides its keys.
@@ -53,6 +54,8 @@ pub(crate) struct Sandbox {
     pub(crate) clock: Arc<dyn Clock>,
     /// The sandbox's public key (SPKI PEM): merchants verify asymmetric notifications with it.
     pub(crate) public_key_pem: String,
+    /// Armed by a payment of `.44` (`scenario`): the merchant's next call gets `500xx00`.
+    pub(crate) fail_next_call: FailNextCall,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -492,10 +495,12 @@ impl Sandbox {
             (fixed, _) => fixed,
         };
         let faults = self.notifier.faults();
+        let scenario = Scenario::of(paid);
         let now = self.now();
+        let expire = faults.expired_va || scenario == Scenario::Expire;
         let va = self
             .store
-            .settle_va(number, paid, now, faults.expired_va)
+            .settle_va(number, paid, now, expire)
             .map_err(|e| match e {
                 Refusal::InvalidStatus(Status::Paid) => PayError::new(Case::PaidBill, service, ""),
                 Refusal::InvalidStatus(Status::Expired) => {
@@ -522,8 +527,17 @@ impl Sandbox {
         .map_err(|e| internal(service, &e))?;
         let delivery_id = self
             .notifier
-            .enqueue(va.merchant, Kind::VaPayment, &va.virtual_account_no, body)
+            .enqueue(
+                va.merchant,
+                Kind::VaPayment,
+                &va.virtual_account_no,
+                body,
+                scenario,
+            )
             .map_err(|e| internal(service, &e))?;
+        if scenario == Scenario::ProviderError {
+            self.fail_next_call.arm();
+        }
         Ok(Paid {
             status: va.status,
             reference: va.virtual_account_no,
@@ -555,6 +569,7 @@ impl Sandbox {
                 _ => PayError::new(Case::InvalidTransactionStatus, service, ""),
             })?;
         let faults = self.notifier.faults();
+        let scenario = Scenario::of(qr.amount);
         let sent = if faults.wrong_amount {
             delivery::skew(qr.amount)
         } else {
@@ -578,8 +593,11 @@ impl Sandbox {
         let body = body.map_err(|e| internal(service, &e))?;
         let delivery_id = self
             .notifier
-            .enqueue(qr.merchant, kind, &qr.reference_no, body)
+            .enqueue(qr.merchant, kind, &qr.reference_no, body, scenario)
             .map_err(|e| internal(service, &e))?;
+        if scenario == Scenario::ProviderError {
+            self.fail_next_call.arm();
+        }
         Ok(Paid {
             status: qr.status,
             reference: qr.reference_no,

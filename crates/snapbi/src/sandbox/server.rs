@@ -30,8 +30,10 @@ use super::admin;
 use super::config::{MerchantConfig, ProfileKind, SandboxConfig};
 use super::dana::{DanaCancel, DanaCreateOrder, DanaQuery, DanaRefund};
 use super::delivery::Notifier;
+use super::persist::Persist;
 use super::provider::{MerchantInfo, Sandbox};
 use super::quirks;
+use super::scenario::{self, FailNextCall};
 use super::state::{Flavor, Store};
 
 /// The path prefix of the admin endpoint.
@@ -100,6 +102,9 @@ impl tower::Service<Request<Incoming>> for Router {
             if path.starts_with(ADMIN_PREFIX) {
                 return Ok(admin::handle(&this.sandbox, request).await);
             }
+            if this.sandbox.fail_next_call.take() {
+                return Ok(scenario::general_error(path));
+            }
             let index = this.by_path.get(path).copied().unwrap_or(0);
             let Some(served) = this.served.get(index) else {
                 return Ok(Response::new(Full::new(Bytes::new())));
@@ -153,7 +158,13 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         faults,
         merchants,
         demo: _,
+        data_dir,
     } = config;
+    let persist = data_dir
+        .as_deref()
+        .map(Persist::open)
+        .transpose()?
+        .map(Arc::new);
     let public_key_pem = super::keys::public_pem(&private_key.public_key());
     let notifier = Notifier::new(
         &merchants,
@@ -161,9 +172,10 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         delivery,
         faults,
         Arc::clone(&clock),
+        persist.clone(),
     )?;
     let sandbox = Arc::new(Sandbox {
-        store: Store::default(),
+        store: Store::open(persist)?,
         notifier: Arc::new(notifier),
         merchants: merchants
             .iter()
@@ -176,7 +188,9 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
         qris,
         clock,
         public_key_pem,
+        fail_next_call: FailNextCall::default(),
     });
+    sandbox.notifier.restore()?;
 
     let key = token_key.as_deref().map(Vec::as_slice);
     let partners = partners(&merchants)?;

@@ -4,15 +4,17 @@
 //! `.await`.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
+use super::persist::Persist;
+
+use serde::{Deserialize, Serialize};
 use snap_types::Amount;
 use time::OffsetDateTime;
 
 /// Which provider profile a transaction was created through (decides response shapes and which
 /// notification the merchant gets).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Flavor {
     /// QoinHub (seeds 002, 004; QR payments notified with debit notify, seed 001).
@@ -28,7 +30,7 @@ pub(crate) enum Flavor {
 }
 
 /// Where a transaction stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Status {
     /// Waiting for the payer.
@@ -68,7 +70,7 @@ impl Status {
 }
 
 /// A virtual account created with service 27.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Va {
     #[serde(skip)]
@@ -89,26 +91,26 @@ pub(crate) struct Va {
     /// Zero for an open-amount VA (any amount is accepted).
     pub(crate) amount: Amount,
     pub(crate) paid_amount: Option<Amount>,
-    #[serde(serialize_with = "stamp_opt")]
+    #[serde(serialize_with = "stamp_opt", deserialize_with = "parse_stamp_opt")]
     pub(crate) paid_at: Option<OffsetDateTime>,
-    #[serde(serialize_with = "stamp")]
+    #[serde(serialize_with = "stamp", deserialize_with = "parse_stamp")]
     pub(crate) expires_at: OffsetDateTime,
     pub(crate) status: Status,
 }
 
 /// A refund of a QRIS payment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Refund {
     pub(crate) partner_reference_no: String,
     pub(crate) reference_no: String,
     pub(crate) amount: Amount,
-    #[serde(serialize_with = "stamp")]
+    #[serde(serialize_with = "stamp", deserialize_with = "parse_stamp")]
     pub(crate) at: OffsetDateTime,
 }
 
 /// A QRIS transaction created with service 47.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Qr {
     #[serde(skip)]
@@ -119,11 +121,11 @@ pub(crate) struct Qr {
     pub(crate) partner_reference_no: String,
     pub(crate) amount: Amount,
     pub(crate) qr_content: String,
-    #[serde(serialize_with = "stamp")]
+    #[serde(serialize_with = "stamp", deserialize_with = "parse_stamp")]
     pub(crate) created_at: OffsetDateTime,
-    #[serde(serialize_with = "stamp_opt")]
+    #[serde(serialize_with = "stamp_opt", deserialize_with = "parse_stamp_opt")]
     pub(crate) expires_at: Option<OffsetDateTime>,
-    #[serde(serialize_with = "stamp_opt")]
+    #[serde(serialize_with = "stamp_opt", deserialize_with = "parse_stamp_opt")]
     pub(crate) paid_at: Option<OffsetDateTime>,
     pub(crate) status: Status,
     pub(crate) refunds: Vec<Refund>,
@@ -148,10 +150,89 @@ struct Ledger {
     sequence: u64,
 }
 
-/// The ledger behind a mutex.
+/// What `--data` keeps of the ledger (`persist`): the records with their merchant, and the
+/// sequence; the uniqueness indices are rebuilt from the records.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    vas: Vec<(usize, Va)>,
+    qrs: Vec<(usize, Qr)>,
+    sequence: u64,
+}
+
+impl Ledger {
+    fn saved(&self) -> Saved {
+        Saved {
+            vas: self.vas.values().map(|v| (v.merchant, v.clone())).collect(),
+            qrs: self.qrs.values().map(|q| (q.merchant, q.clone())).collect(),
+            sequence: self.sequence,
+        }
+    }
+
+    fn restored(saved: Saved) -> Self {
+        let mut ledger = Self {
+            sequence: saved.sequence,
+            ..Self::default()
+        };
+        for (merchant, mut va) in saved.vas {
+            va.merchant = merchant;
+            ledger
+                .va_trx_ids
+                .insert((va.partner_id.clone(), va.trx_id.clone()));
+            ledger.vas.insert(compact(&va.virtual_account_no), va);
+        }
+        for (merchant, mut qr) in saved.qrs {
+            qr.merchant = merchant;
+            let key = (qr.partner_id.clone(), qr.partner_reference_no.clone());
+            ledger.qr_partner_refs.insert(key, qr.reference_no.clone());
+            for refund in &qr.refunds {
+                ledger
+                    .refund_refs
+                    .insert((qr.partner_id.clone(), refund.partner_reference_no.clone()));
+            }
+            ledger.qrs.insert(qr.reference_no.clone(), qr);
+        }
+        ledger
+    }
+}
+
+/// The ledger behind a mutex; with `--data`, every change is committed to disk while the lock
+/// is held.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     inner: Mutex<Ledger>,
+    persist: Option<Arc<Persist>>,
+}
+
+/// The locked ledger for a change: saved when the change is done (dropped).
+struct Saving<'a> {
+    ledger: std::sync::MutexGuard<'a, Ledger>,
+    persist: Option<&'a Persist>,
+}
+
+impl std::ops::Deref for Saving<'_> {
+    type Target = Ledger;
+    fn deref(&self) -> &Ledger {
+        &self.ledger
+    }
+}
+
+impl std::ops::DerefMut for Saving<'_> {
+    fn deref_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
+    }
+}
+
+impl Drop for Saving<'_> {
+    fn drop(&mut self) {
+        let Some(persist) = self.persist else {
+            return;
+        };
+        let saved = serde_json::to_vec(&self.ledger.saved()).map_err(|e| e.to_string());
+        if let Err(e) = saved.and_then(|document| persist.save_ledger(&document)) {
+            // Drop cannot fail; the change stays in memory and the log says it was not saved.
+            tracing::error!(error = %e, "the ledger change was not saved to --data");
+        }
+    }
 }
 
 /// The ways a ledger change can be refused (each maps to a SNAP case in the handlers).
@@ -168,6 +249,34 @@ pub(crate) enum Refusal {
 }
 
 impl Store {
+    /// A store saved to `persist` (and restored from it), or in memory only.
+    pub(crate) fn open(persist: Option<Arc<Persist>>) -> Result<Self, String> {
+        let ledger = match persist
+            .as_deref()
+            .map(Persist::ledger)
+            .transpose()?
+            .flatten()
+        {
+            Some(document) => Ledger::restored(
+                serde_json::from_slice(&document)
+                    .map_err(|e| format!("sandbox data: the stored ledger is unreadable: {e}"))?,
+            ),
+            None => Ledger::default(),
+        };
+        Ok(Self {
+            inner: Mutex::new(ledger),
+            persist,
+        })
+    }
+
+    /// The ledger, locked for a change that is saved when the returned guard is dropped.
+    fn lock_mut(&self) -> Saving<'_> {
+        Saving {
+            ledger: self.lock(),
+            persist: self.persist.as_deref(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Ledger> {
         // A poisoned ledger is still consistent: every change is a single insert or field write.
         self.inner
@@ -177,14 +286,14 @@ impl Store {
 
     /// The next sequence number (references, customer numbers).
     pub(crate) fn next_sequence(&self) -> u64 {
-        let mut ledger = self.lock();
+        let mut ledger = self.lock_mut();
         ledger.sequence += 1;
         ledger.sequence
     }
 
     /// Stores a new VA unless its trxId was used by the same merchant.
     pub(crate) fn insert_va(&self, va: Va) -> Result<(), Refusal> {
-        let mut ledger = self.lock();
+        let mut ledger = self.lock_mut();
         let number = compact(&va.virtual_account_no);
         if ledger.vas.contains_key(&number) {
             return Err(Refusal::Duplicate);
@@ -203,7 +312,7 @@ impl Store {
 
     /// Stores a new QR unless its partnerReferenceNo was used by the same merchant.
     pub(crate) fn insert_qr(&self, qr: Qr) -> Result<(), Refusal> {
-        let mut ledger = self.lock();
+        let mut ledger = self.lock_mut();
         let key = (qr.partner_id.clone(), qr.partner_reference_no.clone());
         if ledger.qr_partner_refs.contains_key(&key) {
             return Err(Refusal::Duplicate);
@@ -261,7 +370,7 @@ impl Store {
         now: OffsetDateTime,
         expire: bool,
     ) -> Result<Va, Refusal> {
-        let mut ledger = self.lock();
+        let mut ledger = self.lock_mut();
         let va = ledger
             .vas
             .get_mut(&compact(number))
@@ -291,7 +400,7 @@ impl Store {
         now: OffsetDateTime,
         change: impl FnOnce(&mut Va) -> Result<(), Refusal>,
     ) -> Result<Va, Refusal> {
-        let mut ledger = self.lock();
+        let mut ledger = self.lock_mut();
         let va = ledger
             .vas
             .get_mut(&compact(number))
@@ -306,7 +415,7 @@ impl Store {
 
     /// Cancels an open QR (service 77).
     pub(crate) fn cancel_qr(&self, reference_no: &str) -> Result<Qr, Refusal> {
-        let mut ledger = self.lock();
+        let mut ledger = self.lock_mut();
         let qr = ledger.qrs.get_mut(reference_no).ok_or(Refusal::NotFound)?;
         if qr.status != Status::Open {
             return Err(Refusal::InvalidStatus(qr.status));
@@ -317,7 +426,7 @@ impl Store {
 
     /// Marks an open QR paid at `now`.
     pub(crate) fn settle_qr(&self, reference_no: &str, now: OffsetDateTime) -> Result<Qr, Refusal> {
-        let mut ledger = self.lock();
+        let mut ledger = self.lock_mut();
         let qr = ledger.qrs.get_mut(reference_no).ok_or(Refusal::NotFound)?;
         if qr.status == Status::Open && qr.expires_at.is_some_and(|e| e < now) {
             qr.status = Status::Expired;
@@ -338,7 +447,7 @@ impl Store {
         amount: Option<Amount>,
         now: OffsetDateTime,
     ) -> Result<(Qr, Refund), Refusal> {
-        let mut ledger = self.lock();
+        let mut ledger = self.lock_mut();
         let sequence = {
             ledger.sequence += 1;
             ledger.sequence
@@ -395,6 +504,19 @@ fn stamp<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Err
         *t,
         snap_crypto::TimestampStyle::Wib,
     ))
+}
+
+fn parse_stamp<'de, D: serde::Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+    let text = String::deserialize(d)?;
+    snap_crypto::parse_timestamp(&text).map_err(serde::de::Error::custom)
+}
+
+fn parse_stamp_opt<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<OffsetDateTime>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|text| snap_crypto::parse_timestamp(&text).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 #[allow(clippy::ref_option)] // serde's serialize_with passes `&Option<T>`
