@@ -91,6 +91,8 @@ type Job = Box<dyn FnOnce(&WriteTransaction) -> Result<Reply, (String, Reply)> +
 pub(crate) struct Embedded {
     db: Db,
     writer: Option<Mutex<mpsc::Sender<Job>>>,
+    /// The writer thread, joined on drop so the file is closed when the store is gone.
+    writer_thread: Option<std::thread::JoinHandle<()>>,
     in_flight: Mutex<HashMap<ReplayKey, InFlight>>,
     /// Outbox entries taken or waiting for a retry: not offered again before the instant.
     not_before: Mutex<HashMap<u64, Instant>>,
@@ -131,6 +133,7 @@ impl Embedded {
         Ok(Self {
             db: Db::ReadOnly(db),
             writer: None,
+            writer_thread: None,
             in_flight: Mutex::default(),
             not_before: Mutex::default(),
         })
@@ -147,13 +150,14 @@ impl Embedded {
         let db = Arc::new(db);
         let (writer, queue) = mpsc::channel();
         let thread_db = Arc::clone(&db);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("snap-store-writer".into())
             .spawn(move || write_loop(&thread_db, &queue))
             .map_err(|_| StoreError::Closed)?;
         Ok(Self {
             db: Db::Writable(db),
             writer: Some(Mutex::new(writer)),
+            writer_thread: Some(thread),
             in_flight: Mutex::default(),
             not_before: Mutex::default(),
         })
@@ -361,6 +365,16 @@ impl Embedded {
             not_before.remove(&id.0);
         }
         Ok(())
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        // The writer finishes what is queued and stops once its queue is closed.
+        self.writer = None;
+        if let Some(thread) = self.writer_thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

@@ -22,7 +22,6 @@ impl std::fmt::Display for NotificationId {
 
 /// A notification the server accepted, as recorded in the same transaction as its answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Notification {
     /// The SNAP service (`25` VA payment, `52` QR notify, `56` debit notify, ...).
     pub service: ServiceCode,
