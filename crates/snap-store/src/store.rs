@@ -131,6 +131,26 @@ impl NotificationStore {
         }
     }
 
+    /// Opens the store at `location` to read it: a redb file read-only (also while a receiver
+    /// writes it), a PostgreSQL database through one connection, without touching its schema.
+    ///
+    /// # Errors
+    /// As [`NotificationStore::open`].
+    pub async fn open_for_reading(location: &StoreLocation) -> Result<Self, StoreError> {
+        match location {
+            #[cfg(feature = "redb")]
+            StoreLocation::Redb(path) => Self::open_redb_read_only(path),
+            #[cfg(feature = "postgres")]
+            StoreLocation::Postgres(url) => {
+                Self::postgres(crate::postgres::pool(url, 1)?, false).await
+            }
+            #[allow(unreachable_patterns)]
+            other => Err(StoreError::Location(format!(
+                "{other}: this build of snap-store lacks the feature for it"
+            ))),
+        }
+    }
+
     /// Sets how long an in-progress claim holds its key in a shared store (default
     /// [`DEFAULT_LEASE`]). The embedded store keeps in-progress claims in memory and needs none.
     #[must_use]
