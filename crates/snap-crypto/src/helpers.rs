@@ -209,6 +209,19 @@ impl BodyDigest {
         Self(hash.unwrap_or(EMPTY))
     }
 
+    /// The digest of `body` as a verification with the default [`SignatureOptions`] returns it:
+    /// SHA-256 of the minified body (of the empty string for an empty body).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Minify`] when `body` is not JSON.
+    pub fn of(body: &[u8]) -> Result<Self, Error> {
+        let mut minified = Vec::new();
+        let hash =
+            crate::string_to_sign::body_hash(body, &SignatureOptions::default(), &mut minified)?;
+        Ok(Self::new(hash))
+    }
+
     /// The 32 digest bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0

@@ -17,8 +17,8 @@ pub use error::{BoxError, Error};
 pub use rejection::Rejection;
 pub use response::Fields;
 pub use server::{
-    BoxFuture, Business, Claim, DEFAULT_TOKEN_LIFETIME_SECS, DuplicatePolicy, Handler,
+    BoxFuture, Business, Claim, DEFAULT_TOKEN_LIFETIME_SECS, DuplicatePolicy, Fingerprint, Handler,
     HandlerResult, InvalidToken, IssuedToken, JAKARTA, JwtTokenIssuer, MemoryReplayStore, Outcome,
-    Partner, ReplayKey, ReplayStore, RequestContext, SignatureMode, SnapServer, SnapServerBuilder,
-    StoreFuture, StoredResponse, TokenIssuer, VerifiedToken, jakarta_date, serve,
+    Partner, ReceivedRequest, ReplayKey, ReplayStore, RequestContext, SignatureMode, SnapServer,
+    SnapServerBuilder, StoredResponse, TokenIssuer, VerifiedToken, jakarta_date, serve,
 };

@@ -4,12 +4,12 @@
 -- transaction-scoped advisory lock, so several instances starting at once do not race; users who
 -- run their own migrations apply it themselves and start the store with `apply_schema(false)`.
 
--- Claims on (partner, endpoint, X-EXTERNAL-ID, Asia/Jakarta date): one row per key. While a request
--- is being handled the row holds its fingerprint and a lease; when the answer is stored the lease
--- is cleared. A lease that runs out (the instance holding it died) lets the next retry take over.
+-- Claims on (partner, X-EXTERNAL-ID, Asia/Jakarta date): one row per key (SNAP makes an external
+-- id unique per partner per day across endpoints). While a request is being handled the row holds
+-- its fingerprint and a lease; when the answer is stored the lease is cleared. A lease that runs
+-- out (the instance holding it died) lets the next retry take over.
 CREATE TABLE IF NOT EXISTS snap_claims (
     partner_id      text        NOT NULL,
-    endpoint        text        NOT NULL,
     external_id     text        NOT NULL,
     jakarta_date    date        NOT NULL,
     -- SHA-256 over the endpoint and the minified body: "the same request".
@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS snap_claims (
     answer_status   smallint,
     answer_body     bytea,
     notification_id bigint,
-    PRIMARY KEY (partner_id, endpoint, external_id, jakarta_date)
+    PRIMARY KEY (partner_id, external_id, jakarta_date)
 );
 
 -- Every accepted notification, exactly as received, with a typed summary.
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS snap_notifications (
     received_at   timestamptz NOT NULL,
     body          bytea       NOT NULL,
     summary       jsonb       NOT NULL,
-    UNIQUE (partner_id, endpoint, external_id, jakarta_date)
+    UNIQUE (partner_id, external_id, jakarta_date)
 );
 
 -- Notifications to hand on to the merchant's own service. Instances share the work with

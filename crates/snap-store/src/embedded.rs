@@ -18,21 +18,21 @@ use redb::{
     ReadableTable, TableDefinition, WriteTransaction,
 };
 use serde::{Deserialize, Serialize};
-use snap_http::{Claim, ReplayKey, StoredResponse};
-use snap_types::{ChannelId, ExternalId, PartnerId, ServiceCode};
+use snap_http::{Claim, Fingerprint, ReplayKey, StoredResponse};
+use snap_types::{ChannelId, ExternalId, PartnerId, ServiceCode, Timestamp};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use tokio::sync::{oneshot, watch};
 
 use crate::error::redb_error;
 use crate::{
-    Answer, Delivery, DeliveryState, DeliveryStatus, Fingerprint, Notification, NotificationId,
+    Answer, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId,
     StoreError, StoredNotification, Summary, UnreadableRecord,
 };
 
-/// Answered claims by (Julian day of the Jakarta date, partner, endpoint, external id):
+/// Answered claims by (Julian day of the Jakarta date, partner, external id):
 /// `fingerprint (32) | status (2, big endian) | notification id (8, big endian; 0 = none) | body`.
-const CLAIMS: TableDefinition<'_, (i32, &str, &str, &str), &[u8]> =
+const CLAIMS: TableDefinition<'_, (i32, &str, &str), &[u8]> =
     TableDefinition::new("claims");
 /// Notifications by id (JSON [`RecordJson`]).
 const NOTIFICATIONS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("notifications");
@@ -55,7 +55,7 @@ struct RecordJson {
     endpoint: String,
     external_id: ExternalId,
     jakarta_date: i32,
-    timestamp: String,
+    timestamp: Timestamp,
     channel_id: Option<ChannelId>,
     received_at: String,
     summary: Summary,
@@ -223,7 +223,7 @@ impl Embedded {
         let claims = txn.open_table(CLAIMS).map_err(redb_error)?;
         let parts = crate::key_parts(key);
         let Some(value) = claims
-            .get((parts.day, parts.partner, parts.endpoint, parts.external_id))
+            .get((parts.day, parts.partner, parts.external_id))
             .map_err(redb_error)?
         else {
             return Ok(None);
@@ -241,13 +241,12 @@ impl Embedded {
     pub(crate) async fn complete(
         &self,
         key: &ReplayKey,
-        fingerprint: Fingerprint,
         answer: Answer,
         forward: bool,
     ) -> Result<(), StoreError> {
         let owned_key = key.clone();
         let committed = self
-            .write(move |txn| store_answer(txn, &owned_key, fingerprint, answer, forward))
+            .write(move |txn| store_answer(txn, &owned_key, answer, forward))
             .await;
         // Whether or not it was stored, this process no longer handles the key.
         self.finish(key);
@@ -389,12 +388,11 @@ fn unreadable(id: NotificationId, e: &dyn std::fmt::Display) -> UnreadableRecord
 fn store_answer(
     txn: &WriteTransaction,
     key: &ReplayKey,
-    fingerprint: Fingerprint,
     answer: Answer,
     forward: bool,
 ) -> Result<(), StoreError> {
     let parts = crate::key_parts(key);
-    let claim_key = (parts.day, parts.partner, parts.endpoint, parts.external_id);
+    let claim_key = (parts.day, parts.partner, parts.external_id);
     let mut claims = txn.open_table(CLAIMS).map_err(redb_error)?;
     if claims.get(claim_key).map_err(redb_error)?.is_some() {
         return Ok(()); // answered before: an answer is final
@@ -439,14 +437,14 @@ fn store_answer(
                 .map_err(redb_error)?;
         }
     }
-    let encoded = encode_answer(&fingerprint, &answer.response, id);
+    let encoded = encode_answer(&answer.fingerprint, &answer.response, id);
     claims.insert(claim_key, encoded.as_slice()).map_err(redb_error)?;
     Ok(())
 }
 
 fn encode_answer(fingerprint: &Fingerprint, response: &StoredResponse, id: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(42 + response.body.len());
-    out.extend_from_slice(fingerprint);
+    out.extend_from_slice(fingerprint.as_bytes());
     out.extend_from_slice(&response.status.to_be_bytes());
     out.extend_from_slice(&id.to_be_bytes());
     out.extend_from_slice(&response.body);
@@ -458,7 +456,7 @@ fn decode_answer(bytes: &[u8]) -> Option<(Fingerprint, StoredResponse, u64)> {
     let (status, rest) = rest.split_first_chunk::<2>()?;
     let (id, body) = rest.split_first_chunk::<8>()?;
     Some((
-        *fingerprint,
+        Fingerprint::from_bytes(*fingerprint),
         StoredResponse {
             status: u16::from_be_bytes(*status),
             body: Bytes::copy_from_slice(body),

@@ -21,13 +21,11 @@ pub use postgres::{PgPool, SCHEMA_SQL};
 pub use store::{DEFAULT_LEASE, NotificationStore};
 pub use summary::Summary;
 
-use snap_http::{ReplayKey, StoredResponse};
-
-/// "The same request": SHA-256 over the endpoint and the minified body, as the server computes it.
-pub(crate) type Fingerprint = [u8; 32];
+use snap_http::{Fingerprint, ReplayKey, StoredResponse};
 
 /// What `complete` stores: the answer, and the notification it answers when it was accepted.
 pub(crate) struct Answer {
+    pub(crate) fingerprint: Fingerprint,
     pub(crate) response: StoredResponse,
     pub(crate) notification: Option<Notification>,
 }
@@ -37,7 +35,6 @@ pub(crate) struct KeyParts<'a> {
     pub(crate) day: i32,
     pub(crate) date: time::Date,
     pub(crate) partner: &'a str,
-    pub(crate) endpoint: &'a str,
     pub(crate) external_id: &'a str,
 }
 
@@ -46,7 +43,6 @@ pub(crate) fn key_parts(key: &ReplayKey) -> KeyParts<'_> {
         day: key.date.to_julian_day(),
         date: key.date,
         partner: key.partner_id.as_str(),
-        endpoint: "",
         external_id: key.external_id.as_str(),
     }
 }

@@ -2,7 +2,8 @@
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use snap_types::{ChannelId, ExternalId, PartnerId, ServiceCode};
+use snap_http::ReceivedRequest;
+use snap_types::{ChannelId, ExternalId, PartnerId, ServiceCode, Timestamp};
 use time::{Date, OffsetDateTime};
 
 use crate::Summary;
@@ -20,27 +21,45 @@ impl std::fmt::Display for NotificationId {
     }
 }
 
-/// A notification the server accepted, as recorded in the same transaction as its answer.
+/// A notification the server accepted, as recorded in the same transaction as its answer (made
+/// from the server's [`ReceivedRequest`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Notification {
     /// The SNAP service (`25` VA payment, `52` QR notify, `56` debit notify, ...).
     pub service: ServiceCode,
     /// The verified partner (`X-PARTNER-ID`).
     pub partner_id: PartnerId,
-    /// The endpoint it was posted to (the path without the query).
+    /// The endpoint it was posted to (the path as routed, without the query).
     pub endpoint: String,
     /// `X-EXTERNAL-ID`.
     pub external_id: ExternalId,
-    /// The Asia/Jakarta date of `received_at`: with partner, endpoint and external id, the key.
+    /// The Asia/Jakarta date of `received_at`: with partner and external id, the key.
     pub jakarta_date: Date,
     /// `X-TIMESTAMP` as the partner sent it.
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     /// `CHANNEL-ID`, when sent.
     pub channel_id: Option<ChannelId>,
     /// When the server received it (the server's clock).
     pub received_at: OffsetDateTime,
     /// The body exactly as received.
     pub body: Bytes,
+}
+
+impl From<&ReceivedRequest> for Notification {
+    fn from(request: &ReceivedRequest) -> Self {
+        Self {
+            service: request.service,
+            partner_id: request.key.partner_id.clone(),
+            endpoint: request.endpoint.clone(),
+            external_id: request.key.external_id.clone(),
+            jakarta_date: request.key.date,
+            timestamp: request.timestamp.clone(),
+            channel_id: request.channel_id.clone(),
+            received_at: request.received_at,
+            body: request.body.clone(),
+        }
+    }
 }
 
 /// A notification read back from the store.

@@ -8,12 +8,12 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use snap_http::{Claim, ReplayKey, StoredResponse};
+use snap_http::{Claim, Fingerprint, ReplayKey, StoredResponse};
 use tokio_postgres::Row;
 use tokio_postgres::types::Json;
 
 use crate::{
-    Answer, Delivery, DeliveryState, DeliveryStatus, Fingerprint, Notification, NotificationId,
+    Answer, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId,
     StoreError, StoredNotification, Summary, UnreadableRecord,
 };
 
@@ -53,42 +53,39 @@ pub(crate) struct Shared {
 }
 
 const CLAIM: &str = "\
-INSERT INTO snap_claims AS c (partner_id, endpoint, external_id, jakarta_date, fingerprint, lease_until)
-VALUES ($1, $2, $3, $4, $5, now() + $6::float8 * interval '1 second')
-ON CONFLICT (partner_id, endpoint, external_id, jakarta_date) DO UPDATE
+INSERT INTO snap_claims AS c (partner_id, external_id, jakarta_date, fingerprint, lease_until)
+VALUES ($1, $2, $3, $4, now() + $5::float8 * interval '1 second')
+ON CONFLICT (partner_id, external_id, jakarta_date) DO UPDATE
     SET fingerprint = EXCLUDED.fingerprint, lease_until = EXCLUDED.lease_until
     WHERE c.answer_status IS NULL AND c.lease_until < now()
 RETURNING 1";
 
 const LOOK: &str = "\
 SELECT fingerprint, answer_status, answer_body FROM snap_claims
-WHERE partner_id = $1 AND endpoint = $2 AND external_id = $3 AND jakarta_date = $4";
+WHERE partner_id = $1 AND external_id = $2 AND jakarta_date = $3";
 
 const COMPLETE: &str = "\
 WITH open_claim AS (
     SELECT 1 FROM snap_claims
-    WHERE partner_id = $1 AND endpoint = $2 AND external_id = $3 AND jakarta_date = $4
-      AND answer_status IS NULL
+    WHERE partner_id = $1 AND external_id = $2 AND jakarta_date = $3 AND answer_status IS NULL
 ), n AS (
     INSERT INTO snap_notifications
-        (partner_id, endpoint, external_id, jakarta_date, service_code, x_timestamp, channel_id,
+        (partner_id, external_id, jakarta_date, endpoint, service_code, x_timestamp, channel_id,
          received_at, body, summary)
-    SELECT $1, $2, $3, $4, $5::text, $6::text, $7::text, $8::timestamptz, $9::bytea, $10::jsonb
+    SELECT $1, $2, $3, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::bytea, $10::jsonb
     WHERE $11::bool AND EXISTS (SELECT 1 FROM open_claim)
-    ON CONFLICT (partner_id, endpoint, external_id, jakarta_date) DO NOTHING
+    ON CONFLICT (partner_id, external_id, jakarta_date) DO NOTHING
     RETURNING id
 ), o AS (
     INSERT INTO snap_outbox (notification_id) SELECT id FROM n WHERE $12::bool
 )
 UPDATE snap_claims
 SET answer_status = $13, answer_body = $14, lease_until = NULL, notification_id = (SELECT id FROM n)
-WHERE partner_id = $1 AND endpoint = $2 AND external_id = $3 AND jakarta_date = $4
-  AND answer_status IS NULL";
+WHERE partner_id = $1 AND external_id = $2 AND jakarta_date = $3 AND answer_status IS NULL";
 
 const RELEASE: &str = "\
 DELETE FROM snap_claims
-WHERE partner_id = $1 AND endpoint = $2 AND external_id = $3 AND jakarta_date = $4
-  AND answer_status IS NULL";
+WHERE partner_id = $1 AND external_id = $2 AND jakarta_date = $3 AND answer_status IS NULL";
 
 /// The columns [`stored`] decodes, from `snap_notifications n` and `snap_outbox o`.
 const COLUMNS: &str = "n.id, n.service_code, n.partner_id, n.endpoint, n.external_id, \
@@ -144,14 +141,14 @@ impl Shared {
             let taken = client
                 .query_opt(
                     &claim,
-                    &[&k.partner, &k.endpoint, &k.external_id, &k.date, &fingerprint.as_slice(), &lease],
+                    &[&k.partner, &k.external_id, &k.date, &fingerprint.as_bytes().as_slice(), &lease],
                 )
                 .await?;
             if taken.is_some() {
                 return Ok(Claim::New);
             }
             let Some(row) = client
-                .query_opt(&look, &[&k.partner, &k.endpoint, &k.external_id, &k.date])
+                .query_opt(&look, &[&k.partner, &k.external_id, &k.date])
                 .await?
             else {
                 continue;
@@ -159,7 +156,7 @@ impl Shared {
             let held: &[u8] = row.try_get(0)?;
             let status: Option<i16> = row.try_get(1)?;
             let body: Option<&[u8]> = row.try_get(2)?;
-            return Ok(match (held == fingerprint.as_slice(), status) {
+            return Ok(match (held == fingerprint.as_bytes().as_slice(), status) {
                 (false, _) => Claim::Conflict,
                 (true, None) => Claim::InProgress,
                 (true, Some(status)) => Claim::Duplicate(StoredResponse {
@@ -188,9 +185,9 @@ impl Shared {
                 &statement,
                 &[
                     &k.partner,
-                    &k.endpoint,
                     &k.external_id,
                     &k.date,
+                    &n.map(|n| n.endpoint.as_str()),
                     &n.map(|n| n.service.to_string()),
                     &n.map(|n| n.timestamp.as_str()),
                     &n.and_then(|n| n.channel_id.as_ref().map(|c| c.as_str())),
@@ -212,7 +209,7 @@ impl Shared {
         let client = self.pool.get().await?;
         let statement = client.prepare_cached(RELEASE).await?;
         client
-            .execute(&statement, &[&k.partner, &k.endpoint, &k.external_id, &k.date])
+            .execute(&statement, &[&k.partner, &k.external_id, &k.date])
             .await?;
         Ok(())
     }
@@ -356,7 +353,9 @@ fn stored(row: &Row) -> Result<StoredNotification, UnreadableRecord> {
             endpoint: text(3, "endpoint")?,
             external_id,
             jakarta_date: row.try_get(5).map_err(|e| bad("jakarta_date", &e))?,
-            timestamp: text(6, "x_timestamp")?,
+            timestamp: text(6, "x_timestamp")?
+                .parse()
+                .map_err(|e| bad("x_timestamp", &e))?,
             channel_id,
             received_at: row.try_get(8).map_err(|e| bad("received_at", &e))?,
             body: Bytes::from(

@@ -2,14 +2,16 @@
 
 use std::time::Duration;
 
-use snap_http::{Claim, ReplayKey, ReplayStore, StoreFuture, StoredResponse};
+use snap_http::{
+    BoxFuture, Claim, Fingerprint, ReceivedRequest, ReplayKey, ReplayStore, StoredResponse,
+};
 
 #[cfg(feature = "redb")]
 use crate::embedded::Embedded;
 #[cfg(feature = "postgres")]
 use crate::postgres::Shared;
 use crate::{
-    Answer, Delivery, DeliveryStatus, Fingerprint, Notification, NotificationId, StoreError,
+    Answer, Delivery, DeliveryStatus, Notification, NotificationId, StoreError,
     StoreLocation, StoredNotification, UnreadableRecord,
 };
 
@@ -172,27 +174,28 @@ impl NotificationStore {
         self.lease
     }
 
-    /// Stores the final answer of a claimed key and, when the notification was accepted (a 2xx
-    /// answer), the notification with its typed summary and outbox entry: one transaction.
-    /// An answer already stored for the key is kept (answers are final).
+    /// Stores the final answer of the claimed `request.key` and, when the notification was
+    /// accepted (a 2xx answer), the notification with its typed summary and outbox entry: one
+    /// transaction. An answer already stored for the key is kept (answers are final). This is
+    /// what the server's [`ReplayStore::complete`] does.
     ///
     /// # Errors
     /// A [`StoreError`] when nothing was stored: the caller must not acknowledge.
     pub async fn record(
         &self,
-        key: &ReplayKey,
-        fingerprint: Fingerprint,
-        notification: Option<Notification>,
+        request: &ReceivedRequest,
         response: StoredResponse,
     ) -> Result<(), StoreError> {
         let accepted = (200..300).contains(&response.status);
         let answer = Answer {
+            fingerprint: request.fingerprint,
+            notification: accepted.then(|| Notification::from(request)),
             response,
-            notification: notification.filter(|_| accepted),
         };
+        let key = &request.key;
         match &self.backend {
             #[cfg(feature = "redb")]
-            Backend::Embedded(b) => b.complete(key, fingerprint, answer, self.outbox).await,
+            Backend::Embedded(b) => b.complete(key, answer, self.outbox).await,
             #[cfg(feature = "postgres")]
             Backend::Postgres(b) => b.complete(key, answer, self.outbox).await,
         }
@@ -311,51 +314,48 @@ impl ReplayStore for NotificationStore {
     fn claim<'a>(
         &'a self,
         key: &'a ReplayKey,
-        fingerprint: [u8; 32],
-    ) -> StoreFuture<'a, Result<Claim, snap_http::Error>> {
-        match &self.backend {
-            #[cfg(feature = "redb")]
-            Backend::Embedded(b) => StoreFuture::ready(b.claim(key, fingerprint).map_err(Into::into)),
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(b) => StoreFuture::new(async move {
-                b.claim(key, fingerprint, self.lease).await.map_err(Into::into)
-            }),
-        }
+        fingerprint: Fingerprint,
+    ) -> BoxFuture<'a, Result<Claim, snap_http::Error>> {
+        Box::pin(async move {
+            match &self.backend {
+                #[cfg(feature = "redb")]
+                Backend::Embedded(b) => b.claim(key, fingerprint),
+                #[cfg(feature = "postgres")]
+                Backend::Postgres(b) => b.claim(key, fingerprint, self.lease).await,
+            }
+            .map_err(Into::into)
+        })
     }
 
     fn complete<'a>(
         &'a self,
-        key: &'a ReplayKey,
-        fingerprint: [u8; 32],
+        request: &'a ReceivedRequest,
         response: StoredResponse,
-    ) -> StoreFuture<'a, Result<(), snap_http::Error>> {
-        StoreFuture::new(async move {
-            self.record(key, fingerprint, None, response)
-                .await
-                .map_err(Into::into)
+    ) -> BoxFuture<'a, Result<(), snap_http::Error>> {
+        Box::pin(async move { self.record(request, response).await.map_err(Into::into) })
+    }
+
+    fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), snap_http::Error>> {
+        Box::pin(async move {
+            match &self.backend {
+                #[cfg(feature = "redb")]
+                Backend::Embedded(b) => {
+                    b.release(key);
+                    Ok(())
+                }
+                #[cfg(feature = "postgres")]
+                Backend::Postgres(b) => b.release(key).await.map_err(Into::into),
+            }
         })
     }
 
-    fn release<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, Result<(), snap_http::Error>> {
+    fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
         match &self.backend {
             #[cfg(feature = "redb")]
-            Backend::Embedded(b) => {
-                b.release(key);
-                StoreFuture::ready(Ok(()))
-            }
+            Backend::Embedded(b) => Box::pin(b.wait(key)),
+            // Short polling: the answer may come from another instance.
             #[cfg(feature = "postgres")]
-            Backend::Postgres(b) => {
-                StoreFuture::new(async move { b.release(key).await.map_err(Into::into) })
-            }
-        }
-    }
-
-    fn wait<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, ()> {
-        match &self.backend {
-            #[cfg(feature = "redb")]
-            Backend::Embedded(b) => StoreFuture::new(b.wait(key)),
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => StoreFuture::new(tokio::time::sleep(crate::postgres::POLL)),
+            Backend::Postgres(_) => Box::pin(tokio::time::sleep(crate::postgres::POLL)),
         }
     }
 }

@@ -9,15 +9,14 @@ use bytes::Bytes;
 use http::uri::PathAndQuery;
 use http::{Method, StatusCode};
 use snap_types::{
-    Case, ChannelId, ExternalId, PartnerId, RequestError, ResponseCode, ServiceCode, SnapRequest,
-    Timestamp,
+    Case, ChannelId, ExternalId, PartnerId, RequestError, ResponseCode, SnapRequest, Timestamp,
 };
 
 use crate::error::BoxError;
 use crate::rejection::Rejection;
 use crate::response::Fields;
 use crate::server::Inner;
-use crate::server::replay::{BoxFuture, ReplayKey};
+use crate::server::replay::{BoxFuture, ReceivedRequest, ReplayKey};
 
 /// What a handler decided.
 #[derive(Debug, Clone)]
@@ -97,18 +96,15 @@ impl Outcome {
     }
 }
 
-/// The verified request around the typed body: who sent it and its SNAP headers.
+/// The verified request around the typed body: who sent it, its SNAP headers, when it arrived
+/// and its replay key. Cloning is cheap (the received facts are shared).
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub(crate) client_id: PartnerId,
-    /// The header's partner id and X-EXTERNAL-ID with the Jakarta date of arrival.
-    pub(crate) key: ReplayKey,
-    pub(crate) timestamp: Timestamp,
-    pub(crate) channel_id: Option<ChannelId>,
+    pub(crate) received: Arc<ReceivedRequest>,
     pub(crate) method: Method,
     /// The path and query of the request URI as received (moved here, not copied).
     pub(crate) path: Option<PathAndQuery>,
-    pub(crate) body: Bytes,
 }
 
 impl RequestContext {
@@ -119,22 +115,39 @@ impl RequestContext {
 
     /// The verified `X-PARTNER-ID`.
     pub fn partner_id(&self) -> &PartnerId {
-        &self.key.partner_id
+        self.received.partner_id()
     }
 
     /// `X-EXTERNAL-ID`.
     pub fn external_id(&self) -> &ExternalId {
-        &self.key.external_id
+        self.received.external_id()
     }
 
     /// `X-TIMESTAMP`, as sent.
     pub fn timestamp(&self) -> &Timestamp {
-        &self.timestamp
+        &self.received.timestamp
     }
 
     /// `CHANNEL-ID`, when sent.
     pub fn channel_id(&self) -> Option<&ChannelId> {
-        self.channel_id.as_ref()
+        self.received.channel_id.as_ref()
+    }
+
+    /// When the server received the request, by its clock: the instant that decided the
+    /// timestamp window and the Jakarta date of the [`replay_key`](Self::replay_key). Handlers
+    /// use it instead of reading a clock of their own.
+    pub fn received_at(&self) -> time::OffsetDateTime {
+        self.received.received_at
+    }
+
+    /// The key this request holds a claim on: partner, endpoint, X-EXTERNAL-ID, Jakarta date.
+    pub fn replay_key(&self) -> &ReplayKey {
+        &self.received.key
+    }
+
+    /// Everything the server received and verified, as the replay store gets it.
+    pub fn received(&self) -> &ReceivedRequest {
+        &self.received
     }
 
     /// The HTTP method.
@@ -149,7 +162,7 @@ impl RequestContext {
 
     /// The body bytes exactly as received (what the signature covers, before minifying).
     pub fn body(&self) -> &Bytes {
-        &self.body
+        &self.received.body
     }
 }
 
@@ -189,13 +202,7 @@ pub(crate) type Handling =
 pub(crate) trait ErasedRoute: Send + Sync {
     /// Parses and validates the body of `context` into the route's request type, then builds
     /// the handling that hands it to the route's handler once the replay claim is held.
-    fn start(
-        &self,
-        server: Arc<Inner>,
-        service: ServiceCode,
-        fingerprint: [u8; 32],
-        context: RequestContext,
-    ) -> Result<Handling, RequestError>;
+    fn start(&self, server: Arc<Inner>, context: RequestContext) -> Result<Handling, RequestError>;
 }
 
 pub(crate) struct TypedRoute<T, H> {
@@ -208,25 +215,19 @@ where
     T: SnapRequest + Send + 'static,
     H: Handler<T>,
 {
-    fn start(
-        &self,
-        server: Arc<Inner>,
-        service: ServiceCode,
-        fingerprint: [u8; 32],
-        context: RequestContext,
-    ) -> Result<Handling, RequestError> {
-        let request = parse::<T>(&context.body)?;
+    fn start(&self, server: Arc<Inner>, context: RequestContext) -> Result<Handling, RequestError> {
+        let request = parse::<T>(context.body())?;
         let handler = Arc::clone(&self.handler);
         let call = move |context| handler.call(context, request);
-        Ok(server.claimed_handling(service, fingerprint, call, context))
+        Ok(server.claimed_handling(call, context))
     }
 }
 
 /// The body as a validated `T`.
 fn parse<T: SnapRequest>(body: &[u8]) -> Result<T, RequestError> {
-    // Fast path: plain serde_json over text checked as UTF-8 once (from bytes, serde_json
-    // checks every string on its own). Only a refused body pays for the path-tracking parse
-    // that names the bad field (same verdict, since both run the same Deserialize impls).
+    // Fast path: plain serde_json over text (the server refused bodies that are not UTF-8).
+    // Only a refused body pays for the path-tracking parse that names the bad field (same
+    // verdict, since both run the same Deserialize impls).
     let plain = std::str::from_utf8(body)
         .ok()
         .and_then(|text| serde_json::from_str::<T>(text).ok());

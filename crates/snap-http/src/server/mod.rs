@@ -36,8 +36,8 @@ pub use builder::{DuplicatePolicy, SnapServerBuilder};
 pub use handler::{Business, Handler, HandlerResult, Outcome, RequestContext};
 pub use partner::{Partner, SignatureMode};
 pub use replay::{
-    BoxFuture, Claim, JAKARTA, MemoryReplayStore, ReplayKey, ReplayStore, StoreFuture,
-    StoredResponse, jakarta_date,
+    BoxFuture, Claim, Fingerprint, JAKARTA, MemoryReplayStore, ReceivedRequest, ReplayKey,
+    ReplayStore, StoredResponse, jakarta_date,
 };
 pub use serve::serve;
 pub use token::{
@@ -249,12 +249,19 @@ impl Inner {
         B: Body,
         B::Error: Into<BoxError>,
     {
-        body::read_limited(
+        let read = body::read_limited(
             body,
             request_headers::content_length(content_length),
             self.body_limit,
             self.body_timeout,
-        )
+        );
+        async move {
+            let body = read.await?;
+            // JSON is UTF-8 (RFC 8259): a body with a bad byte anywhere, even inside a value no
+            // DTO reads, is refused before any handler or store sees it.
+            std::str::from_utf8(&body).map_err(|_| Rejection::BadRequest)?;
+            Ok(body)
+        }
     }
 
     /// `POST {prefix}/v1.0/access-token/b2b` (service 73).
@@ -397,19 +404,22 @@ impl Inner {
             };
             let digest = verified.map_err(|e| signature_error(&e))?;
 
-            let fingerprint = fingerprint(signed_path, &digest);
+            // The endpoint as routed: the path the route table matched, without the query.
+            let endpoint = parts.uri.path().to_owned();
+            let fingerprint = Fingerprint::new(&endpoint, &digest);
+            // The header's partner id, which the partner was found by.
+            let key = ReplayKey::new(partner_id, external_id, jakarta_date(now));
+            let received =
+                ReceivedRequest::new(service, key, endpoint, fingerprint, timestamp, now, body)
+                    .with_channel_id(channel_id);
             let context = RequestContext {
                 client_id: partner.client_id.clone(),
-                // The header's partner id, which the partner was found by.
-                key: ReplayKey::new(partner_id, external_id, jakarta_date(now)),
-                timestamp,
-                channel_id: Some(channel_id),
+                received: Arc::new(received),
                 method: parts.method,
                 path: parts.uri.into_parts().path_and_query,
-                body,
             };
             let handling = typed
-                .start(Arc::clone(&self), service, fingerprint, context)
+                .start(Arc::clone(&self), context)
                 .map_err(|e| request_error(&e))?;
             RunToCompletion(Some(handling))
                 .await
@@ -424,17 +434,11 @@ impl Inner {
     ///
     /// Boxed, since it must outlive a client that hangs up; built by the typed route (which owns
     /// the parsed request that `call` hands to the handler).
-    pub(crate) fn claimed_handling<F>(
-        self: Arc<Self>,
-        service: ServiceCode,
-        fingerprint: [u8; 32],
-        call: F,
-        context: RequestContext,
-    ) -> Handling
+    pub(crate) fn claimed_handling<F>(self: Arc<Self>, call: F, context: RequestContext) -> Handling
     where
         F: FnOnce(RequestContext) -> BoxFuture<'static, HandlerResult> + Send + 'static,
     {
-        let handling = self.claim_and_call(service, fingerprint, call, context);
+        let handling = self.claim_and_call(call, context);
         Box::pin(AssertUnwindSafe(handling).catch_unwind().in_current_span())
     }
 
@@ -442,8 +446,6 @@ impl Inner {
     #[allow(clippy::manual_async_fn)]
     fn claim_and_call<F>(
         self: Arc<Self>,
-        service: ServiceCode,
-        fingerprint: [u8; 32],
         call: F,
         context: RequestContext,
     ) -> impl Future<Output = Result<(StatusCode, Bytes), Rejection>> + Send + 'static
@@ -451,12 +453,15 @@ impl Inner {
         F: FnOnce(RequestContext) -> BoxFuture<'static, HandlerResult> + Send + 'static,
     {
         async move {
+            // The handler gets the context; the store gets the received facts it shares.
+            let received = Arc::clone(&context.received);
+            let (service, key) = (received.service, &received.key);
             // Set when a first wait starts: most claims never wait.
             let mut deadline = None;
             loop {
                 let claim = self
                     .replay
-                    .claim(&context.key, fingerprint)
+                    .claim(key, received.fingerprint)
                     .await
                     .map_err(|e| {
                         tracing::error!(error = %e, "replay store claim failed");
@@ -481,10 +486,8 @@ impl Inner {
                             tokio::time::Instant::now() + self.in_progress_wait
                         });
                         // Boxed: rare, and its timer would otherwise size every request's future.
-                        let wait = Box::pin(tokio::time::timeout_at(
-                            deadline,
-                            self.replay.wait(&context.key),
-                        ));
+                        let wait =
+                            Box::pin(tokio::time::timeout_at(deadline, self.replay.wait(key)));
                         if wait.await.is_err() {
                             tracing::warn!(
                                 "identical request still in progress after the wait limit"
@@ -494,27 +497,23 @@ impl Inner {
                     }
                 }
             }
-            // The context goes to the handler; a copy of its key (a few dozen bytes, no
-            // allocation) answers the claim. Until then the context holds the only one, which
-            // keeps this boxed future small.
-            let key = context.key.clone();
             let mut guard = ReleaseOnDrop {
-                armed: Some((&self.replay, &key)),
+                armed: Some((&self.replay, key)),
             };
             let answer = answer(service, call(context).await);
             guard.disarm();
             let Some((code, status, body)) = answer else {
-                self.release(&key).await;
+                self.release(key).await;
                 return Err(Rejection::Internal);
             };
             if status.is_server_error() {
-                self.release(&key).await;
+                self.release(key).await;
             } else {
                 let stored = StoredResponse {
                     status: status.as_u16(),
                     body: body.clone(),
                 };
-                if let Err(e) = self.replay.complete(&key, fingerprint, stored).await {
+                if let Err(e) = self.replay.complete(&received, stored).await {
                     // The answer still goes out; a retry may be handled twice, which the handler must
                     // tolerate anyway when the store is down.
                     tracing::error!(error = %e, "replay store complete failed");
@@ -637,89 +636,9 @@ fn response_stamp(now: time::OffsetDateTime) -> HeaderValue {
     .unwrap_or_else(|_| format())
 }
 
-/// SHA-256 over the signed path and the digest of the minified body (which the signature check
-/// computed): what makes two requests "the same".
-fn fingerprint(path: &str, body: &snap_crypto::BodyDigest) -> [u8; 32] {
-    // One call over a stack copy for the usual short path: cheaper than three updates.
-    let mut message = [0u8; 160];
-    let len = path.len() + 1 + 32;
-    let digest = match message.get_mut(..len) {
-        Some(m) => {
-            let (p, rest) = m.split_at_mut(path.len());
-            p.copy_from_slice(path.as_bytes());
-            rest[0] = b'\n';
-            rest[1..].copy_from_slice(body.as_bytes());
-            ring::digest::digest(&ring::digest::SHA256, m)
-        }
-        None => {
-            let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-            ctx.update(path.as_bytes());
-            ctx.update(b"\n");
-            ctx.update(body.as_bytes());
-            ctx.finish()
-        }
-    };
-    let mut out = [0u8; 32];
-    out.copy_from_slice(digest.as_ref());
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The claimed handling of a VA payment (the request and its context inside) is boxed on every
-    /// notification: at most 1032 bytes keeps it in glibc's thread cache. Past that each request
-    /// took the large-chunk path and consolidated the fast bins, measured at ~0.1 µs a request.
-    #[tokio::test]
-    async fn claimed_handling_stays_in_the_allocator_thread_cache() {
-        let server = SnapServer::builder()
-            .partner(
-                Partner::new("QoinSnap")
-                    .unwrap_or_else(|e| panic!("{e}"))
-                    .with_client_secret(snap_crypto::ClientSecret::new("s")),
-            )
-            .token_issuer(JwtTokenIssuer::random().unwrap_or_else(|e| panic!("{e}")))
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let body = br#"{"partnerServiceId":" 088899","virtualAccountNo":"7509240700664378","paidAmount":{"value":"1.00","currency":"IDR"},"referenceNo":"r","trxId":"t","virtualAccountEmail":"e","virtualAccountName":"n","virtualAccountPhone":"p","trxDateTime":"2024-08-23T07:44:11+07:00","additionalInfo":{"paymentFlagStatus":"00"}}"#;
-        let request: snap_types::VaPaymentNotification =
-            snap_types::parse_request(body).unwrap_or_else(|e| panic!("{e}"));
-        let id = |s: &str| s.parse::<PartnerId>().unwrap_or_else(|e| panic!("{e}"));
-        let context = RequestContext {
-            client_id: id("QoinSnap"),
-            key: ReplayKey::new(
-                id("QoinSnap"),
-                "1".parse().unwrap_or_else(|e| panic!("{e}")),
-                time::macros::date!(2024 - 08 - 23),
-            ),
-            timestamp: "2024-08-23T07:44:11+07:00"
-                .parse()
-                .unwrap_or_else(|e| panic!("{e}")),
-            channel_id: None,
-            method: Method::POST,
-            path: None,
-            body: Bytes::from_static(body),
-        };
-        let call = move |_: RequestContext| -> BoxFuture<'static, HandlerResult> {
-            Box::pin(async move {
-                drop(request);
-                Ok(Outcome::success())
-            })
-        };
-        let handling = Arc::clone(&server.inner).claimed_handling(
-            ServiceCode::TRANSFER_VA_PAYMENT,
-            [0; 32],
-            call,
-            context,
-        );
-        assert!(
-            std::mem::size_of_val(&*handling) <= 1032,
-            "{}",
-            std::mem::size_of_val(&*handling)
-        );
-        assert!(matches!(handling.await, Ok(Ok((StatusCode::OK, _)))));
-    }
 
     #[test]
     fn response_stamp_follows_the_clock() {
@@ -739,50 +658,5 @@ mod tests {
             response_stamp(t - time::Duration::days(1)),
             "2024-08-22T07:45:00+07:00"
         );
-    }
-
-    /// The digest of `body` as the signature check returns it (its constructor is crate-private
-    /// to snap-crypto): signed, then verified.
-    fn body_digest(body: &[u8]) -> snap_crypto::BodyDigest {
-        let secret = snap_crypto::ClientSecret::new("s");
-        let opts = snap_crypto::SignatureOptions::default();
-        let ts = "2024-01-01T00:00:00+07:00";
-        let sig = snap_crypto::sign_symmetric(&secret, "POST", "/p", "t", body, ts, &opts)
-            .unwrap_or_default();
-        snap_crypto::verify_symmetric(&secret, "POST", "/p", "t", body, ts, &sig, &opts)
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    #[test]
-    fn fingerprint_is_one_digest_for_short_and_long_paths() {
-        let body = body_digest(b"{}");
-        // Short paths take the stack copy, long ones the streaming digest: same definition.
-        for path in [
-            "/api/v1.0/transfer-va/payment".to_owned(),
-            format!("/{}", "x".repeat(300)),
-        ] {
-            let mut message = path.clone().into_bytes();
-            message.push(b'\n');
-            message.extend_from_slice(body.as_bytes());
-            let expected = ring::digest::digest(&ring::digest::SHA256, &message);
-            assert_eq!(
-                &fingerprint(&path, &body)[..],
-                expected.as_ref(),
-                "{}",
-                path.len()
-            );
-        }
-    }
-
-    #[test]
-    fn fingerprint_ignores_insignificant_whitespace() {
-        let (pretty, compact, other) = (
-            body_digest(b"{\"a\": 1}"),
-            body_digest(b"{\"a\":1}"),
-            body_digest(b"{\"a\":2}"),
-        );
-        assert_eq!(fingerprint("/p", &pretty), fingerprint("/p", &compact));
-        assert_ne!(fingerprint("/p", &compact), fingerprint("/q", &compact));
-        assert_ne!(fingerprint("/p", &compact), fingerprint("/p", &other));
     }
 }

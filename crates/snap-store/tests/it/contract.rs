@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use snap_http::{Claim, ReplayKey, ReplayStore, StoredResponse};
+use snap_http::{Claim, Fingerprint, ReceivedRequest, ReplayKey, ReplayStore, StoredResponse};
 use snap_store::{DeliveryStatus, Notification, NotificationId, NotificationStore, Summary};
 use snap_types::ServiceCode;
 use time::macros::datetime;
@@ -33,19 +33,22 @@ fn key(external_id: &str) -> ReplayKey {
     )
 }
 
-fn notification(external_id: &str, body: Bytes) -> Notification {
-    let received_at = datetime!(2026-12-06 10:00 UTC);
-    Notification {
-        service: ServiceCode::TRANSFER_VA_PAYMENT,
-        partner_id: "QoinSnap".parse().unwrap(),
-        endpoint: ENDPOINT.into(),
-        external_id: external_id.parse().unwrap(),
-        jakarta_date: snap_http::jakarta_date(received_at),
-        timestamp: "2026-12-06T17:00:00+07:00".into(),
-        channel_id: Some("95221".parse().unwrap()),
-        received_at,
+fn fp(n: u8) -> Fingerprint {
+    Fingerprint::from_bytes([n; 32])
+}
+
+/// The request the server hands to `complete` for a claim of `key`.
+fn request(key: &ReplayKey, fingerprint: Fingerprint, body: Bytes) -> ReceivedRequest {
+    ReceivedRequest::new(
+        ServiceCode::TRANSFER_VA_PAYMENT,
+        key.clone(),
+        ENDPOINT,
+        fingerprint,
+        "2026-12-06T17:00:00+07:00".parse().unwrap(),
+        datetime!(2026-12-06 10:00 UTC),
         body,
-    }
+    )
+    .with_channel_id("95221".parse().unwrap())
 }
 
 fn success() -> StoredResponse {
@@ -56,16 +59,11 @@ fn success() -> StoredResponse {
 }
 
 /// Claims and records one notification; returns nothing, asserts it was new.
-async fn accept(store: &NotificationStore, external_id: &str, fingerprint: [u8; 32]) {
+async fn accept(store: &NotificationStore, external_id: &str, fingerprint: Fingerprint) {
     let k = key(external_id);
     assert_eq!(store.claim(&k, fingerprint).await.unwrap(), Claim::New);
     store
-        .record(
-            &k,
-            fingerprint,
-            Some(notification(external_id, va_body(external_id))),
-            success(),
-        )
+        .record(&request(&k, fingerprint, va_body(external_id)), success())
         .await
         .unwrap();
 }
@@ -73,34 +71,36 @@ async fn accept(store: &NotificationStore, external_id: &str, fingerprint: [u8; 
 pub async fn claim_lifecycle(backend: &impl Backend) {
     let store = backend.open().await;
     let k = key("1001");
-    assert_eq!(store.claim(&k, [1; 32]).await.unwrap(), Claim::New);
-    assert_eq!(store.claim(&k, [1; 32]).await.unwrap(), Claim::InProgress);
-    assert_eq!(store.claim(&k, [2; 32]).await.unwrap(), Claim::Conflict);
-    store
-        .record(&k, [1; 32], Some(notification("1001", va_body("a"))), success())
+    assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::New);
+    assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::InProgress);
+    assert_eq!(store.claim(&k, fp(2)).await.unwrap(), Claim::Conflict);
+    store.record(&request(&k, fp(1), va_body("a")), success())
         .await
         .unwrap();
     assert_eq!(
-        store.claim(&k, [1; 32]).await.unwrap(),
+        store.claim(&k, fp(1)).await.unwrap(),
         Claim::Duplicate(success())
     );
-    assert_eq!(store.claim(&k, [2; 32]).await.unwrap(), Claim::Conflict);
+    assert_eq!(store.claim(&k, fp(2)).await.unwrap(), Claim::Conflict);
     // An answer is final: a second record for the key changes nothing.
     let other = StoredResponse {
         status: 200,
         body: Bytes::from_static(b"{}"),
     };
-    store.record(&k, [1; 32], None, other).await.unwrap();
+    store
+        .record(&request(&k, fp(1), va_body("b")), other)
+        .await
+        .unwrap();
     assert_eq!(
-        store.claim(&k, [1; 32]).await.unwrap(),
+        store.claim(&k, fp(1)).await.unwrap(),
         Claim::Duplicate(success())
     );
 
     // Released: the next claim is new, with any fingerprint.
     let k2 = key("1002");
-    assert_eq!(store.claim(&k2, [1; 32]).await.unwrap(), Claim::New);
+    assert_eq!(store.claim(&k2, fp(1)).await.unwrap(), Claim::New);
     store.release(&k2).await.unwrap();
-    assert_eq!(store.claim(&k2, [3; 32]).await.unwrap(), Claim::New);
+    assert_eq!(store.claim(&k2, fp(3)).await.unwrap(), Claim::New);
 
     // Another day or partner: another key.
     let next_day = ReplayKey::new(
@@ -108,44 +108,46 @@ pub async fn claim_lifecycle(backend: &impl Backend) {
         "1001".parse().unwrap(),
         k.date.next_day().unwrap(),
     );
-    assert_eq!(store.claim(&next_day, [2; 32]).await.unwrap(), Claim::New);
+    assert_eq!(store.claim(&next_day, fp(2)).await.unwrap(), Claim::New);
     let other_partner = ReplayKey::new("Other".parse().unwrap(), "1001".parse().unwrap(), k.date);
-    assert_eq!(store.claim(&other_partner, [2; 32]).await.unwrap(), Claim::New);
+    assert_eq!(store.claim(&other_partner, fp(2)).await.unwrap(), Claim::New);
 }
 
 pub async fn records_survive_a_restart(backend: &impl Backend) {
     let store = backend.open().await;
-    accept(&store, "2001", [7; 32]).await;
+    accept(&store, "2001", fp(7)).await;
     // A rejection is answered and kept for replay, but records no notification.
     let k = key("2002");
-    assert_eq!(store.claim(&k, [8; 32]).await.unwrap(), Claim::New);
+    assert_eq!(store.claim(&k, fp(8)).await.unwrap(), Claim::New);
     let rejected = StoredResponse {
         status: 404,
         body: Bytes::from_static(br#"{"responseCode":"4042512"}"#),
     };
-    store
-        .record(&k, [8; 32], Some(notification("2002", va_body("x"))), rejected.clone())
+    store.record(&request(&k, fp(8), va_body("x")), rejected.clone())
         .await
         .unwrap();
     drop(store);
 
     let store = backend.open().await;
     assert_eq!(
-        store.claim(&key("2001"), [7; 32]).await.unwrap(),
+        store.claim(&key("2001"), fp(7)).await.unwrap(),
         Claim::Duplicate(success())
     );
     assert_eq!(
-        store.claim(&key("2001"), [9; 32]).await.unwrap(),
+        store.claim(&key("2001"), fp(9)).await.unwrap(),
         Claim::Conflict
     );
     assert_eq!(
-        store.claim(&k, [8; 32]).await.unwrap(),
+        store.claim(&k, fp(8)).await.unwrap(),
         Claim::Duplicate(rejected)
     );
     let listed = store.list(None, 100).await.unwrap();
     assert_eq!(listed.len(), 1, "only the accepted notification is recorded");
     let stored = listed.into_iter().next().unwrap().unwrap();
-    assert_eq!(stored.notification, notification("2001", va_body("2001")));
+    assert_eq!(
+        stored.notification,
+        Notification::from(&request(&key("2001"), fp(7), va_body("2001")))
+    );
     match &stored.summary {
         Summary::VaPayment { trx_id, .. } => assert_eq!(trx_id, "2001"),
         other => panic!("summary {other:?}"),
@@ -161,7 +163,7 @@ pub async fn concurrent_claims_have_one_winner(backend: &impl Backend) {
     let k = key("3001");
     let claims = (0..40).map(|_| {
         let (store, k) = (Arc::clone(&store), k.clone());
-        tokio::spawn(async move { store.claim(&k, [5; 32]).await.unwrap() })
+        tokio::spawn(async move { store.claim(&k, fp(5)).await.unwrap() })
     });
     let claims: Vec<Claim> = futures_util::future::join_all(claims)
         .await
@@ -177,7 +179,7 @@ pub async fn concurrent_claims_have_one_winner(backend: &impl Backend) {
         let (store, k) = (Arc::clone(&store), k.clone());
         tokio::spawn(async move {
             loop {
-                match store.claim(&k, [5; 32]).await.unwrap() {
+                match store.claim(&k, fp(5)).await.unwrap() {
                     Claim::InProgress => store.wait(&k).await,
                     other => return other,
                 }
@@ -185,8 +187,7 @@ pub async fn concurrent_claims_have_one_winner(backend: &impl Backend) {
         })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
-    store
-        .record(&k, [5; 32], Some(notification("3001", va_body("3001"))), success())
+    store.record(&request(&k, fp(5), va_body("3001")), success())
         .await
         .unwrap();
     let seen = tokio::time::timeout(Duration::from_secs(5), waiter)
@@ -200,23 +201,22 @@ pub async fn concurrent_claims_have_one_winner(backend: &impl Backend) {
 pub async fn a_dead_claim_is_taken_over<B: Backend>(backend: &B) {
     let store = backend.open().await;
     let k = key("4001");
-    assert_eq!(store.claim(&k, [1; 32]).await.unwrap(), Claim::New);
+    assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::New);
     // The instance holding the claim dies without answering.
     drop(store);
     let store = backend.open().await;
     if B::LEASED_CLAIMS {
         // Its lease still runs: the same request waits, another body under the key conflicts.
-        assert_eq!(store.claim(&k, [1; 32]).await.unwrap(), Claim::InProgress);
+        assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::InProgress);
         tokio::time::sleep(store.lease() + Duration::from_millis(100)).await;
     }
     // The retry (same fingerprint, or a body changed since) is handled afresh.
-    assert_eq!(store.claim(&k, [2; 32]).await.unwrap(), Claim::New);
-    store
-        .record(&k, [2; 32], Some(notification("4001", va_body("4001"))), success())
+    assert_eq!(store.claim(&k, fp(2)).await.unwrap(), Claim::New);
+    store.record(&request(&k, fp(2), va_body("4001")), success())
         .await
         .unwrap();
     assert_eq!(
-        store.claim(&k, [2; 32]).await.unwrap(),
+        store.claim(&k, fp(2)).await.unwrap(),
         Claim::Duplicate(success())
     );
 }
@@ -224,7 +224,7 @@ pub async fn a_dead_claim_is_taken_over<B: Backend>(backend: &B) {
 pub async fn outbox_hands_out_each_entry_once(backend: &impl Backend) {
     let store = backend.open().await.with_outbox(true);
     for i in 0..5 {
-        accept(&store, &format!("500{i}"), [i; 32]).await;
+        accept(&store, &format!("500{i}"), fp(i)).await;
     }
     let lock = Duration::from_secs(60);
     let taken = store.take_deliveries(10, lock).await.unwrap();
@@ -280,7 +280,7 @@ pub async fn outbox_hands_out_each_entry_once(backend: &impl Backend) {
 pub async fn listing_pages_in_order(backend: &impl Backend) {
     let store = backend.open().await;
     for i in 0..7 {
-        accept(&store, &format!("600{i}"), [i; 32]).await;
+        accept(&store, &format!("600{i}"), fp(i)).await;
     }
     let first = store.list(None, 3).await.unwrap();
     assert_eq!(first.len(), 3);

@@ -92,7 +92,7 @@ fn listed(stored: &StoredNotification) -> Listed<'_> {
         partner: n.partner_id.as_str(),
         endpoint: &n.endpoint,
         external_id: n.external_id.as_str(),
-        timestamp: &n.timestamp,
+        timestamp: n.timestamp.as_str(),
         channel_id: n.channel_id.as_ref().map(|c| c.as_str()),
         received_at: rfc3339(n.received_at),
         summary: &stored.summary,
