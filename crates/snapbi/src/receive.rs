@@ -252,7 +252,7 @@ pub(crate) async fn start(
     let mut tasks = Vec::new();
     match (forward, config.forward_secret) {
         (Some(url), Some(secret)) => {
-            let forwarder = forward::Forwarder::new(Arc::clone(&store), &url, secret)?;
+            let forwarder = forward::Forwarder::new(Arc::clone(&store), &url, secret, config.claim_lease)?;
             let (stop, stopped) = oneshot::channel::<()>();
             let task = tokio::spawn(forwarder.run(async {
                 let _ = stopped.await;

@@ -38,9 +38,8 @@ use zeroize::Zeroizing;
 pub(crate) const SIGNATURE_HEADER: &str = "x-snap-forward-signature";
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const MAX_RETRY: Duration = Duration::from_secs(300);
+/// The longest an attempt may take (shorter with a short lease: see [`Forwarder::new`]).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a taken entry stays locked for other instances: longer than an attempt can take.
-const LOCK: Duration = Duration::from_secs(30);
 const IN_FLIGHT: usize = 16;
 /// How often the outbox is read when it was empty (other instances add to a shared one).
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -75,6 +74,11 @@ pub(crate) struct Forwarder {
     url: http::Uri,
     secret: Zeroizing<Vec<u8>>,
     client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// How long a taken entry stays locked for other instances (the claim lease): when this
+    /// instance dies, another one sends the entry after it.
+    lock: Duration,
+    /// Shorter than `lock`, so an entry is never sent while its lock has run out.
+    attempt_timeout: Duration,
 }
 
 /// Why an attempt failed.
@@ -86,11 +90,12 @@ enum Failure {
 }
 
 impl Forwarder {
-    /// A forwarder posting to `url`.
+    /// A forwarder posting to `url`; entries it takes are locked for `lock`.
     pub(crate) fn new(
         store: Arc<NotificationStore>,
         url: &str,
         secret: Zeroizing<Vec<u8>>,
+        lock: Duration,
     ) -> Result<Self, String> {
         let url: http::Uri = url.parse().map_err(|e| format!("--forward {url:?}: {e}"))?;
         if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
@@ -109,6 +114,8 @@ impl Forwarder {
             url,
             secret,
             client,
+            lock,
+            attempt_timeout: ATTEMPT_TIMEOUT.min(lock.mul_f64(0.8)),
         })
     }
 
@@ -129,7 +136,7 @@ impl Forwarder {
 
     /// Takes due entries and attempts each once; whether there was anything to do.
     async fn pass(&self) -> bool {
-        let taken = match self.store.take_deliveries(IN_FLIGHT, LOCK).await {
+        let taken = match self.store.take_deliveries(IN_FLIGHT, self.lock).await {
             Ok(taken) => taken,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the outbox");
@@ -184,13 +191,13 @@ impl Forwarder {
             )
             .body(Full::new(Bytes::from(payload)))
             .map_err(|e| Failure::Never(e.to_string()))?;
-        let response = tokio::time::timeout(ATTEMPT_TIMEOUT, self.client.request(request))
+        let response = tokio::time::timeout(self.attempt_timeout, self.client.request(request))
             .await
             .map_err(|_| Failure::Retry("timed out".to_owned()))?
             .map_err(|e| Failure::Retry(e.to_string()))?;
         let status = response.status();
         // Drain the body so the connection can be reused.
-        let _ = tokio::time::timeout(ATTEMPT_TIMEOUT, response.into_body().collect()).await;
+        let _ = tokio::time::timeout(self.attempt_timeout, response.into_body().collect()).await;
         if status.is_success() {
             tracing::info!(
                 id = delivery.notification.id.0,

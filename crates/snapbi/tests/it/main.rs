@@ -6,5 +6,6 @@ mod code;
 mod demo;
 mod qris;
 mod receive;
+mod receive_shared;
 mod sandbox;
 mod signing;
