@@ -32,6 +32,10 @@ pub enum StoreError {
     /// commit did): nothing of it was stored.
     #[error("not stored: {0}")]
     NotCommitted(String),
+    /// The claim's lease ran out while the request was handled and another request took the key
+    /// over: this answer was not stored and must not be acknowledged.
+    #[error("the claim was lost (its lease ran out) before the answer was stored")]
+    ClaimLost,
     /// The store's writer has stopped (the process is shutting down).
     #[error("the store is closed")]
     Closed,

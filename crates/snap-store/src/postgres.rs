@@ -68,6 +68,7 @@ const COMPLETE: &str = "\
 WITH open_claim AS (
     SELECT 1 FROM snap_claims
     WHERE partner_id = $1 AND external_id = $2 AND jakarta_date = $3 AND answer_status IS NULL
+      AND fingerprint = $15
 ), n AS (
     INSERT INTO snap_notifications
         (partner_id, external_id, jakarta_date, endpoint, service_code, x_timestamp, channel_id,
@@ -81,7 +82,8 @@ WITH open_claim AS (
 )
 UPDATE snap_claims
 SET answer_status = $13, answer_body = $14, lease_until = NULL, notification_id = (SELECT id FROM n)
-WHERE partner_id = $1 AND external_id = $2 AND jakarta_date = $3 AND answer_status IS NULL";
+WHERE partner_id = $1 AND external_id = $2 AND jakarta_date = $3 AND answer_status IS NULL
+  AND fingerprint = $15";
 
 const RELEASE: &str = "\
 DELETE FROM snap_claims
@@ -180,7 +182,7 @@ impl Shared {
         let n = answer.notification.as_ref();
         let summary = n.map(|n| Json(Summary::of(n.service, &n.body)));
         let status = i16::try_from(answer.response.status).unwrap_or(500);
-        client
+        let updated = client
             .execute(
                 &statement,
                 &[
@@ -198,10 +200,31 @@ impl Shared {
                     &outbox,
                     &status,
                     &answer.response.body.as_ref(),
+                    &answer.fingerprint.as_bytes().as_slice(),
                 ],
             )
             .await?;
-        Ok(())
+        if updated == 1 {
+            return Ok(());
+        }
+        // Nothing answered: either this request was answered already (by an instance that took
+        // the claim over after its lease ran out: fine, answers are final), or another request
+        // took the key over, and this answer must not be acknowledged.
+        let look = client.prepare_cached(LOOK).await?;
+        let row = client
+            .query_opt(&look, &[&k.partner, &k.external_id, &k.date])
+            .await?;
+        let answered_same = row.is_some_and(|row| {
+            let held: Result<&[u8], _> = row.try_get(0);
+            let status: Result<Option<i16>, _> = row.try_get(1);
+            matches!(status, Ok(Some(_)))
+                && held.is_ok_and(|held| held == answer.fingerprint.as_bytes().as_slice())
+        });
+        if answered_same {
+            Ok(())
+        } else {
+            Err(StoreError::ClaimLost)
+        }
     }
 
     pub(crate) async fn release(&self, key: &ReplayKey) -> Result<(), StoreError> {

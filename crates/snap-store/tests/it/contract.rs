@@ -212,6 +212,15 @@ pub async fn a_dead_claim_is_taken_over<B: Backend>(backend: &B) {
     }
     // The retry (same fingerprint, or a body changed since) is handled afresh.
     assert_eq!(store.claim(&k, fp(2)).await.unwrap(), Claim::New);
+    if B::LEASED_CLAIMS {
+        // The first claimant, alive but slow, cannot store its answer over the new claim.
+        assert!(
+            store
+                .record(&request(&k, fp(1), va_body("late")), success())
+                .await
+                .is_err()
+        );
+    }
     store.record(&request(&k, fp(2), va_body("4001")), success())
         .await
         .unwrap();
