@@ -472,3 +472,85 @@ fn config_errors_name_the_field_before_listening() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// Every request leaves one log line (JSON with --log-format json), and no line carries a
+/// signature, token or secret.
+#[tokio::test]
+async fn requests_are_logged_without_secrets() {
+    use std::io::Read as _;
+    let dir = setup("");
+    let mut child = Command::new(SNAP)
+        .args(["receive", "--log-format", "json", "--config"])
+        .arg(dir.path().join("receiver.toml"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let client = client();
+    let token = token(&client, &base).await;
+    let request = partner()
+        .notification(
+            "/api/v1.0/transfer-va/payment",
+            Some(&token),
+            va_body("logged"),
+            &now(),
+            "3001",
+        )
+        .unwrap();
+    let signature = request.header("x-signature").unwrap().to_owned();
+    let (status, _) = send(&client, request.into_request_to(&base).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    // A refusal is logged too.
+    let mut forged = partner()
+        .notification(
+            "/api/v1.0/transfer-va/payment",
+            Some(&token),
+            va_body("forged"),
+            &now(),
+            "3002",
+        )
+        .unwrap();
+    forged
+        .set(http::HeaderName::from_static("x-signature"), "AAAA")
+        .unwrap();
+    let (status, _) = send(&client, forged.into_request_to(&base).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status, 401);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    child.wait().unwrap();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let answered = |external_id: &str, status: u16| {
+        lines.iter().any(|l| {
+            l["span"]["external_id"] == external_id
+                && l["status"] == status
+                && l["span"]["path"] == "/api/v1.0/transfer-va/payment"
+        })
+    };
+    assert!(answered("3001", 200), "{stderr}");
+    assert!(answered("3002", 401), "{stderr}");
+    for secret in [signature.as_str(), token.as_str(), SECRET, "Bearer"] {
+        assert!(!stderr.contains(secret), "{secret:?} logged: {stderr}");
+    }
+}
