@@ -22,6 +22,13 @@ pub enum StoreError {
     #[cfg(feature = "postgres")]
     #[error("postgres pool: {0}")]
     Pool(#[from] deadpool_postgres::PoolError),
+    /// Redis answered with an error, or the connection failed.
+    #[cfg(feature = "redis")]
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// A stored value is not in the format this crate writes.
+    #[error("a stored value is not in snap-store's format")]
+    Corrupt,
     /// The store location is not a path or a `postgres://` URL this build supports.
     #[error("store location: {0}")]
     Location(String),

@@ -8,6 +8,8 @@ mod location;
 mod notification;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
 mod store;
 mod summary;
 
@@ -18,6 +20,8 @@ pub use notification::{
 };
 #[cfg(feature = "postgres")]
 pub use postgres::{PgPool, SCHEMA_SQL};
+#[cfg(feature = "redis")]
+pub use redis::RedisReplayStore;
 pub use store::{DEFAULT_LEASE, NotificationStore};
 pub use summary::Summary;
 

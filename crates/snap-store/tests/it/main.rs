@@ -2,4 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, unreachable_pub)]
 
 mod contract;
+#[cfg(feature = "redis")]
+mod redis;
 mod support;
