@@ -47,7 +47,7 @@ enum Command {
     Qris(qris::QrisCommand),
     /// Run the merchant callback receiver: verify, store durably, hand on.
     Receive(receive::ReceiveArgs),
-    /// Read the receiver's journal of stored notifications.
+    /// Read the receiver's store of notifications (a redb file, or PostgreSQL with --store).
     Inbox(receive::InboxArgs),
     /// Run a local SNAP provider (QoinHub and Finpay profiles): create VA, QRIS generate, query,
     /// refund, simulated payments notified to the merchant; or talk to a running one
