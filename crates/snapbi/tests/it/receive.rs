@@ -245,7 +245,7 @@ async fn token_again(client: &HttpClient, base: &str) -> String {
 }
 
 /// Notifications under load, SIGKILL at a random moment, restart: every acknowledged notification is
-/// in the journal exactly once, and whatever else is there is complete.
+/// in the store exactly once, and whatever else is there is complete.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_under_load_loses_nothing_acknowledged() {
     let dir = setup("");
@@ -300,7 +300,7 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
         acknowledged.len()
     );
 
-    // Restart once (redb recovers the file), then read the journal offline.
+    // Restart once (redb recovers the file), then read the store offline.
     Receiver::start(dir.path(), &[]).terminate();
     let (code, export) = inbox(dir.path(), &["export"]);
     assert_eq!(code, 0);
