@@ -14,7 +14,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use redis::aio::ConnectionManager;
-use snap_http::{BoxFuture, Claim, Fingerprint, JAKARTA, ReceivedRequest, ReplayKey, ReplayStore, StoredResponse};
+use snap_http::{
+    BoxFuture, Claim, Fingerprint, ReceivedRequest, ReplayKey, ReplayStore, StoredResponse,
+};
+use snap_types::JAKARTA;
 use time::{PrimitiveDateTime, Time};
 
 use crate::{DEFAULT_LEASE, StoreError};

@@ -19,9 +19,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use snap_http::{Fields, JwtTokenIssuer, Outcome, Partner, RequestContext, SnapServer};
+use snap_http::{JwtTokenIssuer, Outcome, Partner, RequestContext, SnapServer};
 use snap_store::{NotificationStore, StoreLocation};
-use snap_types::{DebitNotification, QrMpmNotification, VaPaymentNotification};
+use snap_types::{
+    DebitNotification, QrMpmNotification, VaPaymentNotification, VirtualAccountData,
+};
 use tokio::sync::oneshot;
 
 pub(crate) use config::{ReceiverConfig, SignatureMode};
@@ -292,20 +294,26 @@ fn hex(bytes: &[u8]) -> String {
 // The handlers only answer: the server's idempotency step records the notification with the
 // answer in the store, in one transaction, before the answer is sent.
 
+/// The VA payment answer's body beside its response code: the paid VA, echoed.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VaPaymentAnswer {
+    virtual_account_data: VirtualAccountData,
+}
+
 async fn on_va_payment(
     _ctx: RequestContext,
     n: VaPaymentNotification,
 ) -> Result<Outcome, snap_http::BoxError> {
-    let data = serde_json::json!({
-        "partnerServiceId": n.partner_service_id,
-        "customerNo": n.customer_no,
-        "virtualAccountNo": n.virtual_account_no,
-        "trxDateTime": n.trx_date_time,
-        "trxId": n.trx_id,
-    });
-    Ok(Outcome::success_with(
-        Fields::new().with("virtualAccountData", &data)?,
-    ))
+    Ok(Outcome::success_with(VaPaymentAnswer {
+        virtual_account_data: VirtualAccountData {
+            partner_service_id: Some(n.partner_service_id),
+            customer_no: n.customer_no,
+            virtual_account_no: Some(n.virtual_account_no),
+            trx_date_time: Some(n.trx_date_time),
+            trx_id: Some(n.trx_id),
+        },
+    }))
 }
 
 async fn on_debit_notify(

@@ -11,8 +11,8 @@ use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderValue, Request};
 use snap_crypto::{
-    Clock, ExternalIdGenerator, SignatureOptions, Signer, SystemClock, TimestampStyle,
-    format_timestamp, sign_asymmetric, sign_symmetric,
+    Clock, ExternalIdGenerator, ServiceRequest, SignatureOptions, Signer, SystemClock,
+    TimestampStyle, format_timestamp,
 };
 use snap_types::AccessToken;
 use tower::{Layer, Service};
@@ -124,6 +124,10 @@ impl Params {
         );
         let method = request.method().as_str().to_owned();
         let token = request.extensions().get::<AccessToken>().cloned();
+        let signed = ServiceRequest::new(&method, &path)
+            .with_body(request.body())
+            .with_timestamp(&timestamp)
+            .with_options(self.options);
 
         let signature = match self.mode {
             SignatureMode::Symmetric => {
@@ -133,24 +137,9 @@ impl Params {
                 let token = token.as_ref().ok_or_else(|| {
                     ClientError::Config("symmetric signing needs an access token".to_owned())
                 })?;
-                sign_symmetric(
-                    secret.as_ref(),
-                    &method,
-                    &path,
-                    token.expose(),
-                    request.body(),
-                    &timestamp,
-                    &self.options,
-                )?
+                snap_crypto::sign(&signed.with_token(token.expose()), secret.as_ref())?
             }
-            SignatureMode::Asymmetric => sign_asymmetric(
-                self.private_key.as_ref(),
-                &method,
-                &path,
-                request.body(),
-                &timestamp,
-                &self.options,
-            )?,
+            SignatureMode::Asymmetric => snap_crypto::sign(&signed, self.private_key.as_ref())?,
         };
 
         let headers = request.headers_mut();

@@ -7,7 +7,9 @@ use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, Method, Request, Response};
 use serde::de::DeserializeOwned;
-use snap_crypto::{Clock, ExternalIdGenerator, SystemClock, format_timestamp, sign_auth};
+use snap_crypto::{
+    AuthRequest, Clock, ExternalIdGenerator, SystemClock, format_timestamp, sign_auth,
+};
 use snap_types::{
     AccessToken, AccessTokenResponse, Case, CreateVaRequest, CreateVaResponse, ExternalId,
     QrMpmGenerateRequest, QrMpmGenerateResponse, QrMpmQueryRequest, QrMpmQueryResponse,
@@ -423,7 +425,8 @@ impl SnapClient {
         let config = &self.inner.config;
         let timestamp = format_timestamp(self.inner.clock.now(), config.profile.timestamp_style());
         let client_id = config.client_id.as_str();
-        let signature = sign_auth(config.private_key.as_ref(), client_id, &timestamp)?;
+        let signed = AuthRequest::new(client_id).with_timestamp(&timestamp);
+        let signature = sign_auth(&signed, config.private_key.as_ref())?;
         let mut request = Request::new(Bytes::from_static(TOKEN_BODY));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = config.url(config.profile.token_path())?;

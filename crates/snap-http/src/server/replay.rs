@@ -8,25 +8,13 @@ use std::sync::Mutex;
 use bytes::Bytes;
 use snap_crypto::BodyDigest;
 use snap_types::{ChannelId, ExternalId, PartnerId, ServiceCode, Timestamp};
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 use tokio::sync::watch;
 
 use crate::Error;
-use crate::server::lock;
 
 /// A boxed, sendable future, as returned by [`ReplayStore`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Asia/Jakarta (WIB): UTC+7 all year, no daylight saving.
-pub const JAKARTA: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => UtcOffset::UTC,
-};
-
-/// The Asia/Jakarta calendar date of an instant: the day an X-EXTERNAL-ID is unique within.
-pub fn jakarta_date(instant: OffsetDateTime) -> Date {
-    instant.to_offset(JAKARTA).date()
-}
 
 /// Who sent which X-EXTERNAL-ID on which day: the unit of idempotency.
 ///
@@ -371,6 +359,12 @@ impl ReplayStore for MemoryReplayStore {
     }
 }
 
+/// Locks the store's map. Every update of it is one insert, remove, replace or retain, so a map
+/// whose lock was poisoned by a panic is still consistent and stays usable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -477,13 +471,13 @@ mod tests {
     }
 
     #[test]
-    fn jakarta_day_boundary() {
+    fn jakarta_day_boundary_is_17_utc() {
         assert_eq!(
-            jakarta_date(datetime!(2024-08-22 16:59:59 UTC)),
+            snap_types::jakarta_date(datetime!(2024-08-22 16:59:59 UTC)),
             date!(2024 - 08 - 22)
         );
         assert_eq!(
-            jakarta_date(datetime!(2024-08-22 17:00:00 UTC)),
+            snap_types::jakarta_date(datetime!(2024-08-22 17:00:00 UTC)),
             date!(2024 - 08 - 23)
         );
     }

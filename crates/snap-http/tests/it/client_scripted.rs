@@ -44,10 +44,9 @@ async fn signs_every_header_and_the_exact_bytes() {
         br#"{"grantType":"client_credentials","additionalInfo":{}}"#
     );
     snap_crypto::verify_auth(
-        &crate::client_support::public_key(),
-        CLIENT_ID,
-        token.header("x-timestamp"),
+        &snap_crypto::AuthRequest::new(CLIENT_ID).with_timestamp(token.header("x-timestamp")),
         token.header("x-signature"),
+        &crate::client_support::public_key(),
     )
     .unwrap();
 

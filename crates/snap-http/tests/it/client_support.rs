@@ -11,7 +11,7 @@ use http::{HeaderMap, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use snap_crypto::{ClientSecret, RsaPrivateKey, RsaPublicKey, SignatureOptions, verify_symmetric};
+use snap_crypto::{ClientSecret, RsaPrivateKey, RsaPublicKey, ServiceRequest};
 use snap_http::{ClientConfig, ProviderProfile};
 use tokio::net::TcpListener;
 
@@ -68,15 +68,14 @@ impl Recorded {
             .header("authorization")
             .strip_prefix("Bearer ")
             .unwrap();
-        verify_symmetric(
-            &ClientSecret::new(SECRET),
-            "POST",
-            &self.path,
-            token,
-            &self.body,
-            self.header("x-timestamp"),
+        let request = ServiceRequest::new("POST", &self.path)
+            .with_token(token)
+            .with_body(&self.body)
+            .with_timestamp(self.header("x-timestamp"));
+        snap_crypto::verify(
+            &request,
             self.header("x-signature"),
-            &SignatureOptions::standard(),
+            &ClientSecret::new(SECRET),
         )
         .unwrap();
     }

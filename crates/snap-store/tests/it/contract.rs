@@ -29,7 +29,7 @@ fn key(external_id: &str) -> ReplayKey {
     ReplayKey::new(
         "QoinSnap".parse().unwrap(),
         external_id.parse().unwrap(),
-        snap_http::jakarta_date(received),
+        snap_types::jakarta_date(received),
     )
 }
 

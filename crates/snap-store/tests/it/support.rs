@@ -99,6 +99,6 @@ impl Backend for Postgres {
         NotificationStore::postgres(self.pool(16), true)
             .await
             .unwrap()
-            .with_lease(std::time::Duration::from_millis(300))
+            .with_lease(std::time::Duration::from_secs(2))
     }
 }

@@ -481,7 +481,7 @@ pub(crate) fn debit_notify_body(
     amount: Amount,
     now: OffsetDateTime,
 ) -> Result<Vec<u8>, String> {
-    let local = now.to_offset(snap_http::JAKARTA);
+    let local = now.to_offset(snap_types::JAKARTA);
     let created_time = format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         local.year(),

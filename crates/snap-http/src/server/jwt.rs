@@ -1,8 +1,6 @@
 //! B2B access tokens: HS256 JWTs that any instance sharing the key can check, without a store.
 
 use std::fmt;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,7 +11,7 @@ use snap_types::PartnerId;
 use time::OffsetDateTime;
 
 use crate::Error;
-use crate::server::{Map, lock};
+use crate::error::{ConfigError, ConfigErrorKind, ConfigField};
 
 /// The standard B2B token lifetime, in seconds.
 pub const DEFAULT_TOKEN_LIFETIME_SECS: u32 = 900;
@@ -118,60 +116,7 @@ pub struct JwtTokenIssuer {
     key: hmac::Key,
     lifetime: u32,
     rng: SystemRandom,
-    /// Tokens whose signature and claims were checked already (a provider sends the same token
-    /// with every notification for 15 minutes): the claims, looked up by the exact token text.
-    verified: Mutex<Map<Box<str>, CheckedClaims>>,
-    /// Unique per instance: what [`LastVerified`] memos are tagged with.
-    id: u64,
 }
-
-/// What a verified token says, kept so the next request with it skips HMAC and JSON.
-#[derive(Clone)]
-struct CheckedClaims {
-    client_id: PartnerId,
-    nbf: i64,
-    exp: i64,
-}
-
-impl CheckedClaims {
-    fn into_parts(self) -> (PartnerId, i64, i64) {
-        (self.client_id, self.nbf, self.exp)
-    }
-}
-
-/// The token a thread verified last, so a provider's stream of notifications with one token
-/// skips the shared cache (and its lock) too.
-struct LastVerified {
-    /// [`JwtTokenIssuer::id`] of the issuer that checked it.
-    issuer: u64,
-    token: Box<str>,
-    claims: CheckedClaims,
-}
-
-impl LastVerified {
-    /// Same issuer and same token text, compared in constant time (the text is a credential).
-    fn matches(&self, issuer: u64, token: &str) -> bool {
-        self.issuer == issuer
-            && constant_time_eq::constant_time_eq(self.token.as_bytes(), token.as_bytes())
-    }
-
-    fn claims(&self) -> (PartnerId, i64, i64) {
-        self.claims.clone().into_parts()
-    }
-}
-
-thread_local! {
-    static LAST_VERIFIED: std::cell::RefCell<Option<LastVerified>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Issuer ids: a memo is only trusted by the issuer (key) that filled it, even when another
-/// issuer later lives at the same address.
-static NEXT_ISSUER_ID: AtomicU64 = AtomicU64::new(0);
-
-/// Past this many remembered tokens the cache starts over (tokens are per partner, so a handful
-/// is normal; this only bounds memory when someone sends many valid tokens).
-const VERIFIED_CACHE_LIMIT: usize = 1024;
 
 /// The minimum key length: HS256 keys shorter than the hash are guessable.
 const MIN_KEY_LEN: usize = 32;
@@ -189,22 +134,29 @@ struct Claims {
 
 impl JwtTokenIssuer {
     /// An issuer with this HMAC key (at least 32 bytes) and the standard 900 s lifetime.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the key is shorter than 32 bytes.
     pub fn new(key: &[u8]) -> Result<Self, Error> {
         if key.len() < MIN_KEY_LEN {
-            return Err(Error::Config(format!(
-                "the token key must be at least {MIN_KEY_LEN} bytes"
+            return Err(Error::Config(ConfigError::new(
+                ConfigField::TokenKey,
+                ConfigErrorKind::TooShort { min: MIN_KEY_LEN },
             )));
         }
         Ok(Self {
             key: hmac::Key::new(hmac::HMAC_SHA256, key),
             lifetime: DEFAULT_TOKEN_LIFETIME_SECS,
             rng: SystemRandom::new(),
-            verified: Mutex::new(Map::default()),
-            id: NEXT_ISSUER_ID.fetch_add(1, Ordering::Relaxed),
         })
     }
 
     /// An issuer with a random key: tokens are valid on this instance only, until it restarts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] when the system random source fails.
     pub fn random() -> Result<Self, Error> {
         let mut key = zeroize::Zeroizing::new([0u8; 32]);
         SystemRandom::new()
@@ -214,7 +166,7 @@ impl JwtTokenIssuer {
     }
 
     /// Checks the signature (constant time) and decodes the claims; the time is checked by the caller.
-    fn check(&self, token: &str) -> Result<CheckedClaims, InvalidToken> {
+    fn check(&self, token: &str) -> Result<Claims, InvalidToken> {
         let (signed, tag_b64) = token.rsplit_once('.').ok_or(InvalidToken)?;
         let (header, payload_b64) = signed.split_once('.').ok_or(InvalidToken)?;
         if header != HEADER_B64 {
@@ -234,27 +186,7 @@ impl JwtTokenIssuer {
         let payload = URL_SAFE_NO_PAD
             .decode(payload_b64)
             .map_err(|_| InvalidToken)?;
-        let claims: Claims = serde_json::from_slice(&payload).map_err(|_| InvalidToken)?;
-        Ok(CheckedClaims {
-            client_id: claims.client_id.parse().map_err(|_| InvalidToken)?,
-            nbf: claims.nbf,
-            exp: claims.exp,
-        })
-    }
-
-    /// The claims of `token` from the shared cache, else checked (outside the lock: a stream of bad
-    /// tokens does not hold up good ones) and remembered.
-    fn remembered_or_checked(&self, token: &str) -> Result<CheckedClaims, InvalidToken> {
-        if let Some(claims) = lock(&self.verified).get(token) {
-            return Ok(claims.clone());
-        }
-        let claims = self.check(token)?;
-        let mut cache = lock(&self.verified);
-        if cache.len() >= VERIFIED_CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(token.into(), claims.clone());
-        Ok(claims)
+        serde_json::from_slice(&payload).map_err(|_| InvalidToken)
     }
 
     /// Sets the lifetime in seconds (`expiresIn`).
@@ -303,33 +235,19 @@ impl TokenIssuer for JwtTokenIssuer {
     }
 
     fn verify(&self, token: &str, now: OffsetDateTime) -> Result<VerifiedToken, InvalidToken> {
-        let (client_id, nbf, exp) = LAST_VERIFIED
-            .try_with(|last| {
-                let mut last = last.borrow_mut();
-                match last.as_ref() {
-                    Some(memo) if memo.matches(self.id, token) => Ok(memo.claims()),
-                    _ => {
-                        let claims = self.remembered_or_checked(token)?;
-                        *last = Some(LastVerified {
-                            issuer: self.id,
-                            token: token.into(),
-                            claims: claims.clone(),
-                        });
-                        Ok(claims.into_parts())
-                    }
-                }
-            })
-            .unwrap_or_else(|_| {
-                self.remembered_or_checked(token)
-                    .map(CheckedClaims::into_parts)
-            })?;
+        let Claims {
+            client_id,
+            nbf,
+            exp,
+            ..
+        } = self.check(token)?;
         let now = now.unix_timestamp();
         if now < nbf || now >= exp {
             return Err(InvalidToken);
         }
         let expires_at = OffsetDateTime::from_unix_timestamp(exp).map_err(|_| InvalidToken)?;
         Ok(VerifiedToken {
-            client_id,
+            client_id: client_id.parse().map_err(|_| InvalidToken)?,
             expires_at,
         })
     }
