@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use redb::{
-    ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase,
-    ReadableTable, TableDefinition, WriteTransaction,
+    ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
+    TableDefinition, WriteTransaction,
 };
 use serde::{Deserialize, Serialize};
 use snap_http::{Claim, Fingerprint, ReplayKey, StoredResponse};
@@ -26,14 +26,13 @@ use tokio::sync::{oneshot, watch};
 
 use crate::error::redb_error;
 use crate::{
-    Answer, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId,
-    StoreError, StoredNotification, Summary, UnreadableRecord,
+    Answer, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId, StoreError,
+    StoredNotification, Summary, UnreadableRecord,
 };
 
 /// Answered claims by (Julian day of the Jakarta date, partner, external id):
 /// `fingerprint (32) | status (2, big endian) | notification id (8, big endian; 0 = none) | body`.
-const CLAIMS: TableDefinition<'_, (i32, &str, &str), &[u8]> =
-    TableDefinition::new("claims");
+const CLAIMS: TableDefinition<'_, (i32, &str, &str), &[u8]> = TableDefinition::new("claims");
 /// Notifications by id (JSON [`RecordJson`]).
 const NOTIFICATIONS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("notifications");
 /// Raw bodies by notification id.
@@ -100,7 +99,9 @@ pub(crate) struct Embedded {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding one of these locks leaves the map consistent (single inserts/removes).
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Embedded {
@@ -175,9 +176,8 @@ impl Embedded {
             let failure = result.as_ref().err().map(ToString::to_string);
             let reply: Reply = Box::new(move |committed: Result<(), String>| {
                 // The job's own error first; else whether its transaction committed.
-                let answer = result.and_then(|value| {
-                    committed.map(|()| value).map_err(StoreError::NotCommitted)
-                });
+                let answer = result
+                    .and_then(|value| committed.map(|()| value).map_err(StoreError::NotCommitted));
                 // The caller may have gone away (its client disconnected): nobody to tell.
                 let _ = tx.send(answer);
             });
@@ -190,7 +190,11 @@ impl Embedded {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
-    pub(crate) fn claim(&self, key: &ReplayKey, fingerprint: Fingerprint) -> Result<Claim, StoreError> {
+    pub(crate) fn claim(
+        &self,
+        key: &ReplayKey,
+        fingerprint: Fingerprint,
+    ) -> Result<Claim, StoreError> {
         let mut in_flight = lock(&self.in_flight);
         if let Some(held) = in_flight.get(key) {
             return Ok(if held.fingerprint == fingerprint {
@@ -218,7 +222,10 @@ impl Embedded {
         Ok(Claim::New)
     }
 
-    fn answered(&self, key: &ReplayKey) -> Result<Option<(Fingerprint, StoredResponse)>, StoreError> {
+    fn answered(
+        &self,
+        key: &ReplayKey,
+    ) -> Result<Option<(Fingerprint, StoredResponse)>, StoreError> {
         let txn = self.db.begin_read()?;
         let claims = txn.open_table(CLAIMS).map_err(redb_error)?;
         let parts = crate::key_parts(key);
@@ -282,11 +289,16 @@ impl Embedded {
         let notifications = txn.open_table(NOTIFICATIONS).map_err(redb_error)?;
         let start = after.map_or(0, |id| id.0.saturating_add(1));
         let mut out = Vec::new();
-        for entry in notifications.range(start..).map_err(redb_error)?.take(limit) {
+        for entry in notifications
+            .range(start..)
+            .map_err(redb_error)?
+            .take(limit)
+        {
             let (id, _) = entry.map_err(redb_error)?;
-            out.push(read_notification(&txn, NotificationId(id.value()))?.ok_or_else(|| {
-                StoreError::NotFound(NotificationId(id.value()))
-            })?);
+            out.push(
+                read_notification(&txn, NotificationId(id.value()))?
+                    .ok_or_else(|| StoreError::NotFound(NotificationId(id.value())))?,
+            );
         }
         Ok(out)
     }
@@ -347,7 +359,9 @@ impl Embedded {
             state.status = status;
             state.last_error = error;
             let json = serde_json::to_vec(&state).map_err(|e| unreadable(id, &e))?;
-            deliveries.insert(id.0, json.as_slice()).map_err(redb_error)?;
+            deliveries
+                .insert(id.0, json.as_slice())
+                .map_err(redb_error)?;
             if status != DeliveryStatus::Pending {
                 txn.open_table(OUTBOX)
                     .map_err(redb_error)?
@@ -419,7 +433,9 @@ fn store_answer(
                 .map_err(|e| unreadable(NotificationId(id), &e))?,
         };
         let json = serde_json::to_vec(&record).map_err(|e| unreadable(NotificationId(id), &e))?;
-        notifications.insert(id, json.as_slice()).map_err(redb_error)?;
+        notifications
+            .insert(id, json.as_slice())
+            .map_err(redb_error)?;
         txn.open_table(BODIES)
             .map_err(redb_error)?
             .insert(id, notification.body.as_ref())
@@ -438,7 +454,9 @@ fn store_answer(
         }
     }
     let encoded = encode_answer(&answer.fingerprint, &answer.response, id);
-    claims.insert(claim_key, encoded.as_slice()).map_err(redb_error)?;
+    claims
+        .insert(claim_key, encoded.as_slice())
+        .map_err(redb_error)?;
     Ok(())
 }
 

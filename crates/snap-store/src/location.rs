@@ -58,7 +58,13 @@ fn redact(url: &str) -> String {
         Some((path, query)) => {
             let params: Vec<&str> = query
                 .split('&')
-                .map(|p| if p.starts_with("password=") { "password=***" } else { p })
+                .map(|p| {
+                    if p.starts_with("password=") {
+                        "password=***"
+                    } else {
+                        p
+                    }
+                })
                 .collect();
             format!("{path}?{}", params.join("&"))
         }
@@ -102,7 +108,10 @@ mod tests {
         for (url, shown) in [
             ("postgres://u:pw@h:5432/db", "postgres://u:***@h:5432/db"),
             ("postgresql://u@h/db", "postgresql://u@h/db"),
-            ("postgres://h/db?password=x&a=b", "postgres://h/db?password=***&a=b"),
+            (
+                "postgres://h/db?password=x&a=b",
+                "postgres://h/db?password=***&a=b",
+            ),
             ("postgres://u:p@ss@h/db", "postgres://u:***@h/db"),
         ] {
             let location: StoreLocation = url.parse().unwrap();

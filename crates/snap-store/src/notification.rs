@@ -9,9 +9,7 @@ use time::{Date, OffsetDateTime};
 use crate::Summary;
 
 /// A stored notification's number: assigned in order of acceptance, never reused.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct NotificationId(pub u64);
 

@@ -13,8 +13,8 @@ use tokio_postgres::Row;
 use tokio_postgres::types::Json;
 
 use crate::{
-    Answer, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId,
-    StoreError, StoredNotification, Summary, UnreadableRecord,
+    Answer, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId, StoreError,
+    StoredNotification, Summary, UnreadableRecord,
 };
 
 /// A deadpool-postgres pool: bring your own (your app's database) or let
@@ -143,7 +143,13 @@ impl Shared {
             let taken = client
                 .query_opt(
                     &claim,
-                    &[&k.partner, &k.external_id, &k.date, &fingerprint.as_bytes().as_slice(), &lease],
+                    &[
+                        &k.partner,
+                        &k.external_id,
+                        &k.date,
+                        &fingerprint.as_bytes().as_slice(),
+                        &lease,
+                    ],
                 )
                 .await?;
             if taken.is_some() {
@@ -381,10 +387,7 @@ fn stored(row: &Row) -> Result<StoredNotification, UnreadableRecord> {
                 .map_err(|e| bad("x_timestamp", &e))?,
             channel_id,
             received_at: row.try_get(8).map_err(|e| bad("received_at", &e))?,
-            body: Bytes::from(
-                row.try_get::<_, Vec<u8>>(9)
-                    .map_err(|e| bad("body", &e))?,
-            ),
+            body: Bytes::from(row.try_get::<_, Vec<u8>>(9).map_err(|e| bad("body", &e))?),
         },
         summary,
         delivery,

@@ -82,11 +82,17 @@ impl RedisReplayStore {
         self
     }
 
-    async fn claim_now(&self, key: &ReplayKey, fingerprint: Fingerprint) -> Result<Claim, StoreError> {
+    async fn claim_now(
+        &self,
+        key: &ReplayKey,
+        fingerprint: Fingerprint,
+    ) -> Result<Claim, StoreError> {
         let mut value = Vec::with_capacity(33);
         value.push(IN_PROGRESS);
         value.extend_from_slice(fingerprint.as_bytes());
-        let lease_ms = u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX).max(1);
+        let lease_ms = u64::try_from(self.lease.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
         let held: Option<Vec<u8>> = redis::cmd("SET")
             .arg(redis_key(key))
             .arg(value)
@@ -188,7 +194,11 @@ impl ReplayStore for RedisReplayStore {
         request: &'a ReceivedRequest,
         response: StoredResponse,
     ) -> BoxFuture<'a, Result<(), snap_http::Error>> {
-        Box::pin(async move { self.complete_now(request, response).await.map_err(Into::into) })
+        Box::pin(async move {
+            self.complete_now(request, response)
+                .await
+                .map_err(Into::into)
+        })
     }
 
     fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), snap_http::Error>> {

@@ -11,8 +11,8 @@ use crate::embedded::Embedded;
 #[cfg(feature = "postgres")]
 use crate::postgres::Shared;
 use crate::{
-    Answer, Delivery, DeliveryStatus, Notification, NotificationId, StoreError,
-    StoreLocation, StoredNotification, UnreadableRecord,
+    Answer, Delivery, DeliveryStatus, Notification, NotificationId, StoreError, StoreLocation,
+    StoredNotification, UnreadableRecord,
 };
 
 /// How long an in-progress claim of a shared store holds its key when its instance dies (the

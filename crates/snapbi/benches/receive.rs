@@ -93,8 +93,15 @@ fn main() {
             verdict(ratio, 0.2)
         );
     }
-    for side in [Some(&memory), Some(&redb), postgres.as_ref()].into_iter().flatten() {
-        let rss: Vec<String> = side.rss_kib.iter().map(|k| format!("{} MiB", k / 1024)).collect();
+    for side in [Some(&memory), Some(&redb), postgres.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        let rss: Vec<String> = side
+            .rss_kib
+            .iter()
+            .map(|k| format!("{} MiB", k / 1024))
+            .collect();
         println!(
             "  {:12} p99 {:>6} us  peak RSS {}",
             side.label,
@@ -151,7 +158,10 @@ async fn side(label: &'static str, store: Store<'_>, connections: usize, seconds
         report.sent += other.sent;
     }
     report.latencies_us.sort_unstable();
-    let rss_kib = receivers.iter().map(|(child, _)| peak_rss_kib(child)).collect();
+    let rss_kib = receivers
+        .iter()
+        .map(|(child, _)| peak_rss_kib(child))
+        .collect();
     for (mut child, _) in receivers {
         Command::new("kill")
             .args(["-TERM", &child.id().to_string()])

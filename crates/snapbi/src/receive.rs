@@ -21,9 +21,7 @@ use std::sync::Arc;
 
 use snap_http::{JwtTokenIssuer, Outcome, Partner, RequestContext, SnapServer};
 use snap_store::{NotificationStore, StoreLocation};
-use snap_types::{
-    DebitNotification, QrMpmNotification, VaPaymentNotification, VirtualAccountData,
-};
+use snap_types::{DebitNotification, QrMpmNotification, VaPaymentNotification, VirtualAccountData};
 use tokio::sync::oneshot;
 
 pub(crate) use config::{ReceiverConfig, SignatureMode};
@@ -254,7 +252,8 @@ pub(crate) async fn start(
     let mut tasks = Vec::new();
     match (forward, config.forward_secret) {
         (Some(url), Some(secret)) => {
-            let forwarder = forward::Forwarder::new(Arc::clone(&store), &url, secret, config.claim_lease)?;
+            let forwarder =
+                forward::Forwarder::new(Arc::clone(&store), &url, secret, config.claim_lease)?;
             let (stop, stopped) = oneshot::channel::<()>();
             let task = tokio::spawn(forwarder.run(async {
                 let _ = stopped.await;

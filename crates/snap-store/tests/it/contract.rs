@@ -74,7 +74,8 @@ pub async fn claim_lifecycle(backend: &impl Backend) {
     assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::New);
     assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::InProgress);
     assert_eq!(store.claim(&k, fp(2)).await.unwrap(), Claim::Conflict);
-    store.record(&request(&k, fp(1), va_body("a")), success())
+    store
+        .record(&request(&k, fp(1), va_body("a")), success())
         .await
         .unwrap();
     assert_eq!(
@@ -110,7 +111,10 @@ pub async fn claim_lifecycle(backend: &impl Backend) {
     );
     assert_eq!(store.claim(&next_day, fp(2)).await.unwrap(), Claim::New);
     let other_partner = ReplayKey::new("Other".parse().unwrap(), "1001".parse().unwrap(), k.date);
-    assert_eq!(store.claim(&other_partner, fp(2)).await.unwrap(), Claim::New);
+    assert_eq!(
+        store.claim(&other_partner, fp(2)).await.unwrap(),
+        Claim::New
+    );
 }
 
 pub async fn records_survive_a_restart(backend: &impl Backend) {
@@ -123,7 +127,8 @@ pub async fn records_survive_a_restart(backend: &impl Backend) {
         status: 404,
         body: Bytes::from_static(br#"{"responseCode":"4042512"}"#),
     };
-    store.record(&request(&k, fp(8), va_body("x")), rejected.clone())
+    store
+        .record(&request(&k, fp(8), va_body("x")), rejected.clone())
         .await
         .unwrap();
     drop(store);
@@ -142,7 +147,11 @@ pub async fn records_survive_a_restart(backend: &impl Backend) {
         Claim::Duplicate(rejected)
     );
     let listed = store.list(None, 100).await.unwrap();
-    assert_eq!(listed.len(), 1, "only the accepted notification is recorded");
+    assert_eq!(
+        listed.len(),
+        1,
+        "only the accepted notification is recorded"
+    );
     let stored = listed.into_iter().next().unwrap().unwrap();
     assert_eq!(
         stored.notification,
@@ -171,9 +180,11 @@ pub async fn concurrent_claims_have_one_winner(backend: &impl Backend) {
         .map(Result::unwrap)
         .collect();
     assert_eq!(claims.iter().filter(|c| **c == Claim::New).count(), 1);
-    assert!(claims
-        .iter()
-        .all(|c| matches!(c, Claim::New | Claim::InProgress)));
+    assert!(
+        claims
+            .iter()
+            .all(|c| matches!(c, Claim::New | Claim::InProgress))
+    );
     // Waiters wake when the answer is stored, and then see it.
     let waiter = {
         let (store, k) = (Arc::clone(&store), k.clone());
@@ -187,7 +198,8 @@ pub async fn concurrent_claims_have_one_winner(backend: &impl Backend) {
         })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
-    store.record(&request(&k, fp(5), va_body("3001")), success())
+    store
+        .record(&request(&k, fp(5), va_body("3001")), success())
         .await
         .unwrap();
     let seen = tokio::time::timeout(Duration::from_secs(5), waiter)
@@ -221,7 +233,8 @@ pub async fn a_dead_claim_is_taken_over<B: Backend>(backend: &B) {
                 .is_err()
         );
     }
-    store.record(&request(&k, fp(2), va_body("4001")), success())
+    store
+        .record(&request(&k, fp(2), va_body("4001")), success())
         .await
         .unwrap();
     assert_eq!(
@@ -248,7 +261,10 @@ pub async fn outbox_hands_out_each_entry_once(backend: &impl Backend) {
         "taken entries are locked"
     );
     store.delivered(ids[0]).await.unwrap();
-    store.abandon(ids[1], "the body can never be sent").await.unwrap();
+    store
+        .abandon(ids[1], "the body can never be sent")
+        .await
+        .unwrap();
     store
         .retry_later(ids[2], "target answered 503", Duration::ZERO)
         .await

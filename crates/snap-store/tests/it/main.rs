@@ -1,5 +1,10 @@
 //! snap-store's integration tests: one contract suite, run against every backend.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    unreachable_pub
+)]
 
 mod contract;
 #[cfg(feature = "redis")]

@@ -112,7 +112,10 @@ async fn claims_answers_and_leases() {
     assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::New);
     assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::InProgress);
     assert_eq!(store.claim(&k, fp(2)).await.unwrap(), Claim::Conflict);
-    store.complete(&request(&k, fp(1)), success()).await.unwrap();
+    store
+        .complete(&request(&k, fp(1)), success())
+        .await
+        .unwrap();
     assert_eq!(
         store.claim(&k, fp(1)).await.unwrap(),
         Claim::Duplicate(success())
@@ -126,8 +129,16 @@ async fn claims_answers_and_leases() {
     // The claimant dies: its lease runs out, the retry is handled, the late answer is refused.
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(store.claim(&k2, fp(4)).await.unwrap(), Claim::New);
-    assert!(store.complete(&request(&k2, fp(3)), success()).await.is_err());
-    store.complete(&request(&k2, fp(4)), success()).await.unwrap();
+    assert!(
+        store
+            .complete(&request(&k2, fp(3)), success())
+            .await
+            .is_err()
+    );
+    store
+        .complete(&request(&k2, fp(4)), success())
+        .await
+        .unwrap();
     assert_eq!(
         store.claim(&k2, fp(4)).await.unwrap(),
         Claim::Duplicate(success())
@@ -143,7 +154,10 @@ async fn answer_survives_a_crash(config: &[&str]) -> Option<bool> {
     let store = RedisReplayStore::connect(&server.url()).await.unwrap();
     let k = key("crash");
     assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::New);
-    store.complete(&request(&k, fp(1)), success()).await.unwrap();
+    store
+        .complete(&request(&k, fp(1)), success())
+        .await
+        .unwrap();
     drop(server); // SIGKILL
     let server = RedisServer::start(dir.path(), port, config)?;
     let store = RedisReplayStore::connect(&server.url()).await.unwrap();

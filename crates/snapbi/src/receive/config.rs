@@ -135,7 +135,9 @@ impl ReceiverConfig {
             ));
         }
         let store = match (raw.store, raw.data_dir) {
-            (Some(store), _) => store.parse().map_err(|e| problem("store", format!("{e}")))?,
+            (Some(store), _) => store
+                .parse()
+                .map_err(|e| problem("store", format!("{e}")))?,
             (None, Some(data_dir)) => StoreLocation::Redb(base.join(data_dir).join(STORE_FILE)),
             (None, None) => {
                 return Err(problem(
@@ -339,7 +341,10 @@ channels = ["95221"]
                 "store:",
             ),
             (
-                GOOD.replace("data_dir = \"data\"", "data_dir = \"d\"\nclaim_lease_secs = 0"),
+                GOOD.replace(
+                    "data_dir = \"data\"",
+                    "data_dir = \"d\"\nclaim_lease_secs = 0",
+                ),
                 "claim_lease_secs:",
             ),
             (

@@ -106,8 +106,8 @@ fn exported(stored: &StoredNotification) -> Result<String, String> {
     let raw = std::str::from_utf8(body).map_err(|_| "its body is not UTF-8".to_owned())?;
     let minified = snap_crypto::minify(body).map_err(|e| format!("its body: {e}"))?;
     let minified = String::from_utf8(minified).map_err(|_| "its body is not UTF-8".to_owned())?;
-    let body = serde_json::value::RawValue::from_string(minified)
-        .map_err(|e| format!("its body: {e}"))?;
+    let body =
+        serde_json::value::RawValue::from_string(minified).map_err(|e| format!("its body: {e}"))?;
     serde_json::to_string(&Exported {
         listed: listed(stored),
         body,
@@ -194,8 +194,8 @@ async fn inbox(args: &InboxArgs) -> Result<ExitCode, String> {
             for entry in all(&store).await? {
                 match entry {
                     Ok(stored) if *json => {
-                        let line = serde_json::to_string(&listed(&stored))
-                            .map_err(|e| e.to_string())?;
+                        let line =
+                            serde_json::to_string(&listed(&stored)).map_err(|e| e.to_string())?;
                         text.push_str(&line);
                         text.push('\n');
                     }

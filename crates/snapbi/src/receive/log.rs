@@ -6,12 +6,12 @@
 //! `X-SIGNATURE`, `X-CLIENT-KEY`'s signature) and bodies are never logged.
 
 use http::Request;
+use tower::Layer as _;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::{
     DefaultOnBodyChunk, DefaultOnEos, DefaultOnFailure, DefaultOnResponse, MakeSpan, Trace,
     TraceLayer,
 };
-use tower::Layer as _;
 use tracing::{Level, Span};
 use tracing_subscriber::EnvFilter;
 

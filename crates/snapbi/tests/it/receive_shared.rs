@@ -114,13 +114,19 @@ async fn two_receivers_on_one_database_answer_as_one() {
     assert!(
         answers.iter().all(|answer| *answer == first),
         "100 identical answers: {:?}",
-        answers.iter().filter(|x| **x != first).take(3).collect::<Vec<_>>()
+        answers
+            .iter()
+            .filter(|x| **x != first)
+            .take(3)
+            .collect::<Vec<_>>()
     );
 
     // A re-indented retry is the same request; another body under the id conflicts, on either.
     let compact = snap_crypto::minify(&va_body("same-1")).unwrap();
     assert_eq!(
-        post(&client, &b.base, &token, "7001", compact).await.unwrap(),
+        post(&client, &b.base, &token, "7001", compact)
+            .await
+            .unwrap(),
         first
     );
     for base in [&a.base, &b.base] {
@@ -174,8 +180,12 @@ async fn sigkill_of_one_instance_under_load_loses_nothing_acknowledged() {
     let counter = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::new();
     for worker in 0..8 {
-        let (client, token, a_base, b_base) =
-            (client.clone(), token.clone(), a_base.clone(), b.base.clone());
+        let (client, token, a_base, b_base) = (
+            client.clone(),
+            token.clone(),
+            a_base.clone(),
+            b.base.clone(),
+        );
         let (acknowledged, retried, stop, counter) = (
             acknowledged.clone(),
             retried.clone(),
@@ -221,7 +231,11 @@ async fn sigkill_of_one_instance_under_load_loses_nothing_acknowledged() {
         worker.await.unwrap();
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() > 50, "load too light: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() > 50,
+        "load too light: {}",
+        acknowledged.len()
+    );
     assert!(
         retried.load(Ordering::Relaxed) > 0,
         "no request was cut by a kill"
@@ -233,11 +247,19 @@ async fn sigkill_of_one_instance_under_load_loses_nothing_acknowledged() {
     for record in &stored {
         let id = record["externalId"].as_str().unwrap().to_owned();
         let n: usize = id.parse::<usize>().unwrap() - 8_000_000;
-        assert_eq!(record["body"]["trxId"], format!("kill-{n}"), "complete record");
+        assert_eq!(
+            record["body"]["trxId"],
+            format!("kill-{n}"),
+            "complete record"
+        );
         *seen.entry(id).or_default() += 1;
     }
     for id in &acknowledged {
-        assert_eq!(seen.get(id), Some(&1), "acknowledged {id} stored exactly once");
+        assert_eq!(
+            seen.get(id),
+            Some(&1),
+            "acknowledged {id} stored exactly once"
+        );
     }
     assert!(seen.values().all(|&count| count == 1));
     a.terminate();
@@ -372,9 +394,15 @@ async fn unreadable_records_are_reported_and_never_forwarded() {
     let client = client();
     let token = token(&client, &a.base).await;
     for n in 0..3 {
-        let (status, body) = post(&client, &a.base, &token, &format!("{}", 6_000 + n), va_body("ok"))
-            .await
-            .unwrap();
+        let (status, body) = post(
+            &client,
+            &a.base,
+            &token,
+            &format!("{}", 6_000 + n),
+            va_body("ok"),
+        )
+        .await
+        .unwrap();
         assert_eq!(status, 200, "{body}");
     }
     a.terminate();
