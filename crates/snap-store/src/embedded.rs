@@ -237,12 +237,7 @@ impl Embedded {
         };
         decode_answer(value.value())
             .map(|(fingerprint, response, _)| Some((fingerprint, response)))
-            .ok_or_else(|| {
-                StoreError::Unreadable(UnreadableRecord {
-                    id: NotificationId(0),
-                    reason: "a stored answer is truncated".into(),
-                })
-            })
+            .ok_or(StoreError::Corrupt)
     }
 
     pub(crate) async fn complete(
