@@ -10,9 +10,13 @@ pub enum StoreError {
     #[cfg(feature = "redb")]
     #[error("redb: {0}")]
     Redb(#[from] Box<redb::Error>),
-    /// The embedded database file is held by another process that writes to it.
+    /// The embedded database file is open in another process (a running receiver): one process
+    /// at a time.
     #[cfg(feature = "redb")]
-    #[error("the store file is open for writing in another process")]
+    #[error(
+        "the store file is open in another process (a running receiver); an embedded store has \
+         one process at a time: stop it to read the file, or run receivers on PostgreSQL"
+    )]
     InUse,
     /// PostgreSQL answered with an error, or the connection failed.
     #[cfg(feature = "postgres")]

@@ -67,8 +67,8 @@ impl NotificationStore {
         }
     }
 
-    /// Opens (or creates) a redb file. One process writes it; `snapbi inbox` and
-    /// [`NotificationStore::open_redb_read_only`] may read it meanwhile.
+    /// Opens (or creates) a redb file. One process has it open at a time (readers included:
+    /// redb would otherwise need two fsyncs per commit).
     ///
     /// # Errors
     /// [`StoreError::InUse`] when another process writes the file; [`StoreError::Redb`] when it
@@ -78,10 +78,11 @@ impl NotificationStore {
         Embedded::open(path.as_ref()).map(|b| Self::with_backend(Backend::Embedded(b)))
     }
 
-    /// Opens a redb file for reading only, also while a receiver writes it.
+    /// Opens a redb file for reading only (several readers may share it).
     ///
     /// # Errors
-    /// [`StoreError::Redb`] when the file is absent or not a store.
+    /// [`StoreError::InUse`] while a receiver has it open for writing; [`StoreError::Redb`] when
+    /// the file is absent or not a store.
     #[cfg(feature = "redb")]
     pub fn open_redb_read_only(path: impl AsRef<std::path::Path>) -> Result<Self, StoreError> {
         Embedded::open_read_only(path.as_ref()).map(|b| Self::with_backend(Backend::Embedded(b)))
@@ -133,7 +134,7 @@ impl NotificationStore {
         }
     }
 
-    /// Opens the store at `location` to read it: a redb file read-only (also while a receiver
+    /// Opens the store at `location` to read it: a redb file read-only (not while a receiver
     /// writes it), a PostgreSQL database through one connection, without touching its schema.
     ///
     /// # Errors

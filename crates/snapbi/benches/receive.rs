@@ -135,7 +135,7 @@ async fn side(label: &'static str, store: Store<'_>, connections: usize, seconds
     let token = token(&partner, receivers[0].1).await;
     let body =
         std::fs::read(fixtures().join("examples/000-qoinhub-va-payment-request.json")).unwrap();
-    let now = timestamp_at(time::OffsetDateTime::now_utc());
+    let now = timestamp_at(snap_crypto::Clock::now(&snap_crypto::SystemClock));
     let template = partner
         .notification(VA_PATH, Some(&token), body, &now, "0")
         .unwrap();
@@ -257,7 +257,7 @@ client_secret_file = "partner.secret"
 }
 
 async fn token(partner: &TestPartner, addr: SocketAddr) -> String {
-    let now = timestamp_at(time::OffsetDateTime::now_utc());
+    let now = timestamp_at(snap_crypto::Clock::now(&snap_crypto::SystemClock));
     let request = partner
         .token_request("/api/v1.0/access-token/b2b", &now)
         .unwrap();

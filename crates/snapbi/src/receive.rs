@@ -186,6 +186,9 @@ impl ReceiverHandle {
     }
 }
 
+/// The journal file of snapbi builds before snap-store, beside the default store.
+const OLD_JOURNAL: &str = "journal.redb";
+
 /// Opens the configured store: creates the redb file's directory, or connects to PostgreSQL and
 /// creates or upgrades the schema there.
 async fn open_store(config: &ReceiverConfig) -> Result<NotificationStore, String> {
@@ -193,6 +196,17 @@ async fn open_store(config: &ReceiverConfig) -> Result<NotificationStore, String
         && let Some(dir) = path.parent()
     {
         std::fs::create_dir_all(dir).map_err(|e| format!("store {}: {e}", dir.display()))?;
+    }
+    let old = match &config.store {
+        StoreLocation::Redb(path) => Some(path.with_file_name(OLD_JOURNAL)),
+        _ => None,
+    };
+    if let Some(old) = old.filter(|old| old.exists()) {
+        tracing::warn!(
+            journal = %old.display(),
+            "this directory holds the journal of an earlier snapbi; its notifications are not in \
+             the store: export them with the snapbi that wrote it (snapbi inbox export)"
+        );
     }
     let store = NotificationStore::open(&config.store, config.store_connections)
         .await

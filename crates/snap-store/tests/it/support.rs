@@ -60,20 +60,20 @@ impl Postgres {
     /// A schema of its own in the test database, or `None` when there is no database.
     pub async fn new() -> Option<Self> {
         let url = database_url()?;
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let schema = format!(
             "t{}_{}",
             std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
             .await
             .unwrap();
         tokio::spawn(connection);
         client
-            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
             .await
             .unwrap();
         Some(Self { url, schema })

@@ -182,7 +182,7 @@ impl Forwarder {
 
     async fn attempt(&self, delivery: &Delivery) -> Result<(), Failure> {
         let payload = envelope(&delivery.notification).map_err(Failure::Never)?;
-        let unix = time::OffsetDateTime::now_utc().unix_timestamp();
+        let unix = snap_crypto::Clock::now(&snap_crypto::SystemClock).unix_timestamp();
         let request = http::Request::post(self.url.clone())
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(

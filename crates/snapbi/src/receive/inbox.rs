@@ -1,7 +1,8 @@
 //! `snapbi inbox list|show ID|export [--data DIR | --store URL]`: read the receiver's store.
 //!
-//! A redb store is opened read-only, also while a receiver writes it; a PostgreSQL store is read
-//! with a connection of its own. A record that cannot be read is reported on stderr and skipped:
+//! A redb store is opened read-only, which redb allows only while no receiver has it open (one
+//! process at a time keeps its commits to one fsync); a PostgreSQL store is read with a connection
+//! of its own, also while receivers run. A record that cannot be read is reported on stderr and skipped:
 //! the others are still printed, and the exit code is 1 at the end.
 
 use std::io::Write as _;
