@@ -2,19 +2,21 @@
 //!
 //! ```text
 //! cargo xtask codegen [--check]      regenerate snap-types' code tables from fixtures/*.csv
-//! cargo xtask release --dry-run      clean tree, consistent versions, cargo publish --dry-run
+//! cargo xtask release --dry-run [--allow-dirty]
+//!                                    clean tree, consistent versions, cargo publish --dry-run
+//! cargo xtask tidy                   dependency direction, no wall clock outside Clock, crate metadata
 //! cargo xtask bench <crypto|qris|http|receive>
 //! ```
 
 mod bench;
 mod codegen;
 mod release;
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: cargo xtask <codegen [--check] | release --dry-run | bench <crypto|qris|http|receive>>";
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | release --dry-run [--allow-dirty] | tidy | bench <crypto|qris|http|receive>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,7 +24,9 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => codegen::run(false),
         ["codegen", "--check"] => codegen::run(true),
-        ["release", "--dry-run"] => release::dry_run(),
+        ["release", "--dry-run"] => release::dry_run(false),
+        ["release", "--dry-run", "--allow-dirty"] => release::dry_run(true),
+        ["tidy"] => tidy::run(),
         ["bench", target] => bench::run(target),
         _ => Err(USAGE.to_owned()),
     };

@@ -75,6 +75,7 @@ impl ConfigError {
     }
 
     /// Names the partner, path or value the mistake concerns.
+    #[cfg(any(feature = "server", feature = "client"))]
     pub(crate) fn about(mut self, subject: impl fmt::Display) -> Self {
         self.subject = Some(subject.to_string());
         self
@@ -124,6 +125,8 @@ pub enum ConfigField {
     ServicePath,
     /// The `ORIGIN` header value.
     Origin,
+    /// The provider profile.
+    Profile,
 }
 
 impl fmt::Display for ConfigField {
@@ -141,6 +144,7 @@ impl fmt::Display for ConfigField {
             Self::BaseUrl => "base URL",
             Self::ServicePath => "service path",
             Self::Origin => "origin",
+            Self::Profile => "provider profile",
         })
     }
 }

@@ -1,21 +1,32 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "client")]
 mod client;
 mod error;
 pub mod headers;
+#[cfg(feature = "server")]
 mod rejection;
+#[cfg(feature = "server")]
 mod response;
+#[cfg(feature = "server")]
 mod server;
+#[cfg(any(feature = "server", feature = "client"))]
+mod signature_mode;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+#[cfg(feature = "client")]
 pub use client::{
-    CallOptions, ClientConfig, ClientError, HttpTransport, ProviderProfile, SigningLayer,
-    SigningService, SnapClient, SnapReply,
+    CallOptions, ClientConfig, ClientConfigBuilder, ClientError, HttpTransport, ProviderProfile,
+    SigningLayer, SigningService, SnapClient, SnapReply, TokenLayer, TokenService,
 };
 pub use error::{BoxError, ConfigError, ConfigErrorKind, ConfigField, Error};
+#[cfg(feature = "server")]
 pub use rejection::Rejection;
+#[cfg(feature = "server")]
 pub use response::Fields;
+#[cfg(feature = "server")]
 pub use server::{
     AccessTokenService, BoxFuture, Claim, DEFAULT_TOKEN_LIFETIME_SECS, DuplicatePolicy,
     Fingerprint, Handler, HandlerResult, Idempotency, IdempotencyLayer, InvalidToken, IssuedToken,
@@ -23,3 +34,5 @@ pub use server::{
     RequestContext, RouteInfo, SignatureMode, SnapServer, SnapServerBuilder, StoredResponse,
     TokenIssuer, Verified, VerifiedToken, Verify, VerifyLayer, WithState, serve, with_state,
 };
+#[cfg(all(feature = "client", not(feature = "server")))]
+pub use signature_mode::SignatureMode;

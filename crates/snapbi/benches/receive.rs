@@ -14,6 +14,14 @@
 //! private cluster and sets it; without it the PostgreSQL side is skipped).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+// The load generator of snap-http's server bench (bench tooling, not part of any crate's API).
+#[allow(
+    dead_code,
+    reason = "shared with snap-http's server bench, which reads other figures"
+)]
+#[path = "../../snap-http/benches/support/load.rs"]
+mod load;
+
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,8 +29,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use http_body_util::{BodyExt as _, Full};
+use load::{LoadOptions, LoadReport, run};
 use snap_crypto::{ClientSecret, RsaPrivateKey};
-use snap_http::testing::load::{LoadOptions, LoadReport, run};
 use snap_http::testing::{TestPartner, timestamp_at};
 
 const SECRET: &str = "bench-client-secret";

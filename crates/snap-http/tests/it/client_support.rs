@@ -37,9 +37,15 @@ pub(crate) fn example(name: &str) -> Vec<u8> {
 
 /// A symmetric client for `base` with the fixture keys.
 pub(crate) fn config(base: &str, profile: ProviderProfile) -> ClientConfig {
-    ClientConfig::new(base, CLIENT_ID, CHANNEL, private_key(), profile)
+    ClientConfig::builder()
+        .base_url(base)
+        .client_id(CLIENT_ID.parse().unwrap())
+        .channel_id(CHANNEL.parse().unwrap())
+        .private_key(private_key())
+        .client_secret(ClientSecret::new(SECRET))
+        .profile(profile)
+        .build()
         .unwrap()
-        .with_client_secret(ClientSecret::new(SECRET))
 }
 
 /// One request as the scripted server received it.

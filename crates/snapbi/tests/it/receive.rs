@@ -129,7 +129,7 @@ pub(crate) async fn send(
 }
 
 pub(crate) fn now() -> String {
-    timestamp_at(time::OffsetDateTime::now_utc())
+    timestamp_at(snap_crypto::Clock::now(&snap_crypto::SystemClock))
 }
 
 pub(crate) async fn token(client: &HttpClient, base: &str) -> String {
