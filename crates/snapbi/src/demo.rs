@@ -383,17 +383,18 @@ async fn flow(
         .await?;
 
     steps
-        .run("the merchant's journal holds both notifications", async {
-            let list = receiver.journal().list().map_err(text)?;
-            for (record, _) in &list {
+        .run("the merchant's store holds both notifications", async {
+            let list = receive::stored(receiver.store()).await?;
+            for stored in &list {
+                let n = &stored.notification;
                 println!(
                     "      #{} service {} from {} X-EXTERNAL-ID {} at {}  {}",
-                    record.id,
-                    record.service,
-                    record.partner,
-                    record.external_id,
-                    record.received_at,
-                    record.summary
+                    stored.id,
+                    n.service,
+                    n.partner_id,
+                    n.external_id,
+                    n.received_at,
+                    serde_json::to_string(&stored.summary).map_err(text)?
                 );
             }
             if list.len() != 2 {
@@ -408,7 +409,7 @@ async fn flow(
     Ok(())
 }
 
-/// Waits for a delivery to finish, prints its attempts, and finds it in the receiver's journal.
+/// Waits for a delivery to finish, prints its attempts, and finds it in the receiver's store.
 /// Queries a QRIS payment (service 51): the response and its transactionStatus as text.
 async fn qr_status(
     client: &SnapClient,
@@ -455,15 +456,18 @@ async fn arrived(
             delivery.attempts.len()
         ));
     }
-    let list = receiver.journal().list().map_err(text)?;
-    let (record, _) = list
+    let list = receive::stored(receiver.store()).await?;
+    let stored = list
         .iter()
-        .find(|(r, _)| r.external_id == delivery.external_id && r.service == service)
-        .ok_or("the receiver acknowledged it but it is not in the journal")?;
+        .find(|s| {
+            s.notification.external_id.as_str() == delivery.external_id
+                && s.notification.service.to_string() == service
+        })
+        .ok_or("the receiver acknowledged it but it is not in its store")?;
     println!(
-        "      receiver verified it and stored it as journal #{} (body sha256 {}…)",
-        record.id,
-        &record.body_sha256[..16.min(record.body_sha256.len())]
+        "      receiver verified it and stored it as notification #{} ({} bytes as received)",
+        stored.id,
+        stored.notification.body.len()
     );
     Ok(())
 }

@@ -52,7 +52,7 @@ enum Command {
     Qris(qris::QrisCommand),
     /// Run the merchant callback receiver: verify, store durably, hand on.
     Receive(receive::ReceiveArgs),
-    /// Read the receiver's journal of stored notifications.
+    /// Read the receiver's store of notifications (a redb file, or PostgreSQL with --store).
     Inbox(receive::InboxArgs),
     /// Run a local SNAP provider (profiles standard, qoinhub, finpay, doku, midtrans, dana): VA,
     /// QRIS and DANA order services, simulated payments notified to the merchant; or talk to a

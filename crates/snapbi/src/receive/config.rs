@@ -5,7 +5,10 @@
 //! ```toml
 //! listen = "127.0.0.1:8080"
 //! prefix = "/api"                      # routes: /api/v1.0/access-token/b2b, /api/v1.0/transfer-va/payment, ...
-//! data_dir = "./snap-data"
+//! data_dir = "./snap-data"              # the default store: ./snap-data/notifications.redb
+//! # store = "postgres://snap@db/snap"  # or one PostgreSQL database shared by several receivers
+//! # claim_lease_secs = 30              # how long a dead instance's in-progress claim holds its key
+//! # store_connections = 16             # PostgreSQL connections of this instance
 //! token_key_file = "token.key"         # or token_key_env = "SNAP_TOKEN_KEY"; signs the issued access tokens
 //! forward_secret_file = "forward.key"  # optional; signs what --forward posts (or forward_secret_env)
 //!
@@ -21,12 +24,18 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use serde::Deserialize;
 use snap_crypto::{ClientSecret, RsaPublicKey};
+use snap_store::StoreLocation;
 use zeroize::Zeroizing;
 
 pub(crate) use crate::config_file::ConfigError;
 use crate::config_file::{key_file, problem, secret};
+
+/// The redb file in `data_dir` when no `store` is configured.
+pub(crate) const STORE_FILE: &str = "notifications.redb";
 
 /// How a partner signs its notifications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -44,6 +53,9 @@ struct RawConfig {
     listen: Option<String>,
     prefix: Option<String>,
     data_dir: Option<PathBuf>,
+    store: Option<String>,
+    claim_lease_secs: Option<u64>,
+    store_connections: Option<usize>,
     token_key_file: Option<PathBuf>,
     token_key_env: Option<String>,
     token_key: Option<toml::Value>,
@@ -84,7 +96,12 @@ pub(crate) struct PartnerConfig {
 pub(crate) struct ReceiverConfig {
     pub(crate) listen: SocketAddr,
     pub(crate) prefix: String,
-    pub(crate) data_dir: PathBuf,
+    /// Where notifications are stored (default: `data_dir/notifications.redb`).
+    pub(crate) store: StoreLocation,
+    /// How long an in-progress claim in a shared store outlives a dead instance.
+    pub(crate) claim_lease: Duration,
+    /// PostgreSQL connections of this instance.
+    pub(crate) store_connections: usize,
     pub(crate) token_key: Zeroizing<Vec<u8>>,
     pub(crate) forward_secret: Option<Zeroizing<Vec<u8>>>,
     pub(crate) partners: Vec<PartnerConfig>,
@@ -117,7 +134,32 @@ impl ReceiverConfig {
                 format!("{prefix:?} must be empty or start with / and not end with /"),
             ));
         }
-        let data_dir = base.join(raw.data_dir.ok_or_else(|| problem("data_dir", "missing"))?);
+        let store = match (raw.store, raw.data_dir) {
+            (Some(store), _) => store
+                .parse()
+                .map_err(|e| problem("store", format!("{e}")))?,
+            (None, Some(data_dir)) => StoreLocation::Redb(base.join(data_dir).join(STORE_FILE)),
+            (None, None) => {
+                return Err(problem(
+                    "data_dir",
+                    "missing (or store = \"postgres://...\")",
+                ));
+            }
+        };
+        let store = match store {
+            StoreLocation::Redb(path) => StoreLocation::Redb(base.join(path)),
+            shared => shared,
+        };
+        let claim_lease = match raw.claim_lease_secs {
+            None => snap_store::DEFAULT_LEASE,
+            Some(secs @ 1..=3600) => Duration::from_secs(secs),
+            Some(_) => return Err(problem("claim_lease_secs", "must be 1 to 3600")),
+        };
+        let store_connections = match raw.store_connections {
+            None => 16,
+            Some(n @ 1..=1000) => n,
+            Some(_) => return Err(problem("store_connections", "must be 1 to 1000")),
+        };
         let token_key = secret(
             base,
             "token_key",
@@ -206,7 +248,9 @@ impl ReceiverConfig {
         Ok(Self {
             listen,
             prefix,
-            data_dir,
+            store,
+            claim_lease,
+            store_connections,
             token_key,
             forward_secret,
             partners,
@@ -259,7 +303,18 @@ channels = ["95221"]
         assert_eq!(config.prefix, "/api");
         assert_eq!(config.partners[0].partner_id, "QoinSnap");
         assert_eq!(config.partners[0].signature, SignatureMode::Symmetric);
-        assert_eq!(config.data_dir, dir.path().join("data"));
+        assert_eq!(
+            config.store,
+            StoreLocation::Redb(dir.path().join("data").join(STORE_FILE))
+        );
+        assert_eq!(config.claim_lease, Duration::from_secs(30));
+        let shared = format!("{GOOD}\n").replace(
+            "data_dir = \"data\"",
+            "store = \"postgres://snap:pw@db/snap\"\nclaim_lease_secs = 10",
+        );
+        let config = ReceiverConfig::parse(&shared, dir.path()).unwrap();
+        assert_eq!(config.store.to_string(), "postgres://snap:***@db/snap");
+        assert_eq!(config.claim_lease, Duration::from_secs(10));
         assert_eq!(
             config.token_key.as_slice(),
             b"0123456789abcdef0123456789abcdef"
@@ -280,6 +335,17 @@ channels = ["95221"]
             (
                 GOOD.replace("data_dir = \"data\"\n", ""),
                 "data_dir: missing",
+            ),
+            (
+                GOOD.replace("data_dir = \"data\"", "store = \"mysql://x\""),
+                "store:",
+            ),
+            (
+                GOOD.replace(
+                    "data_dir = \"data\"",
+                    "data_dir = \"d\"\nclaim_lease_secs = 0",
+                ),
+                "claim_lease_secs:",
             ),
             (
                 GOOD.replace("token_key_file = \"token.key\"", "token_key = \"x\""),

@@ -9,12 +9,18 @@
 //!
 //! so any language can verify it: recompute the HMAC over the decimal timestamp, a dot and the raw
 //! request body with the `forward_secret` of the receiver's config, compare in constant time, and
-//! reject old timestamps. Delivery is at least once: a notification is marked delivered only after a
-//! 2xx answer, failures are retried with exponential backoff (1 s doubling to 5 min), and the state
-//! lives in the journal, so delivery resumes after a restart. Receivers should de-duplicate on `id`.
+//! reject old timestamps.
+//!
+//! Deliveries come from the store's outbox, written in the same transaction as the notification:
+//! several receivers on one database share them, and an entry taken by one is locked for the
+//! others while it is being sent. A notification is marked delivered only after a 2xx answer;
+//! failures are retried with exponential backoff (1 s doubling to 5 min), and the state lives in
+//! the store, so delivery resumes after a restart or on another instance. A receiver killed after
+//! the target answered but before the state was stored sends that notification again: targets
+//! de-duplicate on `id`. A notification that can never be sent (its record is unreadable, or its
+//! body is not JSON) is abandoned, and its state says why.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
@@ -24,28 +30,30 @@ use hyper_util::rt::TokioExecutor;
 use ring::hmac;
 use serde::Serialize;
 use serde_json::value::RawValue;
-use tokio::sync::Notify;
+use snap_store::{Delivery, NotificationStore, StoredNotification, Summary};
+use std::sync::Arc;
 use zeroize::Zeroizing;
-
-use super::journal::{Delivery, Journal, Record};
 
 /// The header carrying our signature.
 pub(crate) const SIGNATURE_HEADER: &str = "x-snap-forward-signature";
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const MAX_RETRY: Duration = Duration::from_secs(300);
+/// The longest an attempt may take (shorter with a short lease: see [`Forwarder::new`]).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 const IN_FLIGHT: usize = 16;
+/// How often the outbox is read when it was empty (other instances add to a shared one).
+const IDLE_POLL: Duration = Duration::from_millis(250);
 
 /// The JSON body posted for each notification.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Envelope<'a> {
     id: u64,
-    service: &'a str,
+    service: String,
     partner: &'a str,
     external_id: &'a str,
-    received_at: &'a str,
-    summary: &'a serde_json::Value,
+    received_at: String,
+    summary: &'a Summary,
     notification: &'a RawValue,
 }
 
@@ -60,22 +68,34 @@ pub(crate) fn signature_header(secret: &[u8], unix_seconds: i64, body: &[u8]) ->
     format!("t={unix_seconds},v1={}", super::hex(tag.as_ref()))
 }
 
-/// Delivers undelivered notifications until shut down.
+/// Delivers the outbox until shut down.
 pub(crate) struct Forwarder {
-    journal: Journal,
+    store: Arc<NotificationStore>,
     url: http::Uri,
     secret: Zeroizing<Vec<u8>>,
     client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
-    wake: std::sync::Arc<Notify>,
+    /// How long a taken entry stays locked for other instances (the claim lease): when this
+    /// instance dies, another one sends the entry after it.
+    lock: Duration,
+    /// Shorter than `lock`, so an entry is never sent while its lock has run out.
+    attempt_timeout: Duration,
+}
+
+/// Why an attempt failed.
+enum Failure {
+    /// Worth trying again later.
+    Retry(String),
+    /// Can never succeed.
+    Never(String),
 }
 
 impl Forwarder {
-    /// A forwarder posting to `url`; `wake` is notified when a new notification is stored.
+    /// A forwarder posting to `url`; entries it takes are locked for `lock`.
     pub(crate) fn new(
-        journal: Journal,
+        store: Arc<NotificationStore>,
         url: &str,
         secret: Zeroizing<Vec<u8>>,
-        wake: std::sync::Arc<Notify>,
+        lock: Duration,
     ) -> Result<Self, String> {
         let url: http::Uri = url.parse().map_err(|e| format!("--forward {url:?}: {e}"))?;
         if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
@@ -90,87 +110,78 @@ impl Forwarder {
             .build();
         let client = Client::builder(TokioExecutor::new()).build(connector);
         Ok(Self {
-            journal,
+            store,
             url,
             secret,
             client,
-            wake,
+            lock,
+            attempt_timeout: ATTEMPT_TIMEOUT.min(lock.mul_f64(0.8)),
         })
     }
 
     /// Runs until `shutdown` resolves.
     pub(crate) async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
-        let mut not_before: HashMap<u64, Instant> = HashMap::new();
         loop {
-            let next = self.pass(&mut not_before).await;
-            let sleep = next.map_or(Duration::from_secs(5), |at| {
-                at.saturating_duration_since(Instant::now())
-            });
+            let busy = self.pass().await;
+            if busy {
+                continue;
+            }
             tokio::select! {
                 () = &mut shutdown => return,
-                () = self.wake.notified() => {}
-                () = tokio::time::sleep(sleep) => {}
+                () = tokio::time::sleep(IDLE_POLL) => {}
             }
         }
     }
 
-    /// Attempts every due delivery once; returns when the next retry is due.
-    async fn pass(&self, not_before: &mut HashMap<u64, Instant>) -> Option<Instant> {
-        let pending = match self.journal.undelivered() {
-            Ok(pending) => pending,
+    /// Takes due entries and attempts each once; whether there was anything to do.
+    async fn pass(&self) -> bool {
+        let taken = match self.store.take_deliveries(IN_FLIGHT, self.lock).await {
+            Ok(taken) => taken,
             Err(e) => {
-                tracing::error!(error = %e, "cannot read undelivered notifications");
-                return Some(Instant::now() + FIRST_RETRY);
+                tracing::error!(error = %e, "cannot read the outbox");
+                tokio::time::sleep(FIRST_RETRY).await;
+                return false;
             }
         };
-        let now = Instant::now();
-        let due: Vec<(u64, Delivery)> = pending
-            .into_iter()
-            .filter(|(id, _)| not_before.get(id).is_none_or(|at| *at <= now))
-            .collect();
-        for chunk in due.chunks(IN_FLIGHT) {
-            let attempts = chunk
-                .iter()
-                .map(|(id, state)| self.attempt(*id, state.clone()));
-            for (id, delivery) in futures_util::future::join_all(attempts).await {
-                if delivery.delivered {
-                    not_before.remove(&id);
-                } else {
+        if taken.is_empty() {
+            return false;
+        }
+        let attempts = taken.into_iter().map(|entry| async move {
+            let (id, before, result) = match entry {
+                Ok(delivery) => (
+                    delivery.notification.id,
+                    delivery.attempts,
+                    self.attempt(&delivery).await,
+                ),
+                Err(unreadable) => (unreadable.id, 0, Err(Failure::Never(unreadable.reason))),
+            };
+            let stored = match result {
+                Ok(()) => self.store.delivered(id).await,
+                Err(Failure::Retry(e)) => {
+                    tracing::warn!(id = id.0, error = %e, "forward failed; will retry");
                     let backoff = FIRST_RETRY
-                        .saturating_mul(1 << delivery.attempts.saturating_sub(1).min(16))
+                        .saturating_mul(1 << before.min(16))
                         .min(MAX_RETRY);
-                    not_before.insert(id, Instant::now() + backoff);
+                    self.store.retry_later(id, &e, backoff).await
                 }
-                if let Err(e) = self.journal.set_delivery(id, delivery).await {
-                    tracing::error!(error = %e, id, "cannot record delivery state");
+                Err(Failure::Never(e)) => {
+                    tracing::error!(id = id.0, error = %e, "forward gave up: this notification can never be sent");
+                    self.store
+                        .abandon(id, &format!("can never be sent: {e}"))
+                        .await
                 }
+            };
+            if let Err(e) = stored {
+                tracing::error!(id = id.0, error = %e, "cannot record the delivery state");
             }
-        }
-        not_before.values().min().copied()
+        });
+        futures_util::future::join_all(attempts).await;
+        true
     }
 
-    async fn attempt(&self, id: u64, mut state: Delivery) -> (u64, Delivery) {
-        state.attempts += 1;
-        match self.post(id).await {
-            Ok(()) => {
-                state.delivered = true;
-                state.last_error = None;
-                tracing::info!(id, attempts = state.attempts, "forwarded");
-            }
-            Err(e) => {
-                tracing::warn!(id, attempts = state.attempts, error = %e, "forward failed; will retry");
-                state.last_error = Some(e);
-            }
-        }
-        (id, state)
-    }
-
-    async fn post(&self, id: u64) -> Result<(), String> {
-        let Some((record, body)) = self.journal.get(id).map_err(|e| e.to_string())? else {
-            return Err(format!("notification {id} is not in the journal"));
-        };
-        let payload = envelope(&record, &body)?;
+    async fn attempt(&self, delivery: &Delivery) -> Result<(), Failure> {
+        let payload = envelope(&delivery.notification).map_err(Failure::Never)?;
         let unix = snap_crypto::Clock::now(&snap_crypto::SystemClock).unix_timestamp();
         let request = http::Request::post(self.url.clone())
             .header(http::header::CONTENT_TYPE, "application/json")
@@ -179,35 +190,40 @@ impl Forwarder {
                 signature_header(&self.secret, unix, &payload),
             )
             .body(Full::new(Bytes::from(payload)))
-            .map_err(|e| e.to_string())?;
-        let response = tokio::time::timeout(ATTEMPT_TIMEOUT, self.client.request(request))
+            .map_err(|e| Failure::Never(e.to_string()))?;
+        let response = tokio::time::timeout(self.attempt_timeout, self.client.request(request))
             .await
-            .map_err(|_| "timed out".to_owned())?
-            .map_err(|e| format!("{e}"))?;
+            .map_err(|_| Failure::Retry("timed out".to_owned()))?
+            .map_err(|e| Failure::Retry(e.to_string()))?;
         let status = response.status();
         // Drain the body so the connection can be reused.
-        let _ = tokio::time::timeout(ATTEMPT_TIMEOUT, response.into_body().collect()).await;
+        let _ = tokio::time::timeout(self.attempt_timeout, response.into_body().collect()).await;
         if status.is_success() {
+            tracing::info!(
+                id = delivery.notification.id.0,
+                attempts = delivery.attempts + 1,
+                "forwarded"
+            );
             Ok(())
         } else {
-            Err(format!("target answered {status}"))
+            Err(Failure::Retry(format!("target answered {status}")))
         }
     }
 }
 
-/// The envelope of one stored notification.
-pub(crate) fn envelope(record: &Record, body: &[u8]) -> Result<Vec<u8>, String> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| format!("notification {} body is not UTF-8", record.id))?;
+/// The envelope of one stored notification; an error means it can never be sent.
+pub(crate) fn envelope(stored: &StoredNotification) -> Result<Vec<u8>, String> {
+    let n = &stored.notification;
+    let text = std::str::from_utf8(&n.body).map_err(|_| "its body is not UTF-8".to_owned())?;
     let notification: &RawValue =
-        serde_json::from_str(text).map_err(|e| format!("notification {} body: {e}", record.id))?;
+        serde_json::from_str(text).map_err(|e| format!("its body is not JSON: {e}"))?;
     serde_json::to_vec(&Envelope {
-        id: record.id,
-        service: &record.service,
-        partner: &record.partner,
-        external_id: &record.external_id,
-        received_at: &record.received_at,
-        summary: &record.summary,
+        id: stored.id.0,
+        service: n.service.to_string(),
+        partner: n.partner_id.as_str(),
+        external_id: n.external_id.as_str(),
+        received_at: super::inbox::rfc3339(n.received_at),
+        summary: &stored.summary,
         notification,
     })
     .map_err(|e| e.to_string())

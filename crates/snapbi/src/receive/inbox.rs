@@ -1,30 +1,34 @@
-//! `snapbi inbox list|show ID|export --data DIR`: read the receiver's journal.
+//! `snapbi inbox list|show ID|export [--data DIR | --store URL]`: read the receiver's store.
 //!
-//! redb lets one process open a database at a time, so while a receiver runs it answers read-only
-//! requests on the unix socket `DIR/receiver.sock`; when no receiver runs, the journal is opened
-//! directly. Either way the output is the same.
+//! A redb store is opened read-only, which redb allows only while no receiver has it open (one
+//! process at a time keeps its commits to one fsync); a PostgreSQL store is read with a connection
+//! of its own, also while receivers run. A record that cannot be read is reported on stderr and skipped:
+//! the others are still printed, and the exit code is 1 at the end.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Empty, Full};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use snap_store::{
+    DeliveryState, NotificationId, NotificationStore, StoreLocation, StoredNotification, Summary,
+    UnreadableRecord,
+};
 
-use super::journal::{Delivery, Journal, Record};
+use super::config::STORE_FILE;
 
-/// The socket a running receiver answers inbox requests on.
-pub(crate) const SOCKET_NAME: &str = "receiver.sock";
-/// The journal file in the data directory.
-pub(crate) const JOURNAL_NAME: &str = "journal.redb";
+/// How many records a listing reads at a time.
+const PAGE: usize = 500;
 
 /// Arguments of `snapbi inbox`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct InboxArgs {
-    /// The receiver's data directory.
+    /// The receiver's data directory (its store is DIR/notifications.redb).
     #[arg(long, value_name = "DIR", global = true, default_value = ".")]
     data: PathBuf,
+    /// The store instead: a postgres:// URL or a redb file.
+    #[arg(long, value_name = "URL", global = true)]
+    store: Option<String>,
     #[command(subcommand)]
     command: InboxCommand,
 }
@@ -40,7 +44,7 @@ enum InboxCommand {
     },
     /// Show one notification with its raw body.
     Show {
-        /// The notification's sequence number.
+        /// The notification's number.
         id: u64,
     },
     /// Every notification with its raw body, as JSON lines.
@@ -48,191 +52,91 @@ enum InboxCommand {
 }
 
 /// One line of `list --json`.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Listed {
-    #[serde(flatten)]
-    record: Record,
-    delivery: Option<Delivery>,
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed<'a> {
+    id: u64,
+    service: String,
+    partner: &'a str,
+    endpoint: &'a str,
+    external_id: &'a str,
+    timestamp: &'a str,
+    channel_id: Option<&'a str>,
+    received_at: String,
+    summary: &'a Summary,
+    delivery: Option<&'a DeliveryState>,
 }
 
 /// One line of `export` and the output of `show`.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Exported {
+#[derive(Debug, Serialize)]
+struct Exported<'a> {
     #[serde(flatten)]
-    record: Record,
+    listed: Listed<'a>,
     /// The body minified (whitespace outside strings removed: the form its signature covers).
     body: Box<serde_json::value::RawValue>,
     /// The body exactly as received, as a JSON string.
-    raw: String,
+    raw: &'a str,
 }
 
-/// The JSON-lines listing the socket serves and `list --json` prints.
-pub(crate) fn list_lines(journal: &Journal) -> Result<String, String> {
-    let mut out = String::new();
-    for (record, delivery) in journal.list().map_err(|e| e.to_string())? {
-        out.push_str(
-            &serde_json::to_string(&Listed { record, delivery }).map_err(|e| e.to_string())?,
-        );
-        out.push('\n');
+/// RFC 3339, as the inbox and the forwarder print instants.
+pub(crate) fn rfc3339(instant: time::OffsetDateTime) -> String {
+    instant
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| instant.to_string())
+}
+
+fn listed(stored: &StoredNotification) -> Listed<'_> {
+    let n = &stored.notification;
+    Listed {
+        id: stored.id.0,
+        service: n.service.to_string(),
+        partner: n.partner_id.as_str(),
+        endpoint: &n.endpoint,
+        external_id: n.external_id.as_str(),
+        timestamp: n.timestamp.as_str(),
+        channel_id: n.channel_id.as_ref().map(|c| c.as_str()),
+        received_at: rfc3339(n.received_at),
+        summary: &stored.summary,
+        delivery: stored.delivery.as_ref(),
     }
-    Ok(out)
 }
 
-/// One notification with its body as JSON, or `None`.
-pub(crate) fn show_json(journal: &Journal, id: u64) -> Result<Option<String>, String> {
-    let Some((record, body)) = journal.get(id).map_err(|e| e.to_string())? else {
-        return Ok(None);
-    };
-    let minified = snap_crypto::minify(&body).map_err(|e| format!("notification {id}: {e}"))?;
-    let minified =
-        String::from_utf8(minified).map_err(|_| format!("notification {id}: body is not UTF-8"))?;
-    let raw =
-        String::from_utf8(body).map_err(|_| format!("notification {id}: body is not UTF-8"))?;
-    let body = serde_json::value::RawValue::from_string(minified)
-        .map_err(|e| format!("notification {id}: {e}"))?;
-    serde_json::to_string(&Exported { record, body, raw })
-        .map(Some)
-        .map_err(|e| e.to_string())
+/// One notification with its body as a JSON line; an error says why it cannot be shown.
+fn exported(stored: &StoredNotification) -> Result<String, String> {
+    let body = &stored.notification.body;
+    let raw = std::str::from_utf8(body).map_err(|_| "its body is not UTF-8".to_owned())?;
+    let minified = snap_crypto::minify(body).map_err(|e| format!("its body: {e}"))?;
+    let minified = String::from_utf8(minified).map_err(|_| "its body is not UTF-8".to_owned())?;
+    let body =
+        serde_json::value::RawValue::from_string(minified).map_err(|e| format!("its body: {e}"))?;
+    serde_json::to_string(&Exported {
+        listed: listed(stored),
+        body,
+        raw,
+    })
+    .map_err(|e| e.to_string())
 }
 
-/// Serves inbox requests for a running receiver on `DIR/receiver.sock` until `stop` resolves.
-#[cfg(unix)]
-pub(crate) async fn serve_socket(
-    data_dir: &Path,
-    journal: Journal,
-    stop: impl std::future::Future<Output = ()>,
-) {
-    use hyper::service::service_fn;
-    let path = data_dir.join(SOCKET_NAME);
-    // A socket file left by a receiver that was killed is stale: this process owns the journal now.
-    let _ = std::fs::remove_file(&path);
-    let listener = match tokio::net::UnixListener::bind(&path) {
-        Ok(listener) => listener,
-        Err(e) => {
-            tracing::warn!(error = %e, path = %path.display(), "inbox socket unavailable");
-            return;
-        }
-    };
-    tokio::pin!(stop);
+/// Every stored notification, oldest first (unreadable ones as such).
+pub(crate) async fn all(
+    store: &NotificationStore,
+) -> Result<Vec<Result<StoredNotification, UnreadableRecord>>, String> {
+    let mut out = Vec::new();
+    let mut after = None;
     loop {
-        let stream = tokio::select! {
-            () = &mut stop => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
+        let page = store.list(after, PAGE).await.map_err(|e| e.to_string())?;
+        let Some(last) = page.last() else {
+            return Ok(out);
         };
-        let journal = journal.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                let journal = journal.clone();
-                async move { Ok::<_, std::convert::Infallible>(answer(&journal, request.uri().path())) }
-            });
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(io, service)
-                .await;
+        after = Some(match last {
+            Ok(stored) => stored.id,
+            Err(unreadable) => unreadable.id,
         });
-    }
-    let _ = std::fs::remove_file(&path);
-}
-
-#[cfg(unix)]
-fn answer(journal: &Journal, path: &str) -> http::Response<Full<Bytes>> {
-    let result = match path.strip_prefix("/notifications") {
-        Some("") => list_lines(journal).map(Some),
-        Some(rest) => match rest.strip_prefix('/').and_then(|id| id.parse().ok()) {
-            Some(id) => show_json(journal, id),
-            None => Ok(None),
-        },
-        None => Ok(None),
-    };
-    let (status, body) = match result {
-        Ok(Some(body)) => (http::StatusCode::OK, body),
-        Ok(None) => (http::StatusCode::NOT_FOUND, String::new()),
-        Err(e) => (http::StatusCode::INTERNAL_SERVER_ERROR, e),
-    };
-    let mut response = http::Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response
-}
-
-/// Where the journal is read from.
-enum Source {
-    Direct(Journal),
-    #[cfg(unix)]
-    Socket(PathBuf),
-}
-
-impl Source {
-    fn open(data: &Path) -> Result<Self, String> {
-        let file = data.join(JOURNAL_NAME);
-        if !file.exists() {
-            return Err(format!("no journal at {}", file.display()));
+        let full = page.len() == PAGE;
+        out.extend(page);
+        if !full {
+            return Ok(out);
         }
-        match Journal::open_existing(&file) {
-            Ok(journal) => Ok(Self::Direct(journal)),
-            #[cfg(unix)]
-            Err(super::journal::JournalError::InUse) => Ok(Self::Socket(data.join(SOCKET_NAME))),
-            Err(e) => Err(format!("{}: {e}", file.display())),
-        }
-    }
-
-    async fn list(&self) -> Result<String, String> {
-        match self {
-            Self::Direct(journal) => list_lines(journal),
-            #[cfg(unix)]
-            Self::Socket(path) => Ok(socket_get(path, "/notifications")
-                .await?
-                .unwrap_or_default()),
-        }
-    }
-
-    async fn show(&self, id: u64) -> Result<Option<String>, String> {
-        match self {
-            Self::Direct(journal) => show_json(journal, id),
-            #[cfg(unix)]
-            Self::Socket(path) => socket_get(path, &format!("/notifications/{id}")).await,
-        }
-    }
-}
-
-#[cfg(unix)]
-async fn socket_get(path: &Path, uri: &str) -> Result<Option<String>, String> {
-    let unavailable = |e: &dyn std::fmt::Display| {
-        format!(
-            "the journal is in use by a running receiver, but its socket {} does not answer: {e}",
-            path.display()
-        )
-    };
-    let stream = tokio::net::UnixStream::connect(path)
-        .await
-        .map_err(|e| unavailable(&e))?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| unavailable(&e))?;
-    tokio::spawn(connection);
-    let request = http::Request::get(uri)
-        .header(http::header::HOST, "snap-receiver")
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| e.to_string())?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| unavailable(&e))?;
-    let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| unavailable(&e))?
-        .to_bytes();
-    let text = String::from_utf8(body.to_vec()).map_err(|e| e.to_string())?;
-    match status {
-        http::StatusCode::OK => Ok(Some(text)),
-        http::StatusCode::NOT_FOUND => Ok(None),
-        _ => Err(format!("receiver: {text}")),
     }
 }
 
@@ -257,62 +161,104 @@ pub(crate) fn run(args: &InboxArgs) -> ExitCode {
     }
 }
 
+async fn open(args: &InboxArgs) -> Result<NotificationStore, String> {
+    let location: StoreLocation = match &args.store {
+        Some(store) => store.parse().map_err(|e| format!("--store: {e}"))?,
+        None => StoreLocation::Redb(args.data.join(STORE_FILE)),
+    };
+    if let StoreLocation::Redb(path) = &location
+        && !path.exists()
+    {
+        return Err(format!("no store at {}", path.display()));
+    }
+    NotificationStore::open_for_reading(&location)
+        .await
+        .map_err(|e| format!("{location}: {e}"))
+}
+
 async fn inbox(args: &InboxArgs) -> Result<ExitCode, String> {
-    let source = Source::open(&args.data)?;
-    let mut out = std::io::stdout().lock();
-    let written = match &args.command {
-        InboxCommand::List { json: true } => out.write_all(source.list().await?.as_bytes()),
-        InboxCommand::List { json: false } => {
-            out.write_all(table(&source.list().await?)?.as_bytes())
+    let store = open(args).await?;
+    let mut unreadable = 0usize;
+    let mut report = |problem: &dyn std::fmt::Display| {
+        unreadable += 1;
+        eprintln!("snapbi inbox: {problem}");
+    };
+    let mut text = String::new();
+    match &args.command {
+        InboxCommand::List { json } => {
+            if !json {
+                text.push_str(&format!(
+                    "{:>6}  {:<7}  {:<16}  {:<34}  {:<25}  {:<10}  {}\n",
+                    "ID", "SERVICE", "PARTNER", "EXTERNAL-ID", "RECEIVED", "DELIVERY", "SUMMARY"
+                ));
+            }
+            for entry in all(&store).await? {
+                match entry {
+                    Ok(stored) if *json => {
+                        let line =
+                            serde_json::to_string(&listed(&stored)).map_err(|e| e.to_string())?;
+                        text.push_str(&line);
+                        text.push('\n');
+                    }
+                    Ok(stored) => text.push_str(&row(&stored)),
+                    Err(e) => report(&e),
+                }
+            }
         }
-        InboxCommand::Show { id } => match source.show(*id).await? {
-            Some(json) => writeln!(out, "{json}"),
-            None => {
+        InboxCommand::Show { id } => match store.get(NotificationId(*id)).await {
+            Ok(Some(Ok(stored))) => match exported(&stored) {
+                Ok(line) => text.push_str(&line),
+                Err(e) => report(&format!("notification {id} is unreadable: {e}")),
+            },
+            Ok(Some(Err(e))) => report(&e),
+            Ok(None) => {
                 eprintln!("snapbi inbox: no notification {id}");
                 return Ok(ExitCode::from(1));
             }
+            Err(e) => return Err(e.to_string()),
         },
         InboxCommand::Export => {
-            let ids: Vec<u64> = source
-                .list()
-                .await?
-                .lines()
-                .filter_map(|line| serde_json::from_str::<Listed>(line).ok())
-                .map(|l| l.record.id)
-                .collect();
-            let mut text = String::new();
-            for id in ids {
-                if let Some(json) = source.show(id).await? {
-                    text.push_str(&json);
-                    text.push('\n');
+            for entry in all(&store).await? {
+                match entry.map_err(|e| e.to_string()).and_then(|stored| {
+                    exported(&stored)
+                        .map_err(|e| format!("notification {} is unreadable: {e}", stored.id))
+                }) {
+                    Ok(line) => {
+                        text.push_str(&line);
+                        text.push('\n');
+                    }
+                    Err(e) => report(&e),
                 }
             }
-            out.write_all(text.as_bytes())
         }
-    };
+    }
+    if matches!(args.command, InboxCommand::Show { .. }) && !text.is_empty() {
+        text.push('\n');
+    }
     // A closed stdout (piped into `head`) is not an error worth reporting.
-    drop(written);
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if unreadable > 0 {
+        eprintln!("snapbi inbox: {unreadable} record(s) could not be read");
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn table(lines: &str) -> Result<String, String> {
-    let mut out = format!(
+fn row(stored: &StoredNotification) -> String {
+    let n = &stored.notification;
+    let delivery = match &stored.delivery {
+        None => "-".to_owned(),
+        Some(d) => format!("{:?}/{}", d.status, d.attempts).to_lowercase(),
+    };
+    let summary = serde_json::to_string(&stored.summary).unwrap_or_default();
+    format!(
         "{:>6}  {:<7}  {:<16}  {:<34}  {:<25}  {:<10}  {}\n",
-        "ID", "SERVICE", "PARTNER", "EXTERNAL-ID", "RECEIVED", "DELIVERY", "SUMMARY"
-    );
-    for line in lines.lines() {
-        let listed: Listed =
-            serde_json::from_str(line).map_err(|e| format!("unreadable listing: {e}"))?;
-        let delivery = match &listed.delivery {
-            None => "-".to_owned(),
-            Some(d) if d.delivered => format!("ok/{}", d.attempts),
-            Some(d) => format!("retry/{}", d.attempts),
-        };
-        let r = &listed.record;
-        out.push_str(&format!(
-            "{:>6}  {:<7}  {:<16}  {:<34}  {:<25}  {:<10}  {}\n",
-            r.id, r.service, r.partner, r.external_id, r.received_at, delivery, r.summary
-        ));
-    }
-    Ok(out)
+        stored.id,
+        n.service,
+        n.partner_id,
+        n.external_id,
+        rfc3339(n.received_at),
+        delivery,
+        summary
+    )
 }

@@ -42,8 +42,8 @@ fn demo_runs_every_step_and_exits_zero_within_seconds() {
         "2007800 Successful",
         "4097801",
         "status now REFUNDED",
-        "stored it as journal #1",
-        "stored it as journal #2",
+        "stored it as notification #1",
+        "stored it as notification #2",
         "demo finished: every step passed",
     ] {
         assert!(

@@ -8,6 +8,7 @@ mod code;
 mod demo;
 mod qris;
 mod receive;
+mod receive_shared;
 mod sandbox;
 mod sandbox_data;
 mod scenario;
