@@ -4,17 +4,19 @@
 //! cargo xtask codegen [--check]      regenerate snap-types' code tables from fixtures/*.csv
 //! cargo xtask release --dry-run      clean tree, consistent versions, cargo publish --dry-run
 //! cargo xtask bench <crypto|qris|http|receive>
+//! cargo xtask fuzz [TARGET] [--seconds N] [--merge]   run the cargo-fuzz targets (fuzz/README.md)
 //! ```
 
 mod bench;
 mod codegen;
+mod fuzz;
 mod release;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: cargo xtask <codegen [--check] | release --dry-run | bench <crypto|qris|http|receive>>";
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | release --dry-run | \
+bench <crypto|qris|http|receive> | fuzz [TARGET] [--seconds N] [--merge]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen::run(true),
         ["release", "--dry-run"] => release::dry_run(),
         ["bench", target] => bench::run(target),
+        ["fuzz", rest @ ..] => fuzz::run(rest),
         _ => Err(USAGE.to_owned()),
     };
     match result {
