@@ -1,0 +1,35 @@
+//! Replays the committed fuzz corpus (fuzz/corpus/http_conn) and the inputs the http_conn target
+//! once failed on (fuzz/regressions/http_conn) with the target's checks (`fuzz_check`).
+
+use std::path::{Path, PathBuf};
+
+use crate::fuzz_check::check_connection;
+
+fn inputs(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz")
+        .join(dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn http_conn_corpus_replays() {
+    let files = inputs("corpus/http_conn");
+    assert!(
+        files.len() >= 5,
+        "the http_conn corpus has only {} files",
+        files.len()
+    );
+    let mut answers = 0;
+    for path in files.into_iter().chain(inputs("regressions/http_conn")) {
+        eprintln!("replaying {}", path.display());
+        answers += check_connection(&std::fs::read(&path).unwrap());
+    }
+    // The seeds hold complete SNAP requests, so the response checks did run.
+    assert!(answers > 0);
+}
