@@ -49,7 +49,7 @@ struct WireResponse<'a> {
 }
 
 // Splits what the server wrote into responses; panics on anything that is not a well-formed
-// sequence of HTTP/1.1 responses with Content-Length bodies.
+// sequence of HTTP/1.x responses (an HTTP/1.0 request is answered in HTTP/1.0).
 fn wire_responses(mut out: &[u8]) -> Vec<WireResponse<'_>> {
     let mut responses = Vec::new();
     while !out.is_empty() {
@@ -68,6 +68,7 @@ fn wire_responses(mut out: &[u8]) -> Vec<WireResponse<'_>> {
         let status_line = lines.next().unwrap_or_default();
         let status: u16 = status_line
             .strip_prefix("HTTP/1.1 ")
+            .or_else(|| status_line.strip_prefix("HTTP/1.0 "))
             .and_then(|s| s.get(..3))
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
@@ -79,15 +80,15 @@ fn wire_responses(mut out: &[u8]) -> Vec<WireResponse<'_>> {
                 (name.to_ascii_lowercase(), value.trim())
             })
             .collect();
-        let length: usize =
-            headers
-                .iter()
-                .find(|(n, _)| n == "content-length")
-                .map_or(0, |(_, v)| {
-                    v.parse()
-                        .unwrap_or_else(|_| panic!("bad content-length {v:?}"))
-                });
         let rest = &out[end + 4..];
+        // Without a Content-Length, the body runs to the end of the connection.
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .map_or(rest.len(), |(_, v)| {
+                v.parse()
+                    .unwrap_or_else(|_| panic!("bad content-length {v:?}"))
+            });
         assert!(rest.len() >= length, "body shorter than its Content-Length");
         responses.push(WireResponse {
             status,
