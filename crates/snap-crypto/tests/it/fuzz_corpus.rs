@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::fixture;
-use crate::fuzz_check::{check_key_loading, check_minify};
+use crate::fuzz_check::{check_key_loading, check_minify, check_minify_against_serde};
 
 fn corpus(name: &str) -> Vec<(String, Vec<u8>)> {
     let dir = fixture("..").join("fuzz/corpus").join(name);
@@ -33,6 +33,7 @@ fn minify_corpus() {
     for (name, data) in files {
         eprintln!("replaying minify/{name}");
         accepted += usize::from(check_minify(&data));
+        check_minify_against_serde(&data);
     }
     // The seeds include valid JSON bodies, so the whitespace checks above did run.
     assert!(accepted > 0);

@@ -82,13 +82,14 @@ fn wire_responses(mut out: &[u8]) -> Vec<WireResponse<'_>> {
             .collect();
         let rest = &out[end + 4..];
         // Without a Content-Length, the body runs to the end of the connection.
-        let length: usize = headers
-            .iter()
-            .find(|(n, _)| n == "content-length")
-            .map_or(rest.len(), |(_, v)| {
-                v.parse()
-                    .unwrap_or_else(|_| panic!("bad content-length {v:?}"))
-            });
+        let length: usize =
+            headers
+                .iter()
+                .find(|(n, _)| n == "content-length")
+                .map_or(rest.len(), |(_, v)| {
+                    v.parse()
+                        .unwrap_or_else(|_| panic!("bad content-length {v:?}"))
+                });
         assert!(rest.len() >= length, "body shorter than its Content-Length");
         responses.push(WireResponse {
             status,

@@ -5,7 +5,10 @@
 
 use snap_qris::{DynamicOptions, Profile, parse};
 
-/// Runs every check on arbitrary bytes.
+/// Runs every check on arbitrary bytes: never panics; parse → encode is lossless; `validate`
+/// is parse + `Payload::validate`; the QRIS profile reports every EMV issue; the view's amount
+/// is 54's; a payload with a valid CRC rewrites (with an amount taken from the input) to one with
+/// a valid CRC that shows that amount.
 pub(crate) fn check(data: &[u8]) {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
@@ -13,12 +16,28 @@ pub(crate) fn check(data: &[u8]) {
     let issues = snap_qris::validate(s, Profile::Qris);
     if let Ok(p) = parse(s) {
         assert_eq!(p.encode(), s, "parse/encode must be lossless");
-        let _ = p.validate(Profile::Emv);
-        let _ = p.view();
+        assert_eq!(p.validate(Profile::Qris), issues);
+        let emv = p.validate(Profile::Emv);
+        for issue in &emv {
+            assert!(
+                issues.contains(issue),
+                "EMV issue {issue:?} missing under QRIS"
+            );
+        }
+        let view = p.view();
+        assert_eq!(
+            view.amount,
+            p.value(54).and_then(|v| snap_qris::amount_to_minor(v, 2))
+        );
         if p.crc().is_valid() {
-            let dy = p.to_dynamic(&DynamicOptions::new(1)).unwrap_or_default();
+            let amount = u64::from(snap_qris::crc16(data)) * 101 + 1;
+            let dy = p
+                .to_dynamic(&DynamicOptions::new(amount))
+                .unwrap_or_default();
             if !dy.is_empty() {
-                assert!(parse(&dy).map(|d| d.crc().is_valid()).unwrap_or(false));
+                let d = parse(&dy).unwrap_or_else(|e| panic!("to_dynamic output: {e}"));
+                assert!(d.crc().is_valid());
+                assert_eq!(d.view().amount, Some(amount));
             }
         }
     } else {
