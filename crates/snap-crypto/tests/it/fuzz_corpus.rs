@@ -6,7 +6,12 @@ use crate::fixture;
 use crate::fuzz_check::{check_key_loading, check_minify, check_minify_against_serde};
 
 fn corpus(name: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = fixture("..").join("fuzz/corpus").join(name);
+    inputs(&format!("corpus/{name}"))
+}
+
+/// The files under fuzz/`dir`, sorted by name.
+fn inputs(dir: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = fixture("..").join("fuzz").join(dir);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -50,4 +55,28 @@ fn key_loading_corpus() {
     }
     // The seeds include the valid fixture keys.
     assert!(loaded > 0);
+}
+
+/// Inputs the key_loading target once failed on, replayed with its checks.
+#[test]
+fn key_loading_findings_replay() {
+    let files = inputs("regressions/key_loading");
+    assert!(!files.is_empty());
+    for (name, data) in files {
+        eprintln!("replaying regressions/key_loading/{name}");
+        check_key_loading(&data);
+    }
+}
+
+/// Found by the key_loading target: one changed byte in a CRT exponent gave a key that loaded and
+/// then failed every signature with `SigningFailed`; now loading refuses it.
+#[test]
+fn key_whose_parts_disagree_is_refused_at_load() {
+    let data = inputs("regressions/key_loading")
+        .into_iter()
+        .find(|(name, _)| name == "pkcs8_bad_crt_exponent")
+        .map(|(_, data)| data)
+        .unwrap();
+    let err = snap_crypto::RsaPrivateKey::parse(&data).unwrap_err();
+    assert!(matches!(err, snap_crypto::Error::BadKey(_)), "{err:?}");
 }
