@@ -9,4 +9,6 @@ mod checks {
     include!("../../crates/snap-qris/tests/it/fuzz_check.rs");
 }
 
-fuzz_target!(|data: &[u8]| checks::check_build(data));
+fuzz_target!(|data: &[u8]| {
+    checks::check_build(data);
+});

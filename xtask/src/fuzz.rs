@@ -1,10 +1,11 @@
-//! `cargo xtask fuzz [TARGET] [--seconds N] [--merge]`: runs the cargo-fuzz targets of fuzz/ on
-//! the stable toolchain.
+//! `cargo xtask fuzz [TARGET] [--seconds N | --runs N] [--merge]`: runs the cargo-fuzz targets of
+//! fuzz/ on the stable toolchain.
 //!
 //! Installs cargo-fuzz at [`CARGO_FUZZ_VERSION`] when it is missing or another version, checks that
 //! fuzz/Cargo.lock is current (`cargo fetch --locked`), builds every target once with `-s none`
 //! (coverage-guided without a sanitizer: the crates forbid `unsafe`) and debug assertions, then runs
-//! each target for `--seconds` from its committed corpus, writing what it finds into a temporary
+//! each target for `--seconds` (or `--runs` executions) from its committed corpus, writing what it
+//! finds into a temporary
 //! directory. A failing target stops the run with the input that failed and the command that
 //! replays it. `--merge` folds what a run found into the committed corpus, minimised (the
 //! campaign's way of keeping small corpora; a smoke run leaves the tree alone).
@@ -28,6 +29,8 @@ const INPUT_TIMEOUT_SECS: u64 = 10;
 struct Options {
     target: Option<String>,
     seconds: u64,
+    /// Stop after this many executions instead of after `seconds` (a campaign).
+    runs: Option<u64>,
     merge: bool,
 }
 
@@ -35,6 +38,7 @@ fn parse_options(args: &[&str]) -> Result<Options, String> {
     let mut options = Options {
         target: None,
         seconds: DEFAULT_SECONDS,
+        runs: None,
         merge: false,
     };
     let mut args = args.iter();
@@ -45,6 +49,13 @@ fn parse_options(args: &[&str]) -> Result<Options, String> {
                 options.seconds = value
                     .parse()
                     .map_err(|_| format!("--seconds {value:?} is not a whole number"))?;
+            }
+            "--runs" => {
+                let value = args.next().ok_or("--runs needs a number")?;
+                let runs = value
+                    .parse()
+                    .map_err(|_| format!("--runs {value:?} is not a whole number"))?;
+                options.runs = Some(runs);
             }
             "--merge" => options.merge = true,
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag:?}")),
@@ -203,7 +214,10 @@ fn run_target(root: &Path, target: &str, options: &Options) -> Result<(), String
     let log = scratch.path.join("fuzz.log");
     let (new_s, corpus_s) = (path_str(&new)?, path_str(&corpus)?);
     let artifact_prefix = format!("-artifact_prefix={}/", path_str(&artifacts)?);
-    let max_time = format!("-max_total_time={}", options.seconds);
+    let limit = match options.runs {
+        Some(runs) => format!("-runs={runs}"),
+        None => format!("-max_total_time={}", options.seconds),
+    };
     let timeout = format!("-timeout={INPUT_TIMEOUT_SECS}");
     let args = fuzz_args(
         "run",
@@ -212,13 +226,16 @@ fn run_target(root: &Path, target: &str, options: &Options) -> Result<(), String
             new_s,
             corpus_s,
             "--",
-            &max_time,
+            &limit,
             &timeout,
             &artifact_prefix,
             "-print_final_stats=1",
         ],
     );
-    eprintln!("xtask: fuzzing {target} for {} s", options.seconds);
+    match options.runs {
+        Some(runs) => eprintln!("xtask: fuzzing {target} for {runs} executions"),
+        None => eprintln!("xtask: fuzzing {target} for {} s", options.seconds),
+    }
     let log_file = fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let status = Command::new("cargo")
         .args(&args)
@@ -279,7 +296,8 @@ fn summary(output: &str) -> String {
     )
 }
 
-/// Replaces the committed corpus by a minimised merge of it and what the run found.
+/// Replaces the committed corpus by a minimised merge of it and what the run found (libFuzzer's
+/// set-cover merge: the fewest inputs that keep every feature).
 fn merge(root: &Path, target: &str, corpus: &Path, scratch: &Path) -> Result<(), String> {
     let (merged, new) = (scratch.join("merged"), scratch.join("new"));
     let args = fuzz_args(
@@ -290,7 +308,7 @@ fn merge(root: &Path, target: &str, corpus: &Path, scratch: &Path) -> Result<(),
             path_str(corpus)?,
             path_str(&new)?,
             "--",
-            "-merge=1",
+            "-set_cover_merge=1",
         ],
     );
     let status = Command::new("cargo")

@@ -4,7 +4,7 @@
 //! cargo xtask codegen [--check]      regenerate snap-types' code tables from fixtures/*.csv
 //! cargo xtask release --dry-run      clean tree, consistent versions, cargo publish --dry-run
 //! cargo xtask bench <crypto|qris|http|receive>
-//! cargo xtask fuzz [TARGET] [--seconds N] [--merge]   run the cargo-fuzz targets (fuzz/README.md)
+//! cargo xtask fuzz [TARGET] [--seconds N | --runs N] [--merge]   run the cargo-fuzz targets (fuzz/README.md)
 //! ```
 
 mod bench;
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <codegen [--check] | release --dry-run | \
-bench <crypto|qris|http|receive> | fuzz [TARGET] [--seconds N] [--merge]>";
+bench <crypto|qris|http|receive> | fuzz [TARGET] [--seconds N | --runs N] [--merge]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -141,8 +141,8 @@ fn assert_well_formed(out: &str, profile: Profile) {
 }
 
 /// Runs a script of Builder calls; an accepted build is well formed and holds exactly the
-/// objects set (last write wins), in ascending ID order, CRC last.
-pub(crate) fn check_builder(s: &mut Script<'_>) {
+/// objects set (last write wins), in ascending ID order, CRC last. Returns whether it built.
+pub(crate) fn check_builder(s: &mut Script<'_>) -> bool {
     let mut b = Builder::new();
     let mut model = Model::default();
     model.primitive(0, "01");
@@ -244,7 +244,7 @@ pub(crate) fn check_builder(s: &mut Script<'_>) {
     }
     let profile = profile_of(s);
     let Ok(out) = b.build_with(profile) else {
-        return;
+        return false;
     };
     assert_well_formed(&out, profile);
     let p = parse(&out).unwrap_or_else(|e| panic!("{e}"));
@@ -261,6 +261,7 @@ pub(crate) fn check_builder(s: &mut Script<'_>) {
         Some(63),
         "CRC is not last"
     );
+    true
 }
 
 fn options<'r>(s: &mut Script<'_>, reference: &'r str, terminal: &'r str) -> DynamicOptions<'r> {
@@ -276,8 +277,8 @@ fn options<'r>(s: &mut Script<'_>, reference: &'r str, terminal: &'r str) -> Dyn
 /// `to_dynamic` / `to_static` of a payload (built from the script, or the script's own text)
 /// with options from the script: every accepted output is well formed, passes the profile its
 /// source passed, shows the amount, tip and labels asked for, and `to_static` of it restores the
-/// source's objects (62 aside, where labels were set).
-pub(crate) fn check_rewrite(s: &mut Script<'_>) {
+/// source's objects (62 aside, where labels were set). Returns whether `to_dynamic` accepted.
+pub(crate) fn check_rewrite(s: &mut Script<'_>) -> bool {
     let source = if s.byte() % 2 == 0 {
         let merchant = s.text(25);
         let city = s.text(15);
@@ -305,7 +306,7 @@ pub(crate) fn check_rewrite(s: &mut Script<'_>) {
             b.additional_data(extra)
         };
         let Ok(built) = b.build_with(Profile::Qris) else {
-            return;
+            return false;
         };
         built
     } else {
@@ -314,7 +315,7 @@ pub(crate) fn check_rewrite(s: &mut Script<'_>) {
     let (reference, terminal) = (s.text(30), s.text(30));
     let opts = options(s, &reference, &terminal);
     let Ok(p) = parse(&source) else {
-        return;
+        return false;
     };
     let passes = |profile| {
         !p.validate(profile)
@@ -334,7 +335,7 @@ pub(crate) fn check_rewrite(s: &mut Script<'_>) {
         Err(_) => {}
     }
     let Ok(dynamic) = p.to_dynamic(&opts) else {
-        return;
+        return false;
     };
     assert!(
         p.crc().is_valid(),
@@ -383,14 +384,16 @@ pub(crate) fn check_rewrite(s: &mut Script<'_>) {
         objects(&statik),
         "to_static(to_dynamic(x)) != to_static(x)"
     );
+    true
 }
 
-/// The qris_build target: the first byte picks Builder scripts or rewrites.
-pub(crate) fn check_build(data: &[u8]) {
+/// The qris_build target: the first byte picks Builder scripts or rewrites. Returns whether an
+/// output was accepted (and so checked).
+pub(crate) fn check_build(data: &[u8]) -> bool {
     let mut s = Script(data);
     if s.byte() % 2 == 0 {
-        check_builder(&mut s);
+        check_builder(&mut s)
     } else {
-        check_rewrite(&mut s);
+        check_rewrite(&mut s)
     }
 }
