@@ -197,3 +197,173 @@ pub(crate) fn check_connection(data: &[u8]) -> usize {
         .filter(|r| check_wire_response(r))
         .count()
 }
+
+// ---- The jwt target: access-token verification. ----
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use snap_http::TokenIssuer;
+use time::OffsetDateTime;
+
+const JWT_KEY: &[u8] = b"the jwt fuzz target's token key, 32+ bytes";
+const JWT_HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+fn jwt_issuer() -> &'static snap_http::JwtTokenIssuer {
+    static ISSUER: OnceLock<snap_http::JwtTokenIssuer> = OnceLock::new();
+    ISSUER.get_or_init(|| snap_http::JwtTokenIssuer::new(JWT_KEY).unwrap_or_else(|e| panic!("{e}")))
+}
+
+// Input read as a script, as in the other targets' checks.
+struct Bytes<'a>(&'a [u8]);
+
+impl Bytes<'_> {
+    fn byte(&mut self) -> u8 {
+        let (first, rest) = self.0.split_first().map_or((0, &[][..]), |(b, r)| (*b, r));
+        self.0 = rest;
+        first
+    }
+
+    fn i64(&mut self) -> i64 {
+        let mut b = [0u8; 8];
+        b.iter_mut().for_each(|x| *x = self.byte());
+        i64::from_le_bytes(b)
+    }
+
+    fn text(&mut self) -> String {
+        let n = usize::from(self.byte()).min(self.0.len());
+        let (text, rest) = self.0.split_at(n);
+        self.0 = rest;
+        String::from_utf8_lossy(text).into_owned()
+    }
+}
+
+// A time within OffsetDateTime's range, near the interesting ones most of the time.
+fn jwt_time(b: &mut Bytes<'_>, near: i64) -> OffsetDateTime {
+    let raw = b.i64();
+    let secs = match b.byte() % 3 {
+        0 => near.saturating_add(raw % 2000),
+        1 => raw % 253_402_300_799,
+        _ => raw,
+    };
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn sign_jwt(header: &str, payload: &[u8]) -> String {
+    let mut token = format!("{header}.{}", URL_SAFE_NO_PAD.encode(payload));
+    let tag = ring::hmac::sign(
+        &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, JWT_KEY),
+        token.as_bytes(),
+    );
+    token.push('.');
+    token.push_str(&URL_SAFE_NO_PAD.encode(tag.as_ref()));
+    token
+}
+
+/// The jwt target. Mode 0: arbitrary text never verifies. Mode 1: a token issued for a
+/// fuzzer-chosen client id and time verifies exactly inside its lifetime when the id is valid,
+/// and any change to it fails. Mode 2: fuzzer-chosen claims signed with the issuer's key verify
+/// exactly when `nbf <= now < exp` and the client id is valid. Mode 3: a fuzzer-chosen payload
+/// signed with the key verifies only with claims that allow it.
+pub(crate) fn check_jwt(data: &[u8]) {
+    let issuer = jwt_issuer();
+    let mut b = Bytes(data);
+    let valid_id = |id: &str| id.parse::<snap_types::PartnerId>().is_ok();
+    match b.byte() % 4 {
+        0 => {
+            let now = jwt_time(&mut b, 1_724_373_900);
+            let text = String::from_utf8_lossy(b.0);
+            assert!(
+                issuer.verify(&text, now).is_err(),
+                "arbitrary text verified: {text:?}"
+            );
+        }
+        1 => {
+            let client = b.text();
+            let issued_at = jwt_time(&mut b, 1_724_373_900);
+            let Ok(issued) = issuer.issue(&client, issued_at) else {
+                return;
+            };
+            let at = jwt_time(&mut b, issued_at.unix_timestamp());
+            let age = at.unix_timestamp() - issued_at.unix_timestamp();
+            let inside = (0..i64::from(issued.expires_in)).contains(&age);
+            let verified = issuer.verify(&issued.token, at);
+            assert_eq!(
+                verified.is_ok(),
+                inside && valid_id(&client),
+                "token for {client:?} issued at {issued_at}, checked at {at}: {verified:?}"
+            );
+            if let Ok(v) = &verified {
+                assert_eq!(v.client_id.as_str(), client);
+            }
+            let mut forged = issued.token.clone().into_bytes();
+            for _ in 0..=b.byte() % 4 {
+                let at = usize::from(b.byte()) * 256 + usize::from(b.byte());
+                match b.byte() % 3 {
+                    0 if !forged.is_empty() => {
+                        let i = at % forged.len();
+                        forged[i] = b.byte();
+                    }
+                    1 => forged.insert(at % (forged.len() + 1), b.byte()),
+                    _ if !forged.is_empty() => {
+                        forged.remove(at % forged.len());
+                    }
+                    _ => {}
+                }
+            }
+            let forged = String::from_utf8_lossy(&forged);
+            if forged != issued.token {
+                assert!(
+                    issuer.verify(&forged, issued_at).is_err(),
+                    "a changed token verified: {forged:?}"
+                );
+            }
+        }
+        2 => {
+            let client = b.text();
+            let (nbf, exp, iat) = (b.i64(), b.i64(), b.i64());
+            let now = jwt_time(&mut b, nbf);
+            let claims = serde_json::json!({
+                "jti": b.text(), "clientId": client, "nbf": nbf, "exp": exp, "iat": iat,
+            });
+            let token = sign_jwt(JWT_HEADER, claims.to_string().as_bytes());
+            let verified = issuer.verify(&token, now);
+            let t = now.unix_timestamp();
+            let expires = OffsetDateTime::from_unix_timestamp(exp).is_ok();
+            assert_eq!(
+                verified.is_ok(),
+                nbf <= t && t < exp && expires && valid_id(&client),
+                "claims {claims} at {t}: {verified:?}"
+            );
+            if let Ok(v) = verified {
+                assert_eq!(v.client_id.as_str(), client);
+                assert_eq!(v.expires_at.unix_timestamp(), exp);
+            }
+        }
+        _ => {
+            let header = if b.byte() % 2 == 0 {
+                JWT_HEADER.to_owned()
+            } else {
+                b.text()
+            };
+            let now = jwt_time(&mut b, 1_724_373_900);
+            let payload = b.0;
+            let token = sign_jwt(&header, payload);
+            let Ok(v) = issuer.verify(&token, now) else {
+                return;
+            };
+            assert_eq!(
+                header, JWT_HEADER,
+                "a token with header {header:?} verified"
+            );
+            let claims: serde_json::Value = serde_json::from_slice(payload)
+                .unwrap_or_else(|e| panic!("a payload that is not JSON verified: {e}"));
+            let (nbf, exp) = (claims["nbf"].as_i64(), claims["exp"].as_i64());
+            let t = now.unix_timestamp();
+            assert!(
+                nbf.is_some_and(|nbf| nbf <= t) && exp.is_some_and(|exp| t < exp),
+                "claims {claims} verified at {t}"
+            );
+            assert_eq!(claims["clientId"].as_str(), Some(v.client_id.as_str()));
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::fuzz_check::check_connection;
+use crate::fuzz_check::{check_connection, check_jwt};
 
 fn inputs(dir: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,4 +32,18 @@ fn http_conn_corpus_replays() {
     }
     // The seeds hold complete SNAP requests, so the response checks did run.
     assert!(answers > 0);
+}
+
+#[test]
+fn jwt_corpus_replays() {
+    let files = inputs("corpus/jwt");
+    assert!(
+        files.len() >= 4,
+        "the jwt corpus has only {} files",
+        files.len()
+    );
+    for path in files.into_iter().chain(inputs("regressions/jwt")) {
+        eprintln!("replaying {}", path.display());
+        check_jwt(&std::fs::read(&path).unwrap());
+    }
 }

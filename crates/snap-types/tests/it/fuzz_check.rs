@@ -115,8 +115,12 @@ fn check_field_error(body: &[u8], error: &RequestError, what: &str) {
     let Some(field) = error.field_error() else {
         return;
     };
-    let json: Json = serde_json::from_slice(body)
-        .unwrap_or_else(|e| panic!("{what}: a field error for a body that is not JSON: {e}"));
+    let json: Json = match serde_json::from_slice(body) {
+        Ok(json) => json,
+        // Valid JSON that serde_json cannot read as a tree (a number beyond f64 the DTO skipped).
+        Err(e) if e.to_string().starts_with("number out of range") => return,
+        Err(e) => panic!("{what}: a field error for a body that is not JSON: {e}"),
+    };
     let path = field.path();
     assert!(
         !path.is_empty(),
