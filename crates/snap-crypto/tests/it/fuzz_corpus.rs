@@ -80,3 +80,13 @@ fn key_whose_parts_disagree_is_refused_at_load() {
     let err = snap_crypto::RsaPrivateKey::parse(&data).unwrap_err();
     assert!(matches!(err, snap_crypto::Error::BadKey(_)), "{err:?}");
 }
+
+/// Inputs the minify target once failed on, replayed with its checks.
+#[test]
+fn minify_findings_replay() {
+    for (name, data) in inputs("regressions/minify") {
+        eprintln!("replaying regressions/minify/{name}");
+        check_minify(&data);
+        check_minify_against_serde(&data);
+    }
+}
