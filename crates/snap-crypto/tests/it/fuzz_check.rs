@@ -111,3 +111,401 @@ pub(crate) fn check_key_loading(data: &[u8]) -> usize {
     );
     usize::from(private.is_ok()) + usize::from(public.is_ok()) + usize::from(legacy.is_ok())
 }
+
+// ---- The signature target: sign -> verify of the symmetric, asymmetric and auth signatures. ----
+
+use snap_crypto::{
+    ClientSecret, EmptyBodyHash, QueryInPath, SignatureAlgorithm, SignatureOptions, Signer,
+    Verifier,
+};
+
+// Fuzz input read as a script: bytes and texts taken from the front, zeros and empty texts once
+// it runs out (so every input is a complete script). The same reader as in snap-qris' checks:
+// each crate's checks are self-contained, as the fuzz targets include them whole.
+pub(crate) struct Script<'a>(&'a [u8]);
+
+impl Script<'_> {
+    pub(crate) fn byte(&mut self) -> u8 {
+        let (first, rest) = self.0.split_first().map_or((0, &[][..]), |(b, r)| (*b, r));
+        self.0 = rest;
+        first
+    }
+
+    // Up to `max` bytes as text; invalid UTF-8 becomes U+FFFD, so texts include non-ASCII.
+    pub(crate) fn text(&mut self, max: usize) -> String {
+        let n = usize::from(self.byte()).min(max).min(self.0.len());
+        let (text, rest) = self.0.split_at(n);
+        self.0 = rest;
+        String::from_utf8_lossy(text).into_owned()
+    }
+}
+
+// Which signature: the symmetric (HMAC-SHA512, with token) or asymmetric (SHA256withRSA) service
+// signature, or the auth signature of a token request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Kind {
+    Symmetric,
+    Asymmetric,
+    Auth,
+}
+
+// Everything a signature covers, as a sender would give it.
+#[derive(Clone, Debug)]
+pub(crate) struct Fields {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) token: String,
+    pub(crate) body: Vec<u8>,
+    pub(crate) timestamp: String,
+    pub(crate) client_id: String,
+    pub(crate) options: SignatureOptions,
+}
+
+// The library calls, in one place.
+pub(crate) fn sign_fields(
+    kind: Kind,
+    f: &Fields,
+    signer: &dyn Signer,
+) -> Result<String, snap_crypto::Error> {
+    match kind {
+        Kind::Symmetric => snap_crypto::sign_symmetric(
+            signer,
+            &f.method,
+            &f.path,
+            &f.token,
+            &f.body,
+            &f.timestamp,
+            &f.options,
+        ),
+        Kind::Asymmetric => snap_crypto::sign_asymmetric(
+            signer,
+            &f.method,
+            &f.path,
+            &f.body,
+            &f.timestamp,
+            &f.options,
+        ),
+        Kind::Auth => snap_crypto::sign_auth(signer, &f.client_id, &f.timestamp),
+    }
+}
+
+// Verifies; for the service kinds, returns the body digest the signature covered.
+pub(crate) fn verify_fields(
+    kind: Kind,
+    f: &Fields,
+    verifier: &dyn Verifier,
+    signature: &str,
+) -> Result<Option<[u8; 32]>, snap_crypto::Error> {
+    match kind {
+        Kind::Symmetric => snap_crypto::verify_symmetric(
+            verifier,
+            &f.method,
+            &f.path,
+            &f.token,
+            &f.body,
+            &f.timestamp,
+            signature,
+            &f.options,
+        )
+        .map(|d| Some(*d.as_bytes())),
+        Kind::Asymmetric => snap_crypto::verify_asymmetric(
+            verifier,
+            &f.method,
+            &f.path,
+            &f.body,
+            &f.timestamp,
+            signature,
+            &f.options,
+        )
+        .map(|d| Some(*d.as_bytes())),
+        Kind::Auth => {
+            snap_crypto::verify_auth(verifier, &f.client_id, &f.timestamp, signature).map(|()| None)
+        }
+    }
+}
+
+// The string-to-sign written from the standard's text, independently of the library: method
+// upper-cased, path without the query under `QueryInPath::Exclude`, lowercase hex of the SHA-256
+// of the minified body (or the configured stand-in for an empty one). `None` when the body is
+// not JSON.
+fn oracle_string(kind: Kind, f: &Fields) -> Option<Vec<u8>> {
+    if kind == Kind::Auth {
+        return Some(format!("{}|{}", f.client_id, f.timestamp).into_bytes());
+    }
+    let minified = minify(&f.body).ok()?;
+    let hashed: Option<&[u8]> = match (minified.is_empty(), f.options.empty_body()) {
+        (false, _) | (true, EmptyBodyHash::Sha256OfEmpty) => Some(&minified),
+        (true, EmptyBodyHash::EmptyComponent) => None,
+        (true, EmptyBodyHash::Sha256OfNull) => Some(b"null"),
+        (true, _) => Some(b"[]"),
+    };
+    let hash: String = hashed.map_or_else(String::new, |h| {
+        ring::digest::digest(&ring::digest::SHA256, h)
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    });
+    let path = match f.options.query() {
+        QueryInPath::Exclude => f.path.split('?').next().unwrap_or_default(),
+        _ => &f.path,
+    };
+    let mut s = format!("{}:{path}:", f.method.to_ascii_uppercase()).into_bytes();
+    if kind == Kind::Symmetric {
+        s.extend_from_slice(f.token.as_bytes());
+        s.push(b':');
+    }
+    s.extend_from_slice(format!("{hash}:{}", f.timestamp).as_bytes());
+    Some(s)
+}
+
+// Stands in for the RSA key in most runs (an RSA signature costs milliseconds, which would slow
+// the fuzzer a hundredfold): declares SHA256withRSA and signs with HMAC-SHA256, so the library
+// treats it as an RSA key while the string-to-sign is what is tested. Every 16th run uses the
+// real key.
+struct FastRsa(ring::hmac::Key);
+
+impl Signer for FastRsa {
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::RsaPkcs1Sha256
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, snap_crypto::Error> {
+        Ok(ring::hmac::sign(&self.0, message).as_ref().to_vec())
+    }
+}
+
+impl Verifier for FastRsa {
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::RsaPkcs1Sha256
+    }
+
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), snap_crypto::Error> {
+        ring::hmac::verify(&self.0, message, signature)
+            .map_err(|_| snap_crypto::Error::InvalidSignature)
+    }
+}
+
+struct Keys {
+    secret: ClientSecret,
+    fast: FastRsa,
+    private: RsaPrivateKey,
+    public: RsaPublicKey,
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        // The repository root: the first ancestor of this crate (or of fuzz/) with fixtures/keys.
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = here
+            .ancestors()
+            .find(|d| d.join("fixtures/keys").is_dir())
+            .unwrap_or_else(|| panic!("no fixtures/keys above {}", here.display()));
+        let pem = std::fs::read(root.join("fixtures/keys/rsa2048-pkcs8.pem"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let private = RsaPrivateKey::parse(&pem).unwrap_or_else(|e| panic!("{e}"));
+        Keys {
+            secret: ClientSecret::new("qoinhub-client-secret"),
+            fast: FastRsa(ring::hmac::Key::new(
+                ring::hmac::HMAC_SHA256,
+                b"fast rsa stand-in",
+            )),
+            public: private.public_key(),
+            private,
+        }
+    })
+}
+
+// Whitespace inserted between JSON tokens (never inside a string), at positions and of kinds
+// taken from the script.
+fn add_whitespace(body: &[u8], s: &mut Script<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in body {
+        let between_tokens = !in_string;
+        if between_tokens && s.byte() % 4 == 0 {
+            out.push([b' ', b'\t', b'\n', b'\r'][usize::from(s.byte() % 4)]);
+        }
+        out.push(b);
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        }
+    }
+    if s.byte() % 2 == 0 {
+        out.push(b'\n');
+    }
+    out
+}
+
+// A JSON body from the script: a SNAP-like object with fuzzer-chosen values, or raw text.
+fn body_of(s: &mut Script<'_>) -> Vec<u8> {
+    match s.byte() % 4 {
+        0 => Vec::new(),
+        1 => s.text(200).into_bytes(),
+        _ => serde_json::json!({
+            "partnerServiceId": s.text(10),
+            "paidAmount": {"value": s.text(16), "currency": "IDR"},
+            "trxId": s.text(40),
+            "n": s.byte(),
+            "additionalInfo": {},
+        })
+        .to_string()
+        .into_bytes(),
+    }
+}
+
+/// The signature target: sign -> verify always passes; the same fields with whitespace added
+/// between the body's tokens pass too with the same body digest; the digest is the SHA-256 of
+/// the minified body; one changed field (or a changed signature) passes exactly when the
+/// standard's string-to-sign is unchanged (method case, the query under `QueryInPath::Exclude`
+/// and an empty body's stand-in are the only such changes); the library's `StringToSign`
+/// equals the oracle's. Returns whether a signature was made and checked.
+pub(crate) fn check_signature(data: &[u8]) -> bool {
+    let mut s = Script(data);
+    let selector = s.byte();
+    let kind = match selector % 3 {
+        0 => Kind::Symmetric,
+        1 => Kind::Asymmetric,
+        _ => Kind::Auth,
+    };
+    let keys = keys();
+    let real_rsa = selector >> 4 == 0;
+    let (signer, verifier): (&dyn Signer, &dyn Verifier) = match (kind, real_rsa) {
+        (Kind::Symmetric, _) => (&keys.secret, &keys.secret),
+        (_, true) => (&keys.private, &keys.public),
+        (_, false) => (&keys.fast, &keys.fast),
+    };
+    let methods = ["POST", "GET", "post", "PUT", "DELETE"];
+    let options = SignatureOptions::standard()
+        .with_empty_body(match s.byte() % 4 {
+            0 => EmptyBodyHash::Sha256OfEmpty,
+            1 => EmptyBodyHash::EmptyComponent,
+            2 => EmptyBodyHash::Sha256OfNull,
+            _ => EmptyBodyHash::Sha256OfEmptyArray,
+        })
+        .with_query(if s.byte() % 2 == 0 {
+            QueryInPath::Include
+        } else {
+            QueryInPath::Exclude
+        });
+    let method = match s.byte() {
+        m if usize::from(m) < methods.len() * 40 => {
+            methods[usize::from(m) % methods.len()].to_owned()
+        }
+        _ => s.text(10),
+    };
+    let f = Fields {
+        method,
+        path: s.text(60),
+        token: s.text(60),
+        body: body_of(&mut s),
+        timestamp: s.text(40),
+        client_id: s.text(40),
+        options,
+    };
+    let Some(oracle) = oracle_string(kind, &f) else {
+        assert!(
+            sign_fields(kind, &f, signer).is_err(),
+            "signed a body that is not JSON"
+        );
+        return false;
+    };
+    if kind != Kind::Auth {
+        let built = match kind {
+            Kind::Symmetric => snap_crypto::StringToSign::symmetric(
+                &f.method,
+                &f.path,
+                &f.token,
+                &f.body,
+                &f.timestamp,
+                &f.options,
+            ),
+            _ => snap_crypto::StringToSign::asymmetric(
+                &f.method,
+                &f.path,
+                &f.body,
+                &f.timestamp,
+                &f.options,
+            ),
+        };
+        let built = built.unwrap_or_else(|e| panic!("StringToSign refused JSON: {e}"));
+        assert_eq!(
+            built.as_bytes(),
+            &oracle[..],
+            "StringToSign differs from the standard's text"
+        );
+    }
+    let signature = sign_fields(kind, &f, signer).unwrap_or_else(|e| panic!("signing failed: {e}"));
+    let digest = verify_fields(kind, &f, verifier, &signature)
+        .unwrap_or_else(|e| panic!("{kind:?} sign -> verify failed: {e} for {f:?}"));
+    if let Some(digest) = digest {
+        let minified = minify(&f.body).unwrap_or_default();
+        let expected = ring::digest::digest(&ring::digest::SHA256, &minified);
+        assert_eq!(
+            &digest[..],
+            expected.as_ref(),
+            "body digest is not SHA-256 of the minified body"
+        );
+    }
+    // Body whitespace never changes the result.
+    if kind != Kind::Auth {
+        let spaced = Fields {
+            body: add_whitespace(&f.body, &mut s),
+            ..f.clone()
+        };
+        let again = verify_fields(kind, &spaced, verifier, &signature)
+            .unwrap_or_else(|e| panic!("whitespace in the body broke verification: {e}"));
+        assert_eq!(again, digest, "whitespace changed the body digest");
+    }
+    // One changed field passes exactly when the string-to-sign is unchanged.
+    let mut changed = f.clone();
+    let mut sig = signature.clone();
+    let edit = |text: &mut String, s: &mut Script<'_>| {
+        let mut bytes = std::mem::take(text).into_bytes();
+        let at = usize::from(s.byte());
+        match s.byte() % 3 {
+            0 if !bytes.is_empty() => {
+                let i = at % bytes.len();
+                bytes[i] = s.byte();
+            }
+            1 => bytes.insert(at % (bytes.len() + 1), s.byte()),
+            _ if !bytes.is_empty() => {
+                bytes.remove(at % bytes.len());
+            }
+            _ => bytes.push(s.byte()),
+        }
+        *text = String::from_utf8_lossy(&bytes).into_owned();
+    };
+    match s.byte() % 7 {
+        0 => edit(&mut changed.method, &mut s),
+        1 => edit(&mut changed.path, &mut s),
+        2 => edit(&mut changed.token, &mut s),
+        3 => edit(&mut changed.timestamp, &mut s),
+        4 => edit(&mut changed.client_id, &mut s),
+        5 => {
+            let mut body = String::from_utf8_lossy(&changed.body).into_owned();
+            edit(&mut body, &mut s);
+            changed.body = body.into_bytes();
+        }
+        _ => edit(&mut sig, &mut s),
+    }
+    let result = verify_fields(kind, &changed, verifier, &sig);
+    let same = sig == signature && oracle_string(kind, &changed).as_deref() == Some(&oracle[..]);
+    assert_eq!(
+        result.is_ok(),
+        same,
+        "{kind:?}: a change {} the string-to-sign {} verification: {changed:?}",
+        if same { "that keeps" } else { "of" },
+        if result.is_ok() { "passed" } else { "failed" },
+    );
+    true
+}
