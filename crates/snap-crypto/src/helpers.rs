@@ -192,9 +192,9 @@ fn verify_service<V: Verifier + ?Sized>(
 
 /// The SHA-256 of the minified body that a verified service signature covered.
 ///
-/// Two requests with the same digest had the same JSON body up to insignificant whitespace. With
-/// [`EmptyBodyHash::EmptyComponent`](crate::EmptyBodyHash::EmptyComponent) and an empty body the
-/// signature covers no hash; the digest is then the SHA-256 of the empty string.
+/// Two requests with the same digest had the same JSON body up to insignificant whitespace. For an
+/// empty body the digest is the SHA-256 of the empty string under every
+/// [`EmptyBodyHash`](crate::EmptyBodyHash) option, whatever stand-in the signature covers.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BodyDigest([u8; 32]);
 

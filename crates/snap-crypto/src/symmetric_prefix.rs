@@ -6,7 +6,7 @@ use ring::hmac;
 
 use crate::helpers::BodyDigest;
 use crate::signer::with_decoded;
-use crate::string_to_sign::{body_hash, push_hex, service_path, with_scratch};
+use crate::string_to_sign::{body_hash, push_hex, received_digest, service_path, with_scratch};
 use crate::{ClientSecret, Error, SignatureOptions};
 
 /// The HMAC-SHA512 state of a symmetric service signature after its fixed start,
@@ -111,7 +111,7 @@ impl SymmetricPrefix {
                 state.update(rest);
                 // Constant time, length included.
                 if constant_time_eq::constant_time_eq(state.sign().as_ref(), signature) {
-                    Ok(BodyDigest::new(hash))
+                    Ok(BodyDigest::new(received_digest(hash, body, &self.options)))
                 } else {
                     Err(Error::InvalidSignature)
                 }

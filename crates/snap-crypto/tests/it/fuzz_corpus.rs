@@ -108,3 +108,26 @@ fn signature_corpus_replays() {
     // The seeds sign valid JSON bodies, so the verification checks did run.
     assert!(signed > 0);
 }
+
+/// Found by the signature target: with a provider's stand-in for an empty body (`null`, `[]`), the
+/// verified digest of an empty body was the stand-in's hash, the same as a body `null`.
+#[test]
+fn empty_body_digest_ignores_the_stand_in() {
+    use snap_crypto::{ClientSecret, EmptyBodyHash, SignatureOptions};
+    let secret = ClientSecret::new("s");
+    let ts = "2024-08-23T07:45:00+07:00";
+    let opts = SignatureOptions::standard().with_empty_body(EmptyBodyHash::Sha256OfNull);
+    let digest = |body: &[u8]| {
+        let sig = snap_crypto::sign_symmetric(&secret, "POST", "/p", "t", body, ts, &opts).unwrap();
+        *snap_crypto::verify_symmetric(&secret, "POST", "/p", "t", body, ts, &sig, &opts)
+            .unwrap()
+            .as_bytes()
+    };
+    let sha256 = |b: &[u8]| {
+        ring::digest::digest(&ring::digest::SHA256, b)
+            .as_ref()
+            .to_vec()
+    };
+    assert_eq!(digest(b" ").to_vec(), sha256(b""));
+    assert_eq!(digest(b"null").to_vec(), sha256(b"null"));
+}

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use snap_types::{RequestError, StatusResponse, parse_body};
+use snap_types::{AccessTokenRequest, RequestError, StatusResponse, parse_body, parse_request};
 
 use crate::fuzz_check::check_dto;
 
@@ -54,4 +54,15 @@ fn non_utf8_body_is_malformed() {
     assert!(matches!(err, RequestError::Malformed(_)), "{err:?}");
     let err = parse_body::<StatusResponse>(b"{\"responseMessage\":\"\xff\"}").unwrap_err();
     assert!(matches!(err, RequestError::Malformed(_)), "{err:?}");
+}
+
+/// Found by the dto target: serde's derived structs accept a JSON array field by field, so
+/// `["client_credentials"]` was a valid access-token request; a body must be an object.
+#[test]
+fn array_body_is_malformed() {
+    let err = parse_request::<AccessTokenRequest>(br#"["client_credentials"]"#).unwrap_err();
+    assert!(matches!(err, RequestError::Malformed(_)), "{err:?}");
+    let err = parse_body::<StatusResponse>(br#" ["2002500", "Successful"]"#).unwrap_err();
+    assert!(matches!(err, RequestError::Malformed(_)), "{err:?}");
+    assert!(parse_request::<AccessTokenRequest>(br#" {"grantType":"client_credentials"}"#).is_ok());
 }
