@@ -11,13 +11,73 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use ring::{digest, hmac};
 use snap_crypto::{
-    ClientSecret, RsaPrivateKey, SignatureOptions, minify, minify_into, sign_asymmetric,
-    sign_symmetric, verify_symmetric,
+    BodyDigest, ClientSecret, Error, RsaPrivateKey, ServiceRequest, SignatureOptions, minify,
+    minify_into,
 };
 
 const PATH: &str = "/api/v1.0/transfer-va/payment";
 const TOKEN: &str = "gp9HjjEj813Y9JGoqwOeOPWbnt4CupvIJbU1Mmu4a11MNDZ7Sg5u9a";
 const TS: &str = "2023-07-06T14:12:50+07:00";
+
+/// The VA payment request as signed (`token` for the symmetric form).
+fn request<'a>(
+    method: &'a str,
+    path: &'a str,
+    token: Option<&'a str>,
+    body: &'a [u8],
+    ts: &'a str,
+    opts: &SignatureOptions,
+) -> ServiceRequest<'a> {
+    let request = ServiceRequest::new(method, path)
+        .with_body(body)
+        .with_timestamp(ts)
+        .with_options(*opts);
+    match token {
+        Some(token) => request.with_token(token),
+        None => request,
+    }
+}
+
+fn sign_symmetric(
+    secret: &ClientSecret,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &[u8],
+    ts: &str,
+    opts: &SignatureOptions,
+) -> Result<String, Error> {
+    snap_crypto::sign(&request(method, path, Some(token), body, ts, opts), secret)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn verify_symmetric(
+    secret: &ClientSecret,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &[u8],
+    ts: &str,
+    sig: &str,
+    opts: &SignatureOptions,
+) -> Result<BodyDigest, Error> {
+    snap_crypto::verify(
+        &request(method, path, Some(token), body, ts, opts),
+        sig,
+        secret,
+    )
+}
+
+fn sign_asymmetric(
+    key: &RsaPrivateKey,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    ts: &str,
+    opts: &SignatureOptions,
+) -> Result<String, Error> {
+    snap_crypto::sign(&request(method, path, None, body, ts, opts), key)
+}
 
 /// The seed VA payment notification (service 25), pretty-printed.
 fn va_payment_pretty(indent: &str) -> String {
@@ -326,10 +386,17 @@ impl Setup {
         let opts = SignatureOptions::default();
         let secret = ClientSecret::new(SECRET);
         let body = va_payment_pretty("").into_bytes();
-        let sts_len = snap_crypto::StringToSign::symmetric("POST", PATH, TOKEN, &body, TS, &opts)
-            .unwrap()
-            .as_bytes()
-            .len();
+        let sts_len = snap_crypto::StringToSign::service(&request(
+            "POST",
+            PATH,
+            Some(TOKEN),
+            &body,
+            TS,
+            &opts,
+        ))
+        .unwrap()
+        .as_bytes()
+        .len();
         let sig = sign_symmetric(&secret, "POST", PATH, TOKEN, &body, TS, &opts).unwrap();
         Self {
             ring_key: hmac::Key::new(hmac::HMAC_SHA512, SECRET.as_bytes()),

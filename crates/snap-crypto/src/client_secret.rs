@@ -49,11 +49,6 @@ impl ClientSecret {
             .unwrap_or(&bytes);
         Ok(Self::from_bytes(secret))
     }
-
-    /// ring's precomputed HMAC key.
-    pub(crate) fn key(&self) -> &hmac::Key {
-        &self.key
-    }
 }
 
 impl fmt::Debug for ClientSecret {

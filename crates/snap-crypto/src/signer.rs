@@ -67,23 +67,15 @@ pub trait Verifier: Send + Sync {
     }
 }
 
-/// Decodes strictly into a stack buffer (large enough for RSA-4096) and runs `f` on the bytes.
+/// Decodes a signature strictly (canonical padding, standard alphabet) and runs `f` on the bytes.
 pub(crate) fn with_decoded<R>(
     signature_b64: &str,
     f: impl FnOnce(&[u8]) -> Result<R, Error>,
 ) -> Result<R, Error> {
-    let mut buf = [0u8; 512];
-    if signature_b64.len() <= 684 {
-        let n = STANDARD
-            .decode_slice(signature_b64, &mut buf)
-            .map_err(|_| Error::BadBase64)?;
-        f(buf.get(..n).unwrap_or_default())
-    } else {
-        let sig = STANDARD
-            .decode(signature_b64)
-            .map_err(|_| Error::BadBase64)?;
-        f(&sig)
-    }
+    let signature = STANDARD
+        .decode(signature_b64)
+        .map_err(|_| Error::BadBase64)?;
+    f(&signature)
 }
 
 impl<T: Signer + ?Sized> Signer for &T {

@@ -1,4 +1,3 @@
-use std::cell::Cell;
 use std::fmt;
 
 use ring::digest;
@@ -6,22 +5,154 @@ use ring::digest;
 use crate::minify::minify_reusing;
 use crate::{EmptyBodyHash, Error, QueryInPath, SignatureOptions};
 
+/// A service call as it is signed: method, relative URL (path and query, as sent), the B2B
+/// access token when the signature is symmetric, the body bytes as sent, `X-TIMESTAMP` and the
+/// provider's [`SignatureOptions`]. The string-to-sign is built from it, so nothing is passed
+/// by position.
+///
+/// ```
+/// use snap_crypto::ServiceRequest;
+/// let request = ServiceRequest::new("POST", "/v1.0/transfer-va/payment")
+///     .with_token("tok3n")
+///     .with_body(br#"{"a": 1}"#)
+///     .with_timestamp("2020-12-17T10:55:00+07:00");
+/// assert!(request.is_symmetric());
+/// ```
+#[derive(Clone, Copy)]
+pub struct ServiceRequest<'a> {
+    method: &'a str,
+    path: &'a str,
+    token: Option<&'a str>,
+    body: &'a [u8],
+    timestamp: &'a str,
+    options: SignatureOptions,
+}
+
+impl<'a> ServiceRequest<'a> {
+    /// A request with this HTTP method (any case: it is upper-cased) to this relative URL
+    /// (`/v1.0/transfer-va/payment`, with its query string if any). No token (asymmetric), an
+    /// empty body, standard options; set the rest with the `with_*` methods.
+    pub fn new(method: &'a str, path: &'a str) -> Self {
+        Self {
+            method,
+            path,
+            token: None,
+            body: b"",
+            timestamp: "",
+            options: SignatureOptions::standard(),
+        }
+    }
+
+    /// The bare B2B access token (without `Bearer `): the signature is then symmetric
+    /// (HMAC-SHA512 with the client secret).
+    #[must_use]
+    pub fn with_token(mut self, token: &'a str) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// The body bytes as sent (minified for the body hash).
+    #[must_use]
+    pub fn with_body(mut self, body: &'a [u8]) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// `X-TIMESTAMP`, used verbatim.
+    #[must_use]
+    pub fn with_timestamp(mut self, timestamp: &'a str) -> Self {
+        self.timestamp = timestamp;
+        self
+    }
+
+    /// Provider variations of the string-to-sign (query string, empty body).
+    #[must_use]
+    pub fn with_options(mut self, options: SignatureOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Whether the signature is symmetric (a token is part of it).
+    pub fn is_symmetric(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// `X-TIMESTAMP`.
+    pub fn timestamp(&self) -> &'a str {
+        self.timestamp
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> SignatureOptions {
+        self.options
+    }
+}
+
+impl fmt::Debug for ServiceRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("token", &self.token.map(|_| "<redacted>"))
+            .field("body_len", &self.body.len())
+            .field("timestamp", &self.timestamp)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// An access-token request as it is signed: `X-CLIENT-KEY` and `X-TIMESTAMP`
+/// (SHA256withRSA over `clientId|X-TIMESTAMP`).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthRequest<'a> {
+    client_id: &'a str,
+    timestamp: &'a str,
+}
+
+impl<'a> AuthRequest<'a> {
+    /// The request of `client_id` (`X-CLIENT-KEY`); set the timestamp with
+    /// [`with_timestamp`](Self::with_timestamp).
+    pub fn new(client_id: &'a str) -> Self {
+        Self {
+            client_id,
+            timestamp: "",
+        }
+    }
+
+    /// `X-TIMESTAMP`, used verbatim.
+    #[must_use]
+    pub fn with_timestamp(mut self, timestamp: &'a str) -> Self {
+        self.timestamp = timestamp;
+        self
+    }
+
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.client_id.as_bytes());
+        out.push(b'|');
+        out.extend_from_slice(self.timestamp.as_bytes());
+    }
+}
+
 /// The exact string a SNAP signature covers.
 ///
 /// `Display` shows it verbatim, which is what a developer needs when a provider's signature does
 /// not match.
 ///
 /// ```
-/// use snap_crypto::{SignatureOptions, StringToSign};
-/// let auth = StringToSign::auth("QoinSnap", "2023-07-06T14:12:50+07:00");
+/// use snap_crypto::{AuthRequest, ServiceRequest, StringToSign};
+/// let auth = StringToSign::auth(&AuthRequest::new("QoinSnap").with_timestamp("2023-07-06T14:12:50+07:00"));
 /// assert_eq!(auth.to_string(), "QoinSnap|2023-07-06T14:12:50+07:00");
 ///
-/// let sts = StringToSign::symmetric(
-///     "GET", "/v1.0/transfer-va/report?startDate=2024-01-01", "tok3n", b"",
-///     "2020-12-17T10:55:00+07:00", &SignatureOptions::default(),
-/// )?;
+/// let report = ServiceRequest::new("GET", "/v1.0/transfer-va/report?startDate=2024-01-01")
+///     .with_token("tok3n")
+///     .with_timestamp("2020-12-17T10:55:00+07:00");
 /// assert_eq!(
-///     sts.as_str(),
+///     StringToSign::service(&report)?.as_str(),
 ///     "GET:/v1.0/transfer-va/report?startDate=2024-01-01:tok3n:\
 ///      e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855:2020-12-17T10:55:00+07:00"
 /// );
@@ -32,62 +163,21 @@ pub struct StringToSign(String);
 
 impl StringToSign {
     /// Auth (access-token request) form: `clientId|X-TIMESTAMP`.
-    pub fn auth(client_id: &str, timestamp: &str) -> Self {
-        let mut s = String::with_capacity(client_id.len() + 1 + timestamp.len());
-        s.push_str(client_id);
-        s.push('|');
-        s.push_str(timestamp);
-        Self(s)
-    }
-
-    /// Symmetric service form:
-    /// `METHOD:EndpointUrl:AccessToken:lowerhex(sha256(minify(body))):X-TIMESTAMP`.
-    ///
-    /// `method` is upper-cased; `path` is the relative URL as sent (see [`QueryInPath`]);
-    /// `access_token` is the bare B2B token, without `Bearer `; `body` is the bytes as sent
-    /// (they are minified here); `timestamp` is used verbatim.
-    pub fn symmetric(
-        method: &str,
-        path: &str,
-        access_token: &str,
-        body: &[u8],
-        timestamp: &str,
-        options: &SignatureOptions,
-    ) -> Result<Self, Error> {
-        Self::service(method, path, Some(access_token), body, timestamp, options)
-    }
-
-    /// Asymmetric service form: `METHOD:EndpointUrl:lowerhex(sha256(minify(body))):X-TIMESTAMP`.
-    pub fn asymmetric(
-        method: &str,
-        path: &str,
-        body: &[u8],
-        timestamp: &str,
-        options: &SignatureOptions,
-    ) -> Result<Self, Error> {
-        Self::service(method, path, None, body, timestamp, options)
-    }
-
-    fn service(
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: &[u8],
-        timestamp: &str,
-        options: &SignatureOptions,
-    ) -> Result<Self, Error> {
-        let mut minified = Vec::new();
+    pub fn auth(request: &AuthRequest<'_>) -> Self {
         let mut out = Vec::new();
-        write_service(
-            &mut out,
-            &mut minified,
-            method,
-            path,
-            token,
-            body,
-            timestamp,
-            options,
-        )?;
+        request.write(&mut out);
+        Self(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// Service form: `METHOD:EndpointUrl:AccessToken:lowerhex(sha256(minify(body))):X-TIMESTAMP`
+    /// (symmetric), or without the `AccessToken:` component (asymmetric).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Minify`] when the body is not JSON.
+    pub fn service(request: &ServiceRequest<'_>) -> Result<Self, Error> {
+        let mut out = Vec::new();
+        write_service(&mut out, &mut Vec::new(), request)?;
         // Every component is a &str or ASCII hex, so this never replaces anything.
         Ok(Self(String::from_utf8_lossy(&out).into_owned()))
     }
@@ -195,25 +285,23 @@ pub(crate) fn service_path<'a>(path: &'a str, options: &SignatureOptions) -> &'a
 
 /// Appends the service string-to-sign to `out`, using `scratch` for the minified body; returns the
 /// SHA-256 of the minified body (`None` when it is empty).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn write_service(
     out: &mut Vec<u8>,
     scratch: &mut Vec<u8>,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &[u8],
-    timestamp: &str,
-    options: &SignatureOptions,
+    request: &ServiceRequest<'_>,
 ) -> Result<Option<[u8; 32]>, Error> {
-    let hash = body_hash(body, options, scratch)?;
-    let path = service_path(path, options);
+    let ServiceRequest {
+        method,
+        path,
+        token,
+        body,
+        timestamp,
+        options,
+    } = *request;
+    let hash = body_hash(body, &options, scratch)?;
+    let path = service_path(path, &options);
     out.reserve(method.len() + path.len() + token.map_or(0, str::len) + timestamp.len() + 68);
-    if method.bytes().any(|b| b.is_ascii_lowercase()) {
-        out.extend(method.bytes().map(|b| b.to_ascii_uppercase()));
-    } else {
-        out.extend_from_slice(method.as_bytes());
-    }
+    out.extend(method.bytes().map(|b| b.to_ascii_uppercase()));
     out.push(b':');
     out.extend_from_slice(path.as_bytes());
     out.push(b':');
@@ -226,7 +314,7 @@ pub(crate) fn write_service(
     }
     out.push(b':');
     out.extend_from_slice(timestamp.as_bytes());
-    Ok(received_digest(hash, body, options))
+    Ok(received_digest(hash, body, &options))
 }
 
 /// The digest of the body received (what a verifier's `BodyDigest` holds), from the `hash` its
@@ -243,24 +331,4 @@ pub(crate) fn received_digest(
             .iter()
             .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
     if stand_in { None } else { hash }
-}
-
-/// Buffers kept per thread so the hot signing paths do not allocate for the minified body and the
-/// string-to-sign. They are taken out for the call, so re-entrant use just gets fresh buffers.
-pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> R) -> R {
-    thread_local! {
-        static SCRATCH: Cell<(Vec<u8>, Vec<u8>)> = const { Cell::new((Vec::new(), Vec::new())) };
-    }
-    // Buffers grown past this by a large body are not kept after the call.
-    const KEEP: usize = 256 * 1024;
-    // The first buffer keeps its length (minify overwrites it, see `minify_reusing`); the second
-    // is appended to.
-    let (mut a, mut b) = SCRATCH.try_with(Cell::take).unwrap_or_default();
-    b.clear();
-    let r = f(&mut a, &mut b);
-    if a.capacity() <= KEEP && b.capacity() <= KEEP {
-        // Fails only during thread teardown, where dropping the buffers is right.
-        let _ = SCRATCH.try_with(|cell| cell.set((a, b)));
-    }
-    r
 }

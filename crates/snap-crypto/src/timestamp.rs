@@ -1,7 +1,7 @@
 use std::sync::Mutex;
 
 use time::format_description::well_known::Rfc3339;
-use time::macros::{format_description, offset};
+use time::macros::format_description;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
 /// Where library code gets "now" from; inject [`FixedClock`] in tests.
@@ -104,7 +104,7 @@ pub enum TimestampError {
 /// assert_eq!(format_timestamp(t, TimestampStyle::UtcMillis), "2020-12-17T03:55:00.123Z");
 /// ```
 pub fn format_timestamp(t: OffsetDateTime, style: TimestampStyle) -> String {
-    const WIB: UtcOffset = offset!(+7);
+    const WIB: UtcOffset = snap_types::JAKARTA;
     let (t, millis, utc) = match style {
         TimestampStyle::Wib => (t.to_offset(WIB), false, false),
         TimestampStyle::WibMillis => (t.to_offset(WIB), true, false),

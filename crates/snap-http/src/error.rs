@@ -1,5 +1,7 @@
 //! The crate's error type.
 
+use std::fmt;
+
 /// A boxed error from a handler or a body.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -17,10 +19,10 @@ pub enum Error {
     /// `responseCode` / `responseMessage` are written by the server, not by a handler.
     #[error("{0} is written by the server and cannot be set as a field")]
     ReservedField(String),
-    /// The server configuration is inconsistent (a partner without the key its mode needs, two
-    /// routes on one path, ...).
-    #[error("invalid server configuration: {0}")]
-    Config(String),
+    /// The configuration cannot work (a partner without the key its mode needs, two routes on
+    /// one path, a short token key, ...): which field, and what is wrong with it.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// A signature or key operation failed.
     #[error(transparent)]
     Crypto(#[from] snap_crypto::Error),
@@ -39,4 +41,133 @@ pub enum Error {
     /// I/O on a listener or connection.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+/// A configuration mistake, server or client side: the field and what is wrong with it (and
+/// which partner, path or value it concerns, when there are several).
+///
+/// ```
+/// use snap_http::{ConfigErrorKind, ConfigField, Error, Partner, SnapServer};
+///
+/// let without_secret = Partner::new("QoinSnap")?;
+/// let Err(Error::Config(e)) = SnapServer::builder().partner(without_secret).build() else {
+///     panic!("a symmetric partner needs a client secret");
+/// };
+/// assert_eq!((e.field(), e.kind()), (ConfigField::ClientSecret, &ConfigErrorKind::Missing));
+/// assert_eq!(e.subject(), Some("QoinSnap"));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}{}: {kind}", subject.as_ref().map(|s| format!(" of {s}")).unwrap_or_default())]
+pub struct ConfigError {
+    field: ConfigField,
+    kind: ConfigErrorKind,
+    subject: Option<String>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(field: ConfigField, kind: ConfigErrorKind) -> Self {
+        Self {
+            field,
+            kind,
+            subject: None,
+        }
+    }
+
+    /// Names the partner, path or value the mistake concerns.
+    pub(crate) fn about(mut self, subject: impl fmt::Display) -> Self {
+        self.subject = Some(subject.to_string());
+        self
+    }
+
+    /// The field that is wrong.
+    pub fn field(&self) -> ConfigField {
+        self.field
+    }
+
+    /// What is wrong with it.
+    pub fn kind(&self) -> &ConfigErrorKind {
+        &self.kind
+    }
+
+    /// The partner, path or value concerned, when the field has several.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+}
+
+/// The configuration field a [`ConfigError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigField {
+    /// A partner's or the client's client id (`X-CLIENT-KEY`).
+    ClientId,
+    /// A partner's or the client's `X-PARTNER-ID`.
+    PartnerId,
+    /// A `CHANNEL-ID`.
+    ChannelId,
+    /// The HMAC client secret of symmetric signatures.
+    ClientSecret,
+    /// The RSA public key that verifies a partner.
+    PublicKey,
+    /// The RSA private key that signs.
+    PrivateKey,
+    /// The HMAC key access tokens are issued with.
+    TokenKey,
+    /// A route's path.
+    RoutePath,
+    /// The `X-TIMESTAMP` window.
+    TimestampWindow,
+    /// The provider's base URL.
+    BaseUrl,
+    /// The path of a service at the provider.
+    ServicePath,
+    /// The `ORIGIN` header value.
+    Origin,
+    /// The provider profile.
+    Profile,
+}
+
+impl fmt::Display for ConfigField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ClientId => "client id",
+            Self::PartnerId => "partner id",
+            Self::ChannelId => "channel id",
+            Self::ClientSecret => "client secret",
+            Self::PublicKey => "public key",
+            Self::PrivateKey => "private key",
+            Self::TokenKey => "token key",
+            Self::RoutePath => "route path",
+            Self::TimestampWindow => "timestamp window",
+            Self::BaseUrl => "base URL",
+            Self::ServicePath => "service path",
+            Self::Origin => "origin",
+            Self::Profile => "provider profile",
+        })
+    }
+}
+
+/// What is wrong with a configuration field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// Needed but not set.
+    #[error("missing")]
+    Missing,
+    /// Set twice where it must be unique.
+    #[error("registered twice")]
+    Duplicate,
+    /// Shorter than allowed.
+    #[error("shorter than {min} bytes")]
+    TooShort {
+        /// The minimum length.
+        min: usize,
+    },
+    /// Larger than supported.
+    #[error("too large")]
+    TooLarge,
+    /// Not of the required form; says why.
+    #[error("invalid: {0}")]
+    Invalid(String),
 }

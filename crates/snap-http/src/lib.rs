@@ -10,15 +10,16 @@ mod server;
 pub mod testing;
 
 pub use client::{
-    CallOptions, ClientConfig, ClientError, HttpTransport, ProviderProfile, SigningLayer,
-    SigningService, SnapClient, SnapReply,
+    CallOptions, ClientConfig, ClientConfigBuilder, ClientError, HttpTransport, ProviderProfile,
+    SigningLayer, SigningService, SnapClient, SnapReply, TokenLayer, TokenService,
 };
-pub use error::{BoxError, Error};
+pub use error::{BoxError, ConfigError, ConfigErrorKind, ConfigField, Error};
 pub use rejection::Rejection;
 pub use response::Fields;
 pub use server::{
-    BoxFuture, Business, Claim, DEFAULT_TOKEN_LIFETIME_SECS, DuplicatePolicy, Handler,
-    HandlerResult, InvalidToken, IssuedToken, JAKARTA, JwtTokenIssuer, MemoryReplayStore, Outcome,
-    Partner, ReplayKey, ReplayStore, RequestContext, SignatureMode, SnapServer, SnapServerBuilder,
-    StoreFuture, StoredResponse, TokenIssuer, VerifiedToken, jakarta_date, serve,
+    AccessTokenService, BoxFuture, Claim, DEFAULT_TOKEN_LIFETIME_SECS, DuplicatePolicy,
+    Fingerprint, Handler, HandlerResult, Idempotency, IdempotencyLayer, InvalidToken, IssuedToken,
+    JwtTokenIssuer, MemoryReplayStore, Outcome, Partner, ReceivedRequest, ReplayKey, ReplayStore,
+    RequestContext, RouteInfo, SignatureMode, SnapServer, SnapServerBuilder, StoredResponse,
+    TokenIssuer, Verified, VerifiedToken, Verify, VerifyLayer, WithState, serve, with_state,
 };

@@ -10,6 +10,13 @@ use snap_types::{Case, FieldErrorKind, ResponseCode, ServiceCode};
 
 use crate::response::{Fields, body_json, http_response, status_of};
 
+/// The service code of answers that belong to no endpoint (`4040002 Invalid Routing`).
+pub(crate) const NO_SERVICE: ServiceCode = match ServiceCode::new(0) {
+    Some(code) => code,
+    // Evaluated at compile time: a refused code would fail the build, never run.
+    None => panic!("00 is a valid service code"),
+};
+
 /// Why a request was refused. Each variant knows its SNAP case; the service code comes from the
 /// endpoint that was called.
 ///
@@ -83,6 +90,17 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// The answer to a body that parsed but failed validation (or did not parse).
+    pub(crate) fn from_request_error(e: &snap_types::RequestError) -> Self {
+        match e.field_error() {
+            Some(field) => Self::InvalidField {
+                kind: field.kind(),
+                path: field.path().to_owned(),
+            },
+            None => Self::BadRequest,
+        }
+    }
+
     /// The standard case of the answer.
     pub fn case(&self) -> Case {
         match self {
@@ -145,11 +163,11 @@ impl Rejection {
     }
 
     /// [`Rejection::into_response`] with an already built `X-TIMESTAMP` (the server's cached one).
-    pub(crate) fn respond(
+    pub(crate) fn respond<B: From<Bytes>>(
         self,
         service: ServiceCode,
         stamp: Option<HeaderValue>,
-    ) -> Response<Full<Bytes>> {
+    ) -> Response<B> {
         let code = self.response_code(service);
         let body = body_json(code, &self.message(), &Fields::new());
         http_response(status_of(code), body, stamp)

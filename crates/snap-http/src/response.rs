@@ -5,7 +5,6 @@ use std::fmt;
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
-use http_body_util::Full;
 use serde::Serialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -87,6 +86,15 @@ impl Fields {
     }
 }
 
+impl Serialize for Fields {
+    /// As the JSON object of its members, in order.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let object = RawValue::from_string(format!("{{{}}}", self.members))
+            .map_err(serde::ser::Error::custom)?;
+        object.serialize(serializer)
+    }
+}
+
 impl fmt::Debug for Fields {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Fields").field(&self.members).finish()
@@ -130,41 +138,6 @@ pub(crate) fn body_json(code: ResponseCode, message: &str, fields: &Fields) -> B
     Bytes::from(out)
 }
 
-/// `{"responseCode":"200SS00","responseMessage":"Successful"}`: the answer to nearly every
-/// notification, one per service code, written at compile time so answering (and remembering the
-/// answer for retries) costs no allocation.
-static SUCCESS_BODIES: [[u8; SUCCESS_LEN]; 100] = success_bodies();
-
-const SUCCESS_TEMPLATE: &[u8; SUCCESS_LEN] =
-    br#"{"responseCode":"2000000","responseMessage":"Successful"}"#;
-const SUCCESS_LEN: usize = 57;
-/// Where the two service-code digits sit in [`SUCCESS_TEMPLATE`].
-const SERVICE_DIGITS_AT: usize = 20;
-
-const fn success_bodies() -> [[u8; SUCCESS_LEN]; 100] {
-    let mut bodies = [*SUCCESS_TEMPLATE; 100];
-    let mut service = 0;
-    while service < 100 {
-        bodies[service][SERVICE_DIGITS_AT] = b'0' + (service / 10) as u8;
-        bodies[service][SERVICE_DIGITS_AT + 1] = b'0' + (service % 10) as u8;
-        service += 1;
-    }
-    bodies
-}
-
-/// The `200xx00 Successful` body of `service` without further fields (same bytes as
-/// [`body_json`] writes), shared rather than allocated.
-pub(crate) fn success_body(service: snap_types::ServiceCode) -> Bytes {
-    match SUCCESS_BODIES.get(usize::from(service.get())) {
-        Some(body) => Bytes::from_static(body),
-        None => body_json(
-            ResponseCode::of(snap_types::Case::Successful, service),
-            "Successful",
-            &Fields::new(),
-        ),
-    }
-}
-
 fn write_json_string(out: &mut Vec<u8>, s: &str) {
     // Serializing a &str into a Vec cannot fail; the fallback keeps the JSON valid regardless.
     if serde_json::to_writer(&mut *out, s).is_err() {
@@ -178,13 +151,22 @@ pub(crate) fn status_of(code: ResponseCode) -> StatusCode {
     StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+/// The `X-TIMESTAMP` of an answer given at `now` (Jakarta time, seconds). Always a valid header
+/// value (RFC 3339 is visible ASCII); `None` only for a year past 9999.
+pub(crate) fn response_stamp(now: time::OffsetDateTime) -> Option<HeaderValue> {
+    let text = snap_crypto::format_timestamp(now, snap_crypto::TimestampStyle::Wib);
+    HeaderValue::from_str(&text)
+        .ok()
+        .filter(|_| !text.is_empty())
+}
+
 /// A complete HTTP response around an already built body.
-pub(crate) fn http_response(
+pub(crate) fn http_response<B: From<Bytes>>(
     status: StatusCode,
     body: Bytes,
     timestamp: Option<HeaderValue>,
-) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(body));
+) -> Response<B> {
+    let mut response = Response::new(B::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
@@ -219,19 +201,6 @@ mod tests {
             &body_json(code, "Successful", &Fields::new())[..],
             br#"{"responseCode":"2002500","responseMessage":"Successful"}"#
         );
-    }
-
-    #[test]
-    fn static_success_bodies_match_the_written_ones() {
-        for n in 0..=99 {
-            let service = snap_types::ServiceCode::new(n).unwrap();
-            let code = ResponseCode::of(snap_types::Case::Successful, service);
-            assert_eq!(
-                success_body(service),
-                body_json(code, "Successful", &Fields::new()),
-                "service {n}"
-            );
-        }
     }
 
     #[test]

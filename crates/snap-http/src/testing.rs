@@ -29,10 +29,13 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
 use http_body_util::Full;
-use snap_crypto::{SignatureOptions, Signer, TimestampStyle, format_timestamp};
+use snap_crypto::{
+    AuthRequest, ServiceRequest, SignatureOptions, Signer, TimestampStyle, format_timestamp,
+};
 use time::OffsetDateTime;
 
 use crate::Error;
+use crate::error::{ConfigError, ConfigErrorKind, ConfigField};
 use crate::headers::{
     CHANNEL_ID, X_CLIENT_KEY, X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP,
 };
@@ -119,8 +122,9 @@ impl TestPartner {
         let key = self
             .private_key
             .as_deref()
-            .ok_or_else(|| Error::Config("test partner has no private key".into()))?;
-        let signature = snap_crypto::sign_auth(key, &self.client_id, timestamp)?;
+            .ok_or_else(|| missing(ConfigField::PrivateKey))?;
+        let signed = AuthRequest::new(&self.client_id).with_timestamp(timestamp);
+        let signature = snap_crypto::sign_auth(&signed, key)?;
         let mut request =
             SignedRequest::new(Method::POST, path, Bytes::from_static(TOKEN_REQUEST_BODY));
         request.set(X_TIMESTAMP, timestamp)?;
@@ -159,35 +163,24 @@ impl TestPartner {
         timestamp: &str,
         external_id: &str,
     ) -> Result<SignedRequest, Error> {
+        let signed = ServiceRequest::new(method.as_str(), path)
+            .with_body(&body)
+            .with_timestamp(timestamp)
+            .with_options(self.options);
         let signature = match token {
             Some(token) => {
                 let secret = self
                     .client_secret
                     .as_deref()
-                    .ok_or_else(|| Error::Config("test partner has no client secret".into()))?;
-                snap_crypto::sign_symmetric(
-                    secret,
-                    method.as_str(),
-                    path,
-                    token,
-                    &body,
-                    timestamp,
-                    &self.options,
-                )?
+                    .ok_or_else(|| missing(ConfigField::ClientSecret))?;
+                snap_crypto::sign(&signed.with_token(token), secret)?
             }
             None => {
                 let key = self
                     .private_key
                     .as_deref()
-                    .ok_or_else(|| Error::Config("test partner has no private key".into()))?;
-                snap_crypto::sign_asymmetric(
-                    key,
-                    method.as_str(),
-                    path,
-                    &body,
-                    timestamp,
-                    &self.options,
-                )?
+                    .ok_or_else(|| missing(ConfigField::PrivateKey))?;
+                snap_crypto::sign(&signed, key)?
             }
         };
         let mut request = SignedRequest::new(method, path, body);
@@ -266,4 +259,9 @@ impl SignedRequest {
         }
         Ok(builder.body(Full::new(self.body))?)
     }
+}
+
+/// The error of a test partner without the key a request needs.
+fn missing(field: ConfigField) -> Error {
+    ConfigError::new(field, ConfigErrorKind::Missing).into()
 }

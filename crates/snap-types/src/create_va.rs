@@ -82,6 +82,83 @@ pub struct BillDescription {
     pub indonesia: Option<String>,
 }
 
+impl CreateVaRequest {
+    /// A request for the merchant's transaction `trx_id` of `total_amount`, expiring at
+    /// `expired_date`, with one bill of that amount named after the transaction and
+    /// `additionalInfo` `{"enabledh2hpayments":4}` (seed 002). Set the customer with
+    /// [`with_customer`](Self::with_customer), other bills with [`with_bills`](Self::with_bills).
+    ///
+    /// ```
+    /// use snap_types::{Amount, BillDetail, CreateVaRequest, Money};
+    ///
+    /// let amount = Money::idr(Amount::new(15_000_000).ok_or("amount")?);
+    /// let request = CreateVaRequest::new("INV-42", amount, "2024-08-24T07:45:00+07:00".parse()?)
+    ///     .with_customer("Budi Utomo", "budi@example.com", "6281223323423");
+    /// assert_eq!(request.bill_details[0].bill_name, "INV-42");
+    /// assert_eq!(request.additional_info.get(), r#"{"enabledh2hpayments":4}"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(trx_id: impl Into<String>, total_amount: Money, expired_date: Timestamp) -> Self {
+        let trx_id = trx_id.into();
+        let mut bill = BillDetail::new(trx_id.clone());
+        bill.bill_amount = Some(total_amount);
+        Self {
+            virtual_account_name: String::new(),
+            virtual_account_email: String::new(),
+            virtual_account_phone: String::new(),
+            trx_id,
+            total_amount,
+            bill_details: vec![bill],
+            expired_date,
+            additional_info: raw_json(r#"{"enabledh2hpayments":4}"#),
+        }
+    }
+
+    /// The customer's `virtualAccountName`, `virtualAccountEmail` and `virtualAccountPhone`.
+    #[must_use]
+    pub fn with_customer(
+        mut self,
+        name: impl Into<String>,
+        email: impl Into<String>,
+        phone: impl Into<String>,
+    ) -> Self {
+        self.virtual_account_name = name.into();
+        self.virtual_account_email = email.into();
+        self.virtual_account_phone = phone.into();
+        self
+    }
+
+    /// Replaces the bills.
+    #[must_use]
+    pub fn with_bills(mut self, bills: Vec<BillDetail>) -> Self {
+        self.bill_details = bills;
+        self
+    }
+}
+
+impl BillDetail {
+    /// A bill named `bill_name` with an empty `additionalInfo` and no other field.
+    pub fn new(bill_name: impl Into<String>) -> Self {
+        Self {
+            bill_code: None,
+            bill_no: None,
+            bill_name: bill_name.into(),
+            bill_short_name: None,
+            bill_description: None,
+            bill_sub_company: None,
+            bill_amount: None,
+            additional_info: raw_json("{}"),
+        }
+    }
+}
+
+/// A constant JSON text of this module as a raw value.
+#[allow(clippy::expect_used)]
+fn raw_json(json: &'static str) -> Box<RawValue> {
+    // Invariant: only the literal JSON objects above are passed (the doc test builds both).
+    RawValue::from_string(json.to_owned()).expect("a literal JSON object")
+}
+
 /// The typed view of create VA's `additionalInfo` used for validation.
 #[derive(Deserialize)]
 struct CreateVaAdditionalInfo {

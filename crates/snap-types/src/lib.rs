@@ -35,7 +35,7 @@ pub use request::{RequestError, SnapRequest, SnapResponse, parse_body, parse_req
 pub use response_code::{Category, KnownResponse, ParseResponseCodeError, ResponseCode};
 pub use service_code::{ParseServiceCodeError, ServiceCode, ServiceInfo};
 pub use status_response::StatusResponse;
-pub use timestamp::Timestamp;
+pub use timestamp::{JAKARTA, Timestamp, jakarta_date};
 pub use transaction_status::{PaymentFlagStatus, TransactionStatus};
 pub use va_payment::{VaPaymentNotification, VaPaymentResponse, VirtualAccountData};
 pub use validation::{FieldError, FieldErrorKind, Validate};

@@ -4,12 +4,32 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
+use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::error::Error;
 use crate::short_text::{ShortText, short_text};
+
+/// Asia/Jakarta (WIB): UTC+7 all year, no daylight saving. SNAP timestamps are written in it
+/// and an X-EXTERNAL-ID is unique within one of its calendar days.
+pub const JAKARTA: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
+    Ok(offset) => offset,
+    // Evaluated at compile time: an out-of-range offset would fail the build, never run.
+    Err(_) => panic!("+07:00 is a valid UTC offset"),
+};
+
+/// The Asia/Jakarta calendar date of an instant: the day an X-EXTERNAL-ID is unique within.
+///
+/// ```
+/// use time::macros::{date, datetime};
+/// // 00:00 WIB is 17:00 UTC the day before.
+/// assert_eq!(snap_types::jakarta_date(datetime!(2024-08-22 16:59:59 UTC)), date!(2024-08-22));
+/// assert_eq!(snap_types::jakarta_date(datetime!(2024-08-22 17:00:00 UTC)), date!(2024-08-23));
+/// ```
+pub fn jakarta_date(instant: OffsetDateTime) -> Date {
+    instant.to_offset(JAKARTA).date()
+}
 
 /// A SNAP date-time (`X-TIMESTAMP`, `trxDateTime`, `expiredDate`, `validityPeriod`, ...).
 ///

@@ -230,21 +230,34 @@ fn load_config(path: &Path, profile: ProviderProfile) -> Result<ClientConfig, Us
         raw.client_secret.is_some(),
     )
     .map_err(|e| usage(e.to_string()))?;
-    let mut config =
-        ClientConfig::new(&raw.base_url, &raw.client_id, &raw.channel_id, key, profile)
-            .map_err(|e| usage(e.to_string()))?;
+    let client_id = raw
+        .client_id
+        .parse()
+        .map_err(|e| usage(format!("client id: {e}")))?;
+    let channel_id = raw
+        .channel_id
+        .parse()
+        .map_err(|e| usage(format!("channel id: {e}")))?;
+    let mut builder = ClientConfig::builder()
+        .base_url(&raw.base_url)
+        .client_id(client_id)
+        .channel_id(channel_id)
+        .private_key(key)
+        .profile(profile);
     if let Some(secret) = client_secret {
-        config = config.with_client_secret(ClientSecret::from_bytes(&secret));
+        builder = builder.client_secret(ClientSecret::from_bytes(&secret));
     }
+    let mut config = builder.build().map_err(|e| usage(e.to_string()))?;
     if let Some(origin) = &raw.origin {
         config = config
             .with_origin(origin)
             .map_err(|e| usage(e.to_string()))?;
     }
     if let Some(partner_id) = &raw.partner_id {
-        config = config
-            .with_partner_id(partner_id)
-            .map_err(|e| usage(e.to_string()))?;
+        let partner_id = partner_id
+            .parse()
+            .map_err(|e| usage(format!("partner id: {e}")))?;
+        config = config.with_partner_id(partner_id);
     }
     if let Some(secs) = raw.connect_timeout_secs {
         config = config.with_connect_timeout(Duration::from_secs(secs));

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use serde_json::value::RawValue;
 use snap_crypto::{ClientSecret, Clock as _, SystemClock, TimestampStyle, format_timestamp};
 use snap_http::{ClientConfig, ProviderProfile, SnapClient};
 use snap_types::{
@@ -120,16 +119,16 @@ fn receiver_config(dir: &std::path::Path) -> Result<ReceiverConfig, String> {
 }
 
 fn merchant_client(sandbox: SocketAddr, profile: ProviderProfile) -> Result<SnapClient, String> {
-    let config = ClientConfig::new(
-        &format!("http://{sandbox}"),
-        DEMO_MERCHANT_CLIENT_ID,
-        "95221",
-        sandbox::demo_private_key()?,
-        profile,
-    )
-    .map_err(text)?
-    .with_client_secret(ClientSecret::new(sandbox::demo_client_secret()))
-    .with_request_timeout(Duration::from_secs(10));
+    let config = ClientConfig::builder()
+        .base_url(&format!("http://{sandbox}"))
+        .client_id(DEMO_MERCHANT_CLIENT_ID.parse().map_err(text)?)
+        .channel_id("95221".parse().map_err(text)?)
+        .private_key(sandbox::demo_private_key()?)
+        .client_secret(ClientSecret::new(sandbox::demo_client_secret()))
+        .profile(profile)
+        .build()
+        .map_err(text)?
+        .with_request_timeout(Duration::from_secs(10));
     SnapClient::new(config).map_err(text)
 }
 
@@ -211,28 +210,16 @@ async fn flow(
     let now = SystemClock.now();
     let va = steps
         .run("create a virtual account (service 27, QoinHub)", async {
-            let request = CreateVaRequest {
-                virtual_account_name: "Budi Utomo".into(),
-                virtual_account_email: "budi@example.com".into(),
-                virtual_account_phone: "6281223323423".into(),
-                trx_id: format!("INV-VA-{}", unique()),
-                total_amount: Money::idr(Amount::new(15_000_000).ok_or("amount")?),
-                bill_details: vec![BillDetail {
+            let amount = Money::idr(Amount::new(15_000_000).ok_or("amount")?);
+            let expires = format_timestamp(now + time::Duration::days(1), TimestampStyle::Wib)
+                .parse()
+                .map_err(text)?;
+            let request = CreateVaRequest::new(format!("INV-VA-{}", unique()), amount, expires)
+                .with_customer("Budi Utomo", "budi@example.com", "6281223323423")
+                .with_bills(vec![BillDetail {
                     bill_code: Some("01".into()),
-                    bill_no: None,
-                    bill_name: "Order 42".into(),
-                    bill_short_name: None,
-                    bill_description: None,
-                    bill_sub_company: None,
-                    bill_amount: None,
-                    additional_info: RawValue::from_string("{}".into()).map_err(text)?,
-                }],
-                expired_date: format_timestamp(now + time::Duration::days(1), TimestampStyle::Wib)
-                    .parse()
-                    .map_err(text)?,
-                additional_info: RawValue::from_string(r#"{"enabledh2hpayments":4}"#.into())
-                    .map_err(text)?,
-            };
+                    ..BillDetail::new("Order 42")
+                }]);
             let response = qoinhub.create_va(&request).await.map_err(text)?;
             let va_no = response
                 .virtual_account_data

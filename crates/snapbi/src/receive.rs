@@ -17,8 +17,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use snap_crypto::{Clock as _, SystemClock};
 use snap_http::{
-    Claim, Error as HttpError, Fields, JwtTokenIssuer, MemoryReplayStore, Outcome, Partner,
-    ReplayKey, ReplayStore, RequestContext, SnapServer, StoreFuture, StoredResponse,
+    BoxFuture, Claim, Error as HttpError, Fields, Fingerprint, JwtTokenIssuer, MemoryReplayStore,
+    Outcome, Partner, ReceivedRequest, ReplayKey, ReplayStore, RequestContext, SnapServer,
+    StoredResponse,
 };
 use snap_types::{Case, DebitNotification, QrMpmNotification, ServiceCode, VaPaymentNotification};
 use tokio::sync::{Notify, oneshot};
@@ -300,7 +301,7 @@ async fn store(
         service: service.to_string(),
         partner: partner.to_owned(),
         external_id: external_id.to_owned(),
-        key: replay_key_text(partner, external_id, snap_http::jakarta_date(now)),
+        key: replay_key_text(partner, external_id, snap_types::jakarta_date(now)),
         received_at: snap_crypto::format_timestamp(now, snap_crypto::TimestampStyle::default()),
         body_sha256: hex(ring::digest::digest(&ring::digest::SHA256, ctx.body()).as_ref()),
         summary,
@@ -404,16 +405,16 @@ impl DurableReplay {
 }
 
 /// `fingerprint (32) | status (2, big endian) | body`.
-fn encode_replay(fingerprint: &[u8; 32], response: &StoredResponse) -> Vec<u8> {
+fn encode_replay(fingerprint: &Fingerprint, response: &StoredResponse) -> Vec<u8> {
     let mut out = Vec::with_capacity(34 + response.body.len());
-    out.extend_from_slice(fingerprint);
+    out.extend_from_slice(fingerprint.as_bytes());
     out.extend_from_slice(&response.status.to_be_bytes());
     out.extend_from_slice(&response.body);
     out
 }
 
-fn decode_replay(bytes: &[u8]) -> Option<([u8; 32], StoredResponse)> {
-    let fingerprint: [u8; 32] = bytes.get(..32)?.try_into().ok()?;
+fn decode_replay(bytes: &[u8]) -> Option<(Fingerprint, StoredResponse)> {
+    let fingerprint = Fingerprint::from_bytes(bytes.get(..32)?.try_into().ok()?);
     let status = u16::from_be_bytes(bytes.get(32..34)?.try_into().ok()?);
     let body = Bytes::copy_from_slice(bytes.get(34..)?);
     Some((fingerprint, StoredResponse { status, body }))
@@ -427,9 +428,9 @@ impl ReplayStore for DurableReplay {
     fn claim<'a>(
         &'a self,
         key: &'a ReplayKey,
-        fingerprint: [u8; 32],
-    ) -> StoreFuture<'a, Result<Claim, HttpError>> {
-        StoreFuture::new(async move {
+        fingerprint: Fingerprint,
+    ) -> BoxFuture<'a, Result<Claim, HttpError>> {
+        Box::pin(async move {
             let claim = self.memory.claim(key, fingerprint).await?;
             if claim != Claim::New {
                 return Ok(claim);
@@ -442,9 +443,8 @@ impl ReplayStore for DurableReplay {
                 .and_then(decode_replay)
             {
                 Some((stored, response)) if stored == fingerprint => {
-                    self.memory
-                        .complete(key, fingerprint, response.clone())
-                        .await?;
+                    // Answered before a restart: the journal answers every later retry too.
+                    self.memory.release(key).await?;
                     Ok(Claim::Duplicate(response))
                 }
                 Some(_) => {
@@ -458,25 +458,24 @@ impl ReplayStore for DurableReplay {
 
     fn complete<'a>(
         &'a self,
-        key: &'a ReplayKey,
-        fingerprint: [u8; 32],
+        request: &'a ReceivedRequest,
         response: StoredResponse,
-    ) -> StoreFuture<'a, Result<(), HttpError>> {
-        StoreFuture::new(async move {
-            let record = encode_replay(&fingerprint, &response);
+    ) -> BoxFuture<'a, Result<(), HttpError>> {
+        Box::pin(async move {
+            let record = encode_replay(&request.fingerprint, &response);
             self.journal
-                .put_replay(Self::text(key), record)
+                .put_replay(Self::text(&request.key), record)
                 .await
                 .map_err(store_error)?;
-            self.memory.complete(key, fingerprint, response).await
+            self.memory.complete(request, response).await
         })
     }
 
-    fn release<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, Result<(), HttpError>> {
+    fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), HttpError>> {
         self.memory.release(key)
     }
 
-    fn wait<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, ()> {
+    fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
         self.memory.wait(key)
     }
 }

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use clap::ArgGroup;
 use snap_crypto::{
-    ClientSecret, Error, RsaPrivateKey, RsaPublicKey, SignatureOptions, Signer, StringToSign,
-    Verifier, minify,
+    AuthRequest, ClientSecret, Error, RsaPrivateKey, RsaPublicKey, ServiceRequest,
+    SignatureOptions, Signer, StringToSign, Verifier, minify,
 };
 
 /// Arguments of `snapbi minify`.
@@ -193,10 +193,12 @@ impl ServiceArgs {
     fn string_to_sign(&self, symmetric: bool) -> Result<(Vec<u8>, StringToSign), Failure> {
         let body = read_input(self.body.as_deref())?;
         let (method, path, timestamp) = (&self.method, &self.path, &self.timestamp);
-        let opts = SignatureOptions::default();
+        let request = ServiceRequest::new(method, path)
+            .with_body(&body)
+            .with_timestamp(timestamp);
         let sts = match self.token.as_deref().filter(|_| symmetric) {
-            Some(token) => StringToSign::symmetric(method, path, token, &body, timestamp, &opts),
-            None => StringToSign::asymmetric(method, path, &body, timestamp, &opts),
+            Some(token) => StringToSign::service(&request.with_token(token)),
+            None => StringToSign::service(&request),
         };
         let sts = sts.map_err(|e| match e {
             Error::Minify(e) => Failure(1, format!("body is not valid JSON: {e}")),
@@ -252,9 +254,10 @@ pub(crate) fn run_minify(args: &MinifyArgs) -> ExitCode {
 /// `snapbi string-to-sign`.
 pub(crate) fn run_string_to_sign(cmd: &StringToSignCommand) -> ExitCode {
     finish(match cmd {
-        StringToSignCommand::Auth(a) => {
-            print_line(StringToSign::auth(&a.client_id, &a.timestamp).as_str())
-        }
+        StringToSignCommand::Auth(a) => print_line(
+            StringToSign::auth(&AuthRequest::new(&a.client_id).with_timestamp(&a.timestamp))
+                .as_str(),
+        ),
         // With a token the symmetric form, without it the asymmetric one.
         StringToSignCommand::Service(s) => s
             .string_to_sign(true)
@@ -266,7 +269,9 @@ pub(crate) fn run_string_to_sign(cmd: &StringToSignCommand) -> ExitCode {
 pub(crate) fn run_sign(cmd: &SignCommand) -> ExitCode {
     finish(match cmd {
         SignCommand::Auth(a) => private_key(&a.private_key).and_then(|key| {
-            let sts = StringToSign::auth(&a.auth.client_id, &a.auth.timestamp);
+            let sts = StringToSign::auth(
+                &AuthRequest::new(&a.auth.client_id).with_timestamp(&a.auth.timestamp),
+            );
             sign_with(&key, sts.as_bytes())
         }),
         SignCommand::Service(s) => sign_service(s),
@@ -292,7 +297,9 @@ fn sign_service(s: &SignServiceArgs) -> Outcome {
 pub(crate) fn run_verify(cmd: &VerifyCommand) -> ExitCode {
     finish(match cmd {
         VerifyCommand::Auth(a) => public_key(&a.public_key).and_then(|key| {
-            let sts = StringToSign::auth(&a.auth.client_id, &a.auth.timestamp);
+            let sts = StringToSign::auth(
+                &AuthRequest::new(&a.auth.client_id).with_timestamp(&a.auth.timestamp),
+            );
             verdict(&key, sts.as_bytes(), &a.signature)
         }),
         VerifyCommand::Service(s) => verify_service(s),

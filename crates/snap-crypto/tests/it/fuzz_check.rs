@@ -85,10 +85,12 @@ pub(crate) fn check_key_loading(data: &[u8]) -> usize {
         let public = key.public_key();
         assert_eq!(public.bits(), key.bits());
         let ts = "2024-08-23T07:45:00+07:00";
-        let signature = snap_crypto::sign_auth(key, "client", ts)
+        let request = snap_crypto::AuthRequest::new("client").with_timestamp(ts);
+        let signature = snap_crypto::sign_auth(&request, key)
             .unwrap_or_else(|e| panic!("a loaded key cannot sign: {e}"));
-        assert!(snap_crypto::verify_auth(&public, "client", ts, &signature).is_ok());
-        assert!(snap_crypto::verify_auth(&public, "client2", ts, &signature).is_err());
+        assert!(snap_crypto::verify_auth(&request, &signature, &public).is_ok());
+        let other = snap_crypto::AuthRequest::new("client2").with_timestamp(ts);
+        assert!(snap_crypto::verify_auth(&other, &signature, &public).is_err());
     }
     let public = RsaPublicKey::parse(data);
     let legacy = RsaPublicKey::parse_with(data, KeyPolicy::AllowLegacySmallKeys);
@@ -115,8 +117,8 @@ pub(crate) fn check_key_loading(data: &[u8]) -> usize {
 // ---- The signature target: sign -> verify of the symmetric, asymmetric and auth signatures. ----
 
 use snap_crypto::{
-    ClientSecret, EmptyBodyHash, QueryInPath, SignatureAlgorithm, SignatureOptions, Signer,
-    Verifier,
+    AuthRequest, ClientSecret, EmptyBodyHash, QueryInPath, ServiceRequest, SignatureAlgorithm,
+    SignatureOptions, Signer, Verifier,
 };
 
 // Fuzz input read as a script: bytes and texts taken from the front, zeros and empty texts once
@@ -161,31 +163,31 @@ pub(crate) struct Fields {
     pub(crate) options: SignatureOptions,
 }
 
-// The library calls, in one place.
+// The library calls, in one place: the typed requests of the service and auth signatures.
+fn service_request(kind: Kind, f: &Fields) -> ServiceRequest<'_> {
+    let request = ServiceRequest::new(&f.method, &f.path)
+        .with_body(&f.body)
+        .with_timestamp(&f.timestamp)
+        .with_options(f.options);
+    if kind == Kind::Symmetric {
+        request.with_token(&f.token)
+    } else {
+        request
+    }
+}
+
+fn auth_request(f: &Fields) -> AuthRequest<'_> {
+    AuthRequest::new(&f.client_id).with_timestamp(&f.timestamp)
+}
+
 pub(crate) fn sign_fields(
     kind: Kind,
     f: &Fields,
     signer: &dyn Signer,
 ) -> Result<String, snap_crypto::Error> {
     match kind {
-        Kind::Symmetric => snap_crypto::sign_symmetric(
-            signer,
-            &f.method,
-            &f.path,
-            &f.token,
-            &f.body,
-            &f.timestamp,
-            &f.options,
-        ),
-        Kind::Asymmetric => snap_crypto::sign_asymmetric(
-            signer,
-            &f.method,
-            &f.path,
-            &f.body,
-            &f.timestamp,
-            &f.options,
-        ),
-        Kind::Auth => snap_crypto::sign_auth(signer, &f.client_id, &f.timestamp),
+        Kind::Auth => snap_crypto::sign_auth(&auth_request(f), signer),
+        _ => snap_crypto::sign(&service_request(kind, f), signer),
     }
 }
 
@@ -197,30 +199,11 @@ pub(crate) fn verify_fields(
     signature: &str,
 ) -> Result<Option<[u8; 32]>, snap_crypto::Error> {
     match kind {
-        Kind::Symmetric => snap_crypto::verify_symmetric(
-            verifier,
-            &f.method,
-            &f.path,
-            &f.token,
-            &f.body,
-            &f.timestamp,
-            signature,
-            &f.options,
-        )
-        .map(|d| Some(*d.as_bytes())),
-        Kind::Asymmetric => snap_crypto::verify_asymmetric(
-            verifier,
-            &f.method,
-            &f.path,
-            &f.body,
-            &f.timestamp,
-            signature,
-            &f.options,
-        )
-        .map(|d| Some(*d.as_bytes())),
         Kind::Auth => {
-            snap_crypto::verify_auth(verifier, &f.client_id, &f.timestamp, signature).map(|()| None)
+            snap_crypto::verify_auth(&auth_request(f), signature, verifier).map(|()| None)
         }
+        _ => snap_crypto::verify(&service_request(kind, f), signature, verifier)
+            .map(|d| Some(*d.as_bytes())),
     }
 }
 
@@ -419,30 +402,21 @@ pub(crate) fn check_signature(data: &[u8]) -> bool {
         );
         return false;
     };
+    let built = match kind {
+        Kind::Auth => snap_crypto::StringToSign::auth(&auth_request(&f)),
+        _ => snap_crypto::StringToSign::service(&service_request(kind, &f))
+            .unwrap_or_else(|e| panic!("StringToSign refused JSON: {e}")),
+    };
+    assert_eq!(
+        built.as_bytes(),
+        &oracle[..],
+        "StringToSign differs from the standard's text"
+    );
     if kind != Kind::Auth {
-        let built = match kind {
-            Kind::Symmetric => snap_crypto::StringToSign::symmetric(
-                &f.method,
-                &f.path,
-                &f.token,
-                &f.body,
-                &f.timestamp,
-                &f.options,
-            ),
-            _ => snap_crypto::StringToSign::asymmetric(
-                &f.method,
-                &f.path,
-                &f.body,
-                &f.timestamp,
-                &f.options,
-            ),
-        };
-        let built = built.unwrap_or_else(|e| panic!("StringToSign refused JSON: {e}"));
-        assert_eq!(
-            built.as_bytes(),
-            &oracle[..],
-            "StringToSign differs from the standard's text"
-        );
+        let digest = snap_crypto::BodyDigest::of(&f.body).unwrap_or_else(|e| panic!("{e}"));
+        let minified = minify(&f.body).unwrap_or_default();
+        let expected = ring::digest::digest(&ring::digest::SHA256, &minified);
+        assert_eq!(&digest.as_bytes()[..], expected.as_ref(), "BodyDigest::of");
     }
     let signature = sign_fields(kind, &f, signer).unwrap_or_else(|e| panic!("signing failed: {e}"));
     let digest = verify_fields(kind, &f, verifier, &signature)

@@ -113,13 +113,17 @@ fn signature_corpus_replays() {
 /// verified digest of an empty body was the stand-in's hash, the same as a body `null`.
 #[test]
 fn empty_body_digest_ignores_the_stand_in() {
-    use snap_crypto::{ClientSecret, EmptyBodyHash, SignatureOptions};
+    use snap_crypto::{ClientSecret, EmptyBodyHash, ServiceRequest, SignatureOptions};
     let secret = ClientSecret::new("s");
-    let ts = "2024-08-23T07:45:00+07:00";
     let opts = SignatureOptions::standard().with_empty_body(EmptyBodyHash::Sha256OfNull);
     let digest = |body: &[u8]| {
-        let sig = snap_crypto::sign_symmetric(&secret, "POST", "/p", "t", body, ts, &opts).unwrap();
-        *snap_crypto::verify_symmetric(&secret, "POST", "/p", "t", body, ts, &sig, &opts)
+        let request = ServiceRequest::new("POST", "/p")
+            .with_token("t")
+            .with_body(body)
+            .with_timestamp("2024-08-23T07:45:00+07:00")
+            .with_options(opts);
+        let sig = snap_crypto::sign(&request, &secret).unwrap();
+        *snap_crypto::verify(&request, &sig, &secret)
             .unwrap()
             .as_bytes()
     };

@@ -1,9 +1,10 @@
 //! Key loading in every supported form, refusals, and error kinds.
 
 use snap_crypto::{
-    ClientSecret, Error, KeyPolicy, RsaPrivateKey, RsaPublicKey, SignatureOptions, Signer,
-    Verifier, sign_auth, verify_auth, verify_symmetric,
+    ClientSecret, Error, KeyPolicy, RsaPrivateKey, RsaPublicKey, SignatureOptions, Signer, Verifier,
 };
+
+use crate::positional::{sign_auth, sign_symmetric, verify_auth, verify_symmetric};
 
 use crate::{fixture, read_fixture};
 
@@ -257,8 +258,7 @@ fn wrong_signature_over_invalid_json_reports_the_json_error() {
     let secret = ClientSecret::new("secret");
     let opts = SignatureOptions::default();
     let ts = "2020-12-17T10:55:00+07:00";
-    let sig =
-        snap_crypto::sign_symmetric(&secret, "POST", "/p", "t", b"{\"a\":1}", ts, &opts).unwrap();
+    let sig = sign_symmetric(&secret, "POST", "/p", "t", b"{\"a\":1}", ts, &opts).unwrap();
     assert!(matches!(
         verify_symmetric(&secret, "POST", "/p", "t", b"{\"a\":}", ts, &sig, &opts),
         Err(Error::Minify(_))

@@ -55,9 +55,13 @@ pub enum ClientError {
     #[error("provider returned an invalid QRIS payload: {0}")]
     InvalidQris(#[source] snap_qris::Error),
     /// The client configuration cannot work (bad base URL, no path for a service, a symmetric
-    /// profile without a client secret, a header value with forbidden bytes, ...).
+    /// profile without a client secret, ...): which field, and what is wrong with it.
     #[error("invalid client configuration: {0}")]
-    Config(String),
+    Config(#[source] crate::ConfigError),
+    /// A symmetric signature was asked for a request without `Authorization: Bearer <token>`
+    /// (put [`TokenLayer`](crate::TokenLayer) in front of the [`SigningLayer`](crate::SigningLayer)).
+    #[error("symmetric signing needs an access token in the Authorization header")]
+    NoAccessToken,
     /// The request body could not be serialized.
     #[error("cannot serialize the request body: {0}")]
     Serialize(#[source] serde_json::Error),

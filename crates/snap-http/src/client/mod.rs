@@ -9,9 +9,10 @@ mod snap_client;
 mod token;
 mod transport;
 
-pub use config::ClientConfig;
+pub use config::{ClientConfig, ClientConfigBuilder};
 pub use error::ClientError;
 pub use profile::ProviderProfile;
 pub use sign::{SigningLayer, SigningService};
 pub use snap_client::{CallOptions, SnapClient, SnapReply};
+pub use token::{TokenLayer, TokenService};
 pub use transport::HttpTransport;

@@ -11,15 +11,16 @@ use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderValue, Request};
 use snap_crypto::{
-    Clock, ExternalIdGenerator, SignatureOptions, Signer, SystemClock, TimestampStyle,
-    format_timestamp, sign_asymmetric, sign_symmetric,
+    Clock, ExternalIdGenerator, ServiceRequest, SignatureOptions, Signer, SystemClock,
+    TimestampStyle, format_timestamp,
 };
-use snap_types::AccessToken;
+use snap_types::{ChannelId, PartnerId};
 use tower::{Layer, Service};
 
 use crate::SignatureMode;
 use crate::client::config::ClientConfig;
 use crate::client::error::ClientError;
+use crate::error::{ConfigError, ConfigErrorKind, ConfigField};
 use crate::headers::{CHANNEL_ID, ORIGIN, X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP};
 
 /// A boxed, sendable future (what the client's services return).
@@ -29,8 +30,8 @@ struct Params {
     mode: SignatureMode,
     options: SignatureOptions,
     style: TimestampStyle,
-    partner_id: HeaderValue,
-    channel_id: HeaderValue,
+    partner_id: PartnerId,
+    channel_id: ChannelId,
     origin: Option<HeaderValue>,
     private_key: Arc<dyn Signer>,
     client_secret: Option<Arc<dyn Signer>>,
@@ -43,15 +44,14 @@ struct Params {
 ///
 /// For each request it sets `Content-Type: application/json` (unless already set), `X-TIMESTAMP`
 /// (from the clock, in the profile's style), `X-PARTNER-ID`, `CHANNEL-ID`, `ORIGIN` (when
-/// configured), `X-EXTERNAL-ID` (a fresh numeric id unless the request already has one),
-/// `Authorization: Bearer <token>` when a [`snap_types::AccessToken`] is in the request's
-/// extensions, and `X-SIGNATURE` over the method, the path and query as sent, the token (symmetric
-/// mode), the body bytes and the timestamp. `Authorization` and `X-SIGNATURE` are marked
-/// sensitive. Symmetric signing without a token in the extensions fails with
-/// [`ClientError::Config`].
+/// configured), `X-EXTERNAL-ID` (a fresh numeric id unless the request already has one), and
+/// `X-SIGNATURE` over the method, the path and query as sent, the token of the request's
+/// `Authorization: Bearer` header (symmetric mode), the body bytes and the timestamp.
+/// `X-SIGNATURE` is marked sensitive. Symmetric signing without that header fails with
+/// [`ClientError::NoAccessToken`].
 ///
-/// The layer does not fetch tokens; [`SnapClient`](crate::SnapClient) stacks it with its token
-/// manager. Used on its own:
+/// The layer does not fetch tokens: [`TokenLayer`](crate::TokenLayer) in front of it does (as in
+/// [`SnapClient`](crate::SnapClient)). Used on its own:
 ///
 /// ```
 /// use bytes::Bytes;
@@ -62,14 +62,21 @@ struct Params {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let key = RsaPrivateKey::from_file("../../fixtures/keys/rsa2048-pkcs8.pem")?;
-/// let config = ClientConfig::new("http://127.0.0.1:8080", "client-1", "95221", key, ProviderProfile::qoinhub())?
-///     .with_client_secret(ClientSecret::new("secret"));
+/// let config = ClientConfig::builder()
+///     .base_url("http://127.0.0.1:8080")
+///     .client_id("client-1".parse()?)
+///     .channel_id("95221".parse()?)
+///     .private_key(key)
+///     .client_secret(ClientSecret::new("secret"))
+///     .profile(ProviderProfile::qoinhub())
+///     .build()?;
 /// let echo = service_fn(|req: http::Request<Bytes>| async move {
 ///     Ok::<_, snap_http::ClientError>(req.headers().contains_key("x-signature"))
 /// });
 /// let service = SigningLayer::new(&config).layer(echo);
-/// let mut request = http::Request::post("/ordersnap/api/v1.0/qr/qr-mpm-query").body(Bytes::from_static(b"{}"))?;
-/// request.extensions_mut().insert("token".parse::<snap_types::AccessToken>()?);
+/// let request = http::Request::post("/ordersnap/api/v1.0/qr/qr-mpm-query")
+///     .header("authorization", "Bearer token")
+///     .body(Bytes::from_static(b"{}"))?;
 /// assert!(service.oneshot(request).await?);
 /// # Ok(())
 /// # }
@@ -91,8 +98,8 @@ impl SigningLayer {
             mode: config.profile.signature_mode(),
             options: config.profile.signature_options(),
             style: config.profile.timestamp_style(),
-            partner_id: header_value(config.partner_id.as_str()),
-            channel_id: header_value(config.channel_id.as_str()),
+            partner_id: config.partner_id.clone(),
+            channel_id: config.channel_id.clone(),
             origin: config.origin.clone(),
             private_key: Arc::clone(&config.private_key),
             client_secret: config.client_secret.clone(),
@@ -110,11 +117,6 @@ impl SigningLayer {
     }
 }
 
-/// Ids and channel ids are visible ASCII by construction, so this cannot fail in practice.
-fn header_value(value: &str) -> HeaderValue {
-    HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
 impl Params {
     fn sign(&self, request: &mut Request<Bytes>) -> Result<(), ClientError> {
         let timestamp = format_timestamp(self.clock.now(), self.style);
@@ -123,34 +125,23 @@ impl Params {
             |pq| pq.as_str().to_owned(),
         );
         let method = request.method().as_str().to_owned();
-        let token = request.extensions().get::<AccessToken>().cloned();
+        let token = bearer_token(request.headers())?;
+        let signed = ServiceRequest::new(&method, &path)
+            .with_body(request.body())
+            .with_timestamp(&timestamp)
+            .with_options(self.options);
 
         let signature = match self.mode {
             SignatureMode::Symmetric => {
                 let secret = self.client_secret.as_ref().ok_or_else(|| {
-                    ClientError::Config("symmetric signing needs a client secret".to_owned())
+                    let missing =
+                        ConfigError::new(ConfigField::ClientSecret, ConfigErrorKind::Missing);
+                    ClientError::Config(missing)
                 })?;
-                let token = token.as_ref().ok_or_else(|| {
-                    ClientError::Config("symmetric signing needs an access token".to_owned())
-                })?;
-                sign_symmetric(
-                    secret.as_ref(),
-                    &method,
-                    &path,
-                    token.expose(),
-                    request.body(),
-                    &timestamp,
-                    &self.options,
-                )?
+                let token = token.as_deref().ok_or(ClientError::NoAccessToken)?;
+                snap_crypto::sign(&signed.with_token(token), secret.as_ref())?
             }
-            SignatureMode::Asymmetric => sign_asymmetric(
-                self.private_key.as_ref(),
-                &method,
-                &path,
-                request.body(),
-                &timestamp,
-                &self.options,
-            )?,
+            SignatureMode::Asymmetric => snap_crypto::sign(&signed, self.private_key.as_ref())?,
         };
 
         let headers = request.headers_mut();
@@ -158,19 +149,14 @@ impl Params {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         headers.insert(X_TIMESTAMP, value(&timestamp)?);
-        if let Some(token) = &token {
-            let mut auth = value(&format!("Bearer {}", token.expose()))?;
-            auth.set_sensitive(true);
-            headers.insert(AUTHORIZATION, auth);
-        }
-        headers.insert(X_PARTNER_ID, self.partner_id.clone());
+        headers.insert(X_PARTNER_ID, value(self.partner_id.as_str())?);
         if !headers.contains_key(X_EXTERNAL_ID) {
             headers.insert(
                 X_EXTERNAL_ID,
                 value(&self.ids.next_id_with(self.clock.as_ref()))?,
             );
         }
-        headers.insert(CHANNEL_ID, self.channel_id.clone());
+        headers.insert(CHANNEL_ID, value(self.channel_id.as_str())?);
         if let Some(origin) = &self.origin {
             headers.insert(ORIGIN, origin.clone());
         }
@@ -181,9 +167,29 @@ impl Params {
     }
 }
 
+/// A header value from text this crate wrote or validated (ids, timestamps, signatures: visible
+/// ASCII); anything else is refused rather than sent altered.
 pub(crate) fn value(text: &str) -> Result<HeaderValue, ClientError> {
-    HeaderValue::from_str(text)
-        .map_err(|_| ClientError::Config("a header value has forbidden bytes".to_owned()))
+    HeaderValue::from_str(text).map_err(|_| {
+        ClientError::transport(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "a header value has forbidden bytes",
+        ))
+    })
+}
+
+/// The token of `Authorization: Bearer <token>`, when the request has one.
+fn bearer_token(headers: &http::HeaderMap) -> Result<Option<String>, ClientError> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let text = value.to_str().map_err(|_| ClientError::NoAccessToken)?;
+    match text.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() => {
+            Ok(Some(token.to_owned()))
+        }
+        _ => Err(ClientError::NoAccessToken),
+    }
 }
 
 impl fmt::Debug for SigningLayer {

@@ -4,28 +4,23 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::CONTENT_TYPE;
-use http::{HeaderMap, HeaderValue, Method, Request, Response};
+use http::{HeaderMap, Method, Request, Response};
 use serde::de::DeserializeOwned;
-use snap_crypto::{Clock, ExternalIdGenerator, SystemClock, format_timestamp, sign_auth};
+use snap_crypto::{Clock, ExternalIdGenerator, SystemClock};
 use snap_types::{
-    AccessToken, AccessTokenResponse, Case, CreateVaRequest, CreateVaResponse, ExternalId,
-    QrMpmGenerateRequest, QrMpmGenerateResponse, QrMpmQueryRequest, QrMpmQueryResponse,
-    QrMpmRefundRequest, QrMpmRefundResponse, ResponseCode, ServiceCode, SnapRequest,
-    StatusResponse, parse_body,
+    AccessToken, CreateVaRequest, CreateVaResponse, ExternalId, QrMpmGenerateRequest,
+    QrMpmGenerateResponse, QrMpmQueryRequest, QrMpmQueryResponse, QrMpmRefundRequest,
+    QrMpmRefundResponse, ResponseCode, ServiceCode, SnapRequest, StatusResponse, parse_body,
 };
 use tower::{Layer, ServiceExt};
 
-use crate::SignatureMode;
 use crate::client::config::ClientConfig;
 use crate::client::error::ClientError;
 use crate::client::sign::{SigningLayer, SigningService, value};
-use crate::client::token::{DEFAULT_EXPIRES_IN, TokenCache};
+use crate::client::token::{TokenLayer, TokenManager, TokenService};
 use crate::client::transport::HttpTransport;
-use crate::headers::{X_CLIENT_KEY, X_EXTERNAL_ID, X_SIGNATURE, X_TIMESTAMP};
-
-/// The token request body of the standard (`grantType` plus an empty `additionalInfo`).
-const TOKEN_BODY: &[u8] = br#"{"grantType":"client_credentials","additionalInfo":{}}"#;
+use crate::error::{ConfigError, ConfigErrorKind, ConfigField};
+use crate::headers::X_EXTERNAL_ID;
 
 /// Per-call settings for [`SnapClient::call_with`] and [`SnapClient::call_raw`].
 #[derive(Debug, Clone, Default)]
@@ -72,7 +67,7 @@ pub struct SnapReply {
 impl SnapReply {
     /// Reads an HTTP answer: its body must be a JSON object with `responseCode` and
     /// `responseMessage`, else [`ClientError::MalformedResponse`].
-    fn from_response(
+    pub(crate) fn from_response(
         response: Response<Bytes>,
         external_id: Option<ExternalId>,
     ) -> Result<Self, ClientError> {
@@ -156,11 +151,6 @@ impl SnapReply {
         parse_body(&self.body)
             .map_err(|e| ClientError::malformed(self.http_status, format!("unexpected body: {e}")))
     }
-
-    fn is_invalid_token(&self) -> bool {
-        self.response_code.http_status() == 401
-            && self.response_code.case() == Some(Case::InvalidTokenB2b)
-    }
 }
 
 fn excerpt(body: &[u8]) -> String {
@@ -174,9 +164,8 @@ fn excerpt(body: &[u8]) -> String {
 
 struct Inner {
     config: ClientConfig,
-    transport: HttpTransport,
-    service: SigningService<HttpTransport>,
-    tokens: TokenCache,
+    tokens: Arc<TokenManager>,
+    service: TokenService<SigningService<HttpTransport>>,
     clock: Arc<dyn Clock>,
     ids: ExternalIdGenerator,
 }
@@ -188,7 +177,7 @@ struct Inner {
 ///   expiry, one fetch at a time however many calls wait. A call answered `401xx01 Invalid Token
 ///   (B2B)` drops the token, fetches a new one and is sent once more, with the same
 ///   X-EXTERNAL-ID; nothing else is ever retried.
-/// - Signing: every service request goes through [`SigningLayer`] over [`HttpTransport`].
+/// - The stack: [`TokenLayer`](crate::TokenLayer), then [`SigningLayer`], then [`HttpTransport`].
 /// - Results: the typed response on a 2xx `responseCode`, [`ClientError::Rejected`] otherwise;
 ///   transport failures, timeouts and malformed answers are their own variants.
 ///
@@ -198,14 +187,14 @@ struct Inner {
 /// use snap_types::QrMpmQueryRequest;
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let config = ClientConfig::new(
-///     "https://api.example.com",
-///     "FINPAY-PARTNER-ID",
-///     "12345",
-///     RsaPrivateKey::from_file("private.pem")?,
-///     ProviderProfile::finpay(),
-/// )?
-/// .with_client_secret(ClientSecret::from_file("client.secret")?);
+/// let config = ClientConfig::builder()
+///     .base_url("https://api.example.com")
+///     .client_id("FINPAY-PARTNER-ID".parse()?)
+///     .channel_id("12345".parse()?)
+///     .private_key(RsaPrivateKey::from_file("private.pem")?)
+///     .client_secret(ClientSecret::from_file("client.secret")?)
+///     .profile(ProviderProfile::finpay())
+///     .build()?;
 /// let client = SnapClient::new(config)?;
 /// let status = client
 ///     .query_qr(&QrMpmQueryRequest {
@@ -241,15 +230,14 @@ impl SnapClient {
     pub fn with_clock(config: ClientConfig, clock: Arc<dyn Clock>) -> Result<Self, ClientError> {
         config.check()?;
         let transport = HttpTransport::new(&config)?;
-        let service =
-            SigningLayer::with_clock(&config, Arc::clone(&clock)).layer(transport.clone());
-        let tokens = TokenCache::new(config.token_skew);
+        let tokens = TokenLayer::with_clock(&config, transport.clone(), Arc::clone(&clock));
+        let signing = SigningLayer::with_clock(&config, Arc::clone(&clock));
+        let service = tokens.layer(signing.layer(transport));
         Ok(Self {
             inner: Arc::new(Inner {
+                tokens: Arc::clone(tokens.manager()),
                 config,
-                transport,
                 service,
-                tokens,
                 clock,
                 ids: ExternalIdGenerator::new(),
             }),
@@ -341,114 +329,56 @@ impl SnapClient {
                 .profile
                 .path(service)
                 .ok_or_else(|| {
-                    ClientError::Config(format!(
-                        "profile {} has no path for service {service}",
-                        config.profile.name()
-                    ))
+                    let missing =
+                        ConfigError::new(ConfigField::ServicePath, ConfigErrorKind::Missing);
+                    ClientError::Config(
+                        missing.about(format!("service {service} of {}", config.profile.name())),
+                    )
                 })?
                 .into_owned(),
         };
-        let uri = config.url(&path)?;
         let external_id = match &options.external_id {
             Some(id) => id.clone(),
-            None => self
-                .inner
-                .ids
-                .next_id_with(self.inner.clock.as_ref())
-                .parse()
-                .map_err(|e| ClientError::Config(format!("external id: {e}")))?,
+            None => {
+                let id = self.inner.ids.next_id_with(self.inner.clock.as_ref());
+                // Generated ids are numeric and short: always valid.
+                id.parse().map_err(|_| {
+                    ClientError::transport(std::io::Error::other("bad generated X-EXTERNAL-ID"))
+                })?
+            }
         };
         let method = service
             .info()
             .and_then(|i| Method::from_bytes(i.method.as_bytes()).ok())
             .unwrap_or(Method::POST);
-
-        let send = |token: Option<AccessToken>| {
-            let mut request = Request::new(body.clone());
-            *request.method_mut() = method.clone();
-            *request.uri_mut() = uri.clone();
-            let id = value(external_id.as_str());
-            if let Some(token) = token {
-                request.extensions_mut().insert(token);
-            }
-            let service = self.inner.service.clone();
-            let external_id = external_id.clone();
-            async move {
-                request.headers_mut().insert(X_EXTERNAL_ID, id?);
-                let response = service.oneshot(request).await?;
-                SnapReply::from_response(response, Some(external_id))
-            }
-        };
-
-        if config.profile.signature_mode() == SignatureMode::Asymmetric {
-            return send(None).await;
-        }
-        let token = self.access_token().await?;
-        let reply = send(Some(token.clone())).await?;
-        if !reply.is_invalid_token() {
-            return Ok(reply);
-        }
-        tracing::debug!(code = %reply.response_code, "token refused; refreshing once and resending");
-        self.inner.tokens.invalidate(&token).await;
-        let token = self.access_token().await?;
-        send(Some(token)).await
+        let mut request = Request::new(body);
+        *request.method_mut() = method;
+        *request.uri_mut() = config.url(&path)?;
+        request
+            .headers_mut()
+            .insert(X_EXTERNAL_ID, value(external_id.as_str())?);
+        let response = self.inner.service.clone().oneshot(request).await?;
+        SnapReply::from_response(response, Some(external_id))
     }
 
     /// The cached access token, fetched first if there is none or it is due for refresh.
+    ///
+    /// # Errors
+    ///
+    /// As the token request: transport, timeout, a rejection, a malformed answer.
     pub async fn access_token(&self) -> Result<AccessToken, ClientError> {
-        let inner = &self.inner;
-        inner
-            .tokens
-            .get(inner.clock.as_ref(), || async {
-                let reply = self.request_token().await?.into_success()?;
-                token_of(&reply)
-            })
-            .await
+        self.inner.tokens.token().await
     }
 
     /// Fetches a new token now (whatever is cached), caches it on success, and returns the
     /// provider's answer, rejections included.
+    ///
+    /// # Errors
+    ///
+    /// Transport, timeout, or an answer that is not a SNAP response.
     pub async fn fetch_token(&self) -> Result<SnapReply, ClientError> {
-        let issued = self.inner.clock.now();
-        let reply = self.request_token().await?;
-        if let Ok(ok) = reply.clone().into_success() {
-            let (token, expires_in) = token_of(&ok)?;
-            self.inner.tokens.store(token, expires_in, issued).await;
-        }
-        Ok(reply)
+        self.inner.tokens.fetch().await
     }
-
-    /// One token request: auth signature over `clientId|X-TIMESTAMP`, no caching.
-    async fn request_token(&self) -> Result<SnapReply, ClientError> {
-        let config = &self.inner.config;
-        let timestamp = format_timestamp(self.inner.clock.now(), config.profile.timestamp_style());
-        let client_id = config.client_id.as_str();
-        let signature = sign_auth(config.private_key.as_ref(), client_id, &timestamp)?;
-        let mut request = Request::new(Bytes::from_static(TOKEN_BODY));
-        *request.method_mut() = Method::POST;
-        *request.uri_mut() = config.url(config.profile.token_path())?;
-        let headers = request.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(X_TIMESTAMP, value(&timestamp)?);
-        headers.insert(X_CLIENT_KEY, value(client_id)?);
-        let mut signature = value(&signature)?;
-        signature.set_sensitive(true);
-        headers.insert(X_SIGNATURE, signature);
-        tracing::debug!(
-            path = config.profile.token_path(),
-            "requesting B2B access token"
-        );
-        let response = self.inner.transport.clone().oneshot(request).await?;
-        SnapReply::from_response(response, None)
-    }
-}
-
-fn token_of(reply: &SnapReply) -> Result<(AccessToken, u32), ClientError> {
-    let response: AccessTokenResponse = reply.parse()?;
-    let token = response.access_token.ok_or_else(|| {
-        ClientError::malformed(reply.http_status, "token answer without accessToken")
-    })?;
-    Ok((token, response.expires_in.unwrap_or(DEFAULT_EXPIRES_IN)))
 }
 
 /// Checks the QRIS payload of a generate answer.

@@ -43,7 +43,7 @@ impl HttpTransport {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let https = HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(provider)
-            .map_err(|e| ClientError::Config(format!("TLS setup: {e}")))?
+            .map_err(ClientError::transport)?
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);

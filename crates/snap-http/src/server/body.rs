@@ -1,18 +1,17 @@
-//! Reading a request body with a size limit and a deadline.
+//! Reading a request body: a size limit, a deadline, and JSON's UTF-8.
 
-use std::future::Future as _;
-use std::task::Poll;
 use std::time::Duration;
 
-use bytes::{Buf as _, Bytes, BytesMut};
+use bytes::Bytes;
 use http_body::Body;
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 
 use crate::error::BoxError;
 use crate::rejection::Rejection;
 
 /// Reads the whole body, refusing it by `Content-Length` before reading, stopping as soon as the
-/// streamed bytes exceed `limit`, and giving up after `deadline`.
+/// streamed bytes exceed `limit`, and giving up after `deadline` (the `Limited` body and timeout
+/// tower-http's layers use, answered with SNAP codes here).
 pub(crate) async fn read_limited<B>(
     body: B,
     content_length: Option<u64>,
@@ -26,73 +25,29 @@ where
     if content_length.is_some_and(|len| len > limit as u64) {
         return Err(Rejection::BodyTooLarge);
     }
-    let mut collect = std::pin::pin!(collect(body, limit));
-    // A body that arrived with its head (nearly every SNAP request) is read without arming a
-    // timer, which costs more than the read. hyper only hands the body over once it is polled,
-    // so the first poll is always pending: poll once more (the self-wake guarantees that second
-    // poll) before falling back to the timed wait.
-    let mut first = true;
-    let early = std::future::poll_fn(|cx| match collect.as_mut().poll(cx) {
-        Poll::Ready(result) => Poll::Ready(Some(result)),
-        Poll::Pending if first => {
-            first = false;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-        Poll::Pending => Poll::Ready(None),
-    })
-    .await;
-    if let Some(result) = early {
-        return result;
+    match tokio::time::timeout(deadline, Limited::new(body, limit).collect()).await {
+        Err(_) => Err(Rejection::BodyTimeout),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => Err(Rejection::BodyTooLarge),
+        Ok(Err(_)) => Err(Rejection::BadRequest),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
     }
-    // The timer is boxed: it is the slow path, and inline it would size every request's future.
-    let mut timer = Box::pin(tokio::time::sleep(deadline));
-    std::future::poll_fn(|cx| match collect.as_mut().poll(cx) {
-        Poll::Ready(result) => Poll::Ready(result),
-        Poll::Pending => timer
-            .as_mut()
-            .poll(cx)
-            .map(|()| Err(Rejection::BodyTimeout)),
-    })
-    .await
 }
 
-async fn collect<B>(body: B, limit: usize) -> Result<Bytes, Rejection>
+/// [`read_limited`], then the bytes must be UTF-8: JSON is (RFC 8259), and a bad byte anywhere,
+/// even inside a value no DTO reads, is refused before any handler or store sees it.
+pub(crate) async fn read_json<B>(
+    body: B,
+    content_length: Option<u64>,
+    limit: usize,
+    deadline: Duration,
+) -> Result<Bytes, Rejection>
 where
     B: Body,
     B::Error: Into<BoxError>,
 {
-    let mut body = std::pin::pin!(body);
-    let mut first: Option<Bytes> = None;
-    let mut rest: Option<BytesMut> = None;
-    let mut len = 0usize;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| Rejection::BadRequest)?;
-        let Ok(mut data) = frame.into_data() else {
-            continue; // trailers
-        };
-        let chunk = data.copy_to_bytes(data.remaining());
-        len = len.saturating_add(chunk.len());
-        if len > limit {
-            return Err(Rejection::BodyTooLarge);
-        }
-        // The common case is one frame: keep it without copying.
-        match (&mut first, &mut rest) {
-            (None, _) => first = Some(chunk),
-            (Some(f), None) => {
-                let mut buf = BytesMut::with_capacity(f.len() + chunk.len());
-                buf.extend_from_slice(f);
-                buf.extend_from_slice(&chunk);
-                rest = Some(buf);
-            }
-            (Some(_), Some(buf)) => buf.extend_from_slice(&chunk),
-        }
-    }
-    Ok(match (first, rest) {
-        (_, Some(buf)) => buf.freeze(),
-        (Some(f), None) => f,
-        (None, None) => Bytes::new(),
-    })
+    let body = read_limited(body, content_length, limit, deadline).await?;
+    std::str::from_utf8(&body).map_err(|_| Rejection::BadRequest)?;
+    Ok(body)
 }
 
 #[cfg(test)]
@@ -146,6 +101,26 @@ mod tests {
         // body would never end.
         let streamed = read_limited(chunks(&[b"xx", b"xx", b"xx"], true), None, 5, SEC).await;
         assert_eq!(streamed, Err(Rejection::BodyTooLarge));
+    }
+
+    #[tokio::test]
+    async fn utf8_only() {
+        let bad = read_json(
+            Full::new(Bytes::from_static(b"{\"a\":\"\xff\"}")),
+            None,
+            100,
+            SEC,
+        )
+        .await;
+        assert_eq!(bad, Err(Rejection::BadRequest));
+        let good = read_json(
+            Full::new(Bytes::from_static("{\"a\":\"é\"}".as_bytes())),
+            None,
+            100,
+            SEC,
+        )
+        .await;
+        assert!(good.is_ok());
     }
 
     #[tokio::test]

@@ -12,26 +12,19 @@ use snap_types::{
 };
 
 use crate::Error;
-use crate::error::BoxError;
-use crate::server::Map;
-use crate::server::handler::{
-    ErasedRoute, FnHandler, Handler, Outcome, RequestContext, TypedRoute,
-};
+use crate::error::{BoxError, ConfigError, ConfigErrorKind, ConfigField};
+use crate::server::access_token::AccessTokenService;
+use crate::server::handler::{FnHandler, Handler, Outcome, RequestContext};
+use crate::server::idempotency::{DuplicatePolicy, IdempotencyConfig, IdempotencyLayer};
+use crate::server::jwt::{JwtTokenIssuer, TokenIssuer};
+use crate::server::partner::Partners;
 use crate::server::replay::{MemoryReplayStore, ReplayStore};
-use crate::server::token::{JwtTokenIssuer, TokenIssuer};
-use crate::server::{Inner, Partner, Route, RouteKind, SnapServer};
+use crate::server::routes::{Endpoint, Route, RouteStack, Routes, typed_stack};
+use crate::server::verify::{VerifyConfig, VerifyLayer, window};
+use crate::server::{Inner, Partner, SnapServer};
 
-/// What an identical retry (same partner, X-EXTERNAL-ID, day and body) gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum DuplicatePolicy {
-    /// The original answer again (the default): a provider retrying after a timeout is not told it
-    /// failed. Concurrent identical requests wait for the first one's answer.
-    #[default]
-    Replay,
-    /// `409xx00 Conflict`, as the standard's table reads literally.
-    Reject,
-}
+/// Builds a route's typed steps once the server's idempotency settings are known.
+type StackBuilder = Box<dyn FnOnce(&IdempotencyLayer) -> RouteStack + Send>;
 
 /// Builder of a [`SnapServer`]; start with [`SnapServer::builder`].
 ///
@@ -54,7 +47,7 @@ pub struct SnapServerBuilder {
     body_timeout: Duration,
     in_progress_wait: Duration,
     duplicate_policy: DuplicatePolicy,
-    routes: Vec<(String, Method, ServiceCode, Arc<dyn ErasedRoute>)>,
+    routes: Vec<(String, Method, ServiceCode, StackBuilder)>,
 }
 
 impl std::fmt::Debug for SnapServerBuilder {
@@ -100,8 +93,9 @@ impl SnapServerBuilder {
         self
     }
 
-    /// A prefix the client signed but a reverse proxy stripped: prepended to the received path
-    /// when checking signatures (a proxy maps `/merchant/api/...` to `/api/...`: set `/merchant`).
+    /// A prefix the client signed but that is not in the path this server sees: prepended to the
+    /// received path when checking signatures (a proxy maps `/merchant/api/...` to `/api/...`:
+    /// set `/merchant`; axum's `nest_service("/api", server)`: set `/api`).
     #[must_use]
     pub fn signed_path_prefix(mut self, prefix: &str) -> Self {
         self.signed_prefix = prefix.trim_end_matches('/').to_owned();
@@ -194,12 +188,10 @@ impl SnapServerBuilder {
         T: SnapRequest + Send + 'static,
         H: Handler<T>,
     {
-        let route = TypedRoute::<T, H> {
-            handler: Arc::new(handler),
-            _request: PhantomData,
-        };
+        let stack: StackBuilder =
+            Box::new(move |idempotency| typed_stack::<T, H>(idempotency, handler));
         self.routes
-            .push((path.to_owned(), method, T::SERVICE, Arc::new(route)));
+            .push((path.to_owned(), method, T::SERVICE, stack));
         self
     }
 
@@ -227,6 +219,18 @@ impl SnapServerBuilder {
     {
         let (method, path) = standard_place(T::SERVICE);
         self.route::<T, F, Fut, E>(method, &path, handler)
+    }
+
+    /// Mounts a [`Handler`] for `T` (one of your own, or [`with_state`](crate::with_state)) at its
+    /// standard place, like [`mount`](Self::mount).
+    #[must_use]
+    pub fn mount_handler<T, H>(self, handler: H) -> Self
+    where
+        T: SnapRequest + Send + 'static,
+        H: Handler<T>,
+    {
+        let (method, path) = standard_place(T::SERVICE);
+        self.route_handler::<T, H>(method, &path, handler)
     }
 
     /// The VA payment notification (service 25): `POST {prefix}/v1.0/transfer-va/payment`.
@@ -263,87 +267,67 @@ impl SnapServerBuilder {
     }
 
     /// Checks the configuration and builds the service.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`]: a partner without the key its mode needs, an id registered twice, a
+    /// path without a leading `/` or taken twice, a window too large to represent.
     pub fn build(self) -> Result<SnapServer, Error> {
-        let mut by_client = Map::default();
-        let mut by_partner = Map::default();
-        for partner in self.partners {
-            partner.check()?;
-            let partner = Arc::new(partner);
-            if by_client
-                .insert(partner.client_id().to_owned(), Arc::clone(&partner))
-                .is_some()
-            {
-                return Err(Error::Config(format!(
-                    "client id {} registered twice",
-                    partner.client_id()
-                )));
-            }
-            if by_partner
-                .insert(partner.partner_id().to_owned(), Arc::clone(&partner))
-                .is_some()
-            {
-                return Err(Error::Config(format!(
-                    "partner id {} registered twice",
-                    partner.partner_id()
-                )));
-            }
-        }
-        let (mut paths, mut routes) = (Map::default(), Vec::new());
-        let mut add = |path: String, route: Route| {
-            if !path.starts_with('/') {
-                return Err(Error::Config(format!(
-                    "route path {path:?} must start with /"
-                )));
-            }
-            match paths.insert(path.clone(), routes.len()) {
-                Some(_) => Err(Error::Config(format!("two routes on {path}"))),
-                None => {
-                    routes.push(route);
-                    Ok(())
-                }
-            }
-        };
-        if let Some(token_path) = &self.token_path {
-            add(
-                format!("{}{token_path}", self.prefix),
-                Route {
-                    method: Method::POST,
-                    service: ServiceCode::ACCESS_TOKEN_B2B,
-                    kind: RouteKind::AccessToken,
-                },
-            )?;
-        }
-        for (path, method, service, typed) in self.routes {
-            add(
-                format!("{}{path}", self.prefix),
-                Route {
-                    method,
-                    service,
-                    kind: RouteKind::Service(typed),
-                },
-            )?;
-        }
         let tokens = match self.tokens {
             Some(tokens) => tokens,
             None => Arc::new(JwtTokenIssuer::random()?),
         };
-        let window = time::Duration::try_from(self.window)
-            .map_err(|_| Error::Config("timestamp window too large".into()))?;
+        let verify = Arc::new(VerifyConfig {
+            partners: Arc::new(Partners::new(self.partners)?),
+            tokens,
+            clock: self.clock,
+            window: window(self.window)?,
+            body_limit: self.body_limit,
+            body_timeout: self.body_timeout,
+            signed_prefix: self.signed_prefix,
+        });
+        let idempotency = Arc::new(IdempotencyConfig {
+            store: self.replay,
+            policy: self.duplicate_policy,
+            in_progress_wait: self.in_progress_wait,
+        });
+        let idempotency_layer = IdempotencyLayer::from_config(Arc::clone(&idempotency));
+        let mut routes = Routes::default();
+        let mut add = |path: String, route: Route| {
+            let path_error = |kind| ConfigError::new(ConfigField::RoutePath, kind).about(&path);
+            if !path.starts_with('/') {
+                let kind = ConfigErrorKind::Invalid("must start with /".into());
+                return Err(path_error(kind));
+            }
+            if !routes.insert(path.clone(), route) {
+                return Err(path_error(ConfigErrorKind::Duplicate));
+            }
+            Ok(())
+        };
+        if let Some(token_path) = &self.token_path {
+            let route = Route {
+                method: Method::POST,
+                service: ServiceCode::ACCESS_TOKEN_B2B,
+                endpoint: Endpoint::AccessToken(AccessTokenService::new(Arc::clone(&verify))),
+            };
+            add(format!("{}{token_path}", self.prefix), route)?;
+        }
+        for (path, method, service, stack) in self.routes {
+            use tower::Layer as _;
+            let verified = VerifyLayer::from_config(Arc::clone(&verify), service)
+                .layer(stack(&idempotency_layer));
+            let route = Route {
+                method,
+                service,
+                endpoint: Endpoint::Service(Box::new(verified)),
+            };
+            add(format!("{}{path}", self.prefix), route)?;
+        }
         Ok(SnapServer {
             inner: Arc::new(Inner {
-                paths,
                 routes,
-                by_client,
-                by_partner,
-                tokens,
-                clock: self.clock,
-                replay: self.replay,
-                window,
-                body_limit: self.body_limit,
-                body_timeout: self.body_timeout,
-                in_progress_wait: self.in_progress_wait,
-                duplicate_policy: self.duplicate_policy,
-                signed_prefix: self.signed_prefix,
+                verify,
+                idempotency,
             }),
         })
     }

@@ -1,38 +1,52 @@
 //! What user code plugs in: handlers that get a verified, typed request and answer with an
 //! [`Outcome`].
 
+use std::borrow::Cow;
+use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::uri::PathAndQuery;
-use http::{Method, StatusCode};
+use http::{Method, Request, Response};
+use http_body_util::Full;
 use snap_types::{
     Case, ChannelId, ExternalId, PartnerId, RequestError, ResponseCode, ServiceCode, SnapRequest,
     Timestamp,
 };
+use tower::ServiceExt as _;
 
 use crate::error::BoxError;
-use crate::rejection::Rejection;
-use crate::response::Fields;
-use crate::server::Inner;
-use crate::server::replay::{BoxFuture, ReplayKey};
+use crate::rejection::{NO_SERVICE, Rejection};
+use crate::response::{Fields, body_json, http_response, response_stamp, status_of};
+use crate::server::replay::{BoxFuture, ReceivedRequest, ReplayKey};
+use crate::server::verify::Verified;
 
-/// What a handler decided.
+/// What a handler decided: success (with the endpoint's typed response body, or none), or a SNAP
+/// business answer (`404xx12 Invalid Bill/Virtual Account`, `404xx13 Invalid Amount`,
+/// `404xx14 Paid Bill`, `409xx01`, ...).
 #[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Outcome {
-    /// Processed: `200xx00 Successful` followed by these fields (e.g. `virtualAccountData`).
+pub struct Outcome(Decision);
+
+#[derive(Debug, Clone)]
+enum Decision {
     Success(Fields),
-    /// A SNAP business answer (`404xx12 Invalid Bill/Virtual Account`, `404xx13 Invalid Amount`,
-    /// `404xx14 Paid Bill`, `409xx01`, ...), optionally with fields.
     Business(Business),
+    /// A success body that did not serialize to a JSON object: answered `500xx00`.
+    Unserializable(String),
+}
+
+impl From<Business> for Outcome {
+    fn from(business: Business) -> Self {
+        Self(Decision::Business(business))
+    }
 }
 
 /// A business answer: its code (a standard case, or a code of your own) and message.
 #[derive(Debug, Clone)]
-pub struct Business {
+struct Business {
     code: BusinessCode,
     fields: Fields,
 }
@@ -45,7 +59,7 @@ enum BusinessCode {
 
 impl Business {
     /// The response code and message for an endpoint of `service`.
-    pub(crate) fn resolve(&self, service: snap_types::ServiceCode) -> (ResponseCode, String) {
+    fn resolve(&self, service: snap_types::ServiceCode) -> (ResponseCode, String) {
         match &self.code {
             BusinessCode::Case(case, detail) => {
                 (ResponseCode::of(*case, service), case.known().fill(detail))
@@ -53,35 +67,68 @@ impl Business {
             BusinessCode::Code(code, message) => (*code, message.clone()),
         }
     }
-
-    pub(crate) fn fields(&self) -> &Fields {
-        &self.fields
-    }
-
-    /// Adds fields after `responseCode` and `responseMessage`.
-    #[must_use]
-    pub fn with_fields(mut self, fields: Fields) -> Self {
-        self.fields = fields;
-        self
-    }
 }
 
 impl Outcome {
-    /// `200xx00 Successful` with no other field.
-    pub fn success() -> Self {
-        Self::Success(Fields::new())
+    /// The code, message and fields this outcome is answered with on an endpoint of `service`.
+    fn resolve(
+        self,
+        service: ServiceCode,
+    ) -> Result<(ResponseCode, Cow<'static, str>, Fields), BoxError> {
+        Ok(match self.0 {
+            Decision::Success(fields) => (
+                ResponseCode::of(Case::Successful, service),
+                Cow::Borrowed("Successful"),
+                fields,
+            ),
+            Decision::Business(business) => {
+                let (code, message) = business.resolve(service);
+                (code, Cow::Owned(message), business.fields)
+            }
+            Decision::Unserializable(reason) => {
+                return Err(format!("success body: {reason}").into());
+            }
+        })
     }
 
-    /// `200xx00 Successful` followed by `fields`.
-    pub fn success_with(fields: Fields) -> Self {
-        Self::Success(fields)
+    /// A business answer followed by the members of `body` (as in
+    /// [`success_with`](Self::success_with)); on a success, replaces its body.
+    #[must_use]
+    pub fn with_fields(self, body: impl serde::Serialize) -> Self {
+        let fields = match Fields::from_object(&body) {
+            Ok(fields) => fields,
+            Err(e) => return Self(Decision::Unserializable(e.to_string())),
+        };
+        match self.0 {
+            Decision::Business(business) => {
+                Self(Decision::Business(Business { fields, ..business }))
+            }
+            Decision::Success(_) => Self(Decision::Success(fields)),
+            unserializable @ Decision::Unserializable(_) => Self(unserializable),
+        }
+    }
+
+    /// `200xx00 Successful` with no other field.
+    pub fn success() -> Self {
+        Self(Decision::Success(Fields::new()))
+    }
+
+    /// `200xx00 Successful` followed by the members of `body`: the endpoint's typed response
+    /// (`VaPaymentResponse`, whose own `responseCode`/`responseMessage` are replaced by the
+    /// server's), a struct of your own, or [`Fields`]. A body that does not serialize to a JSON
+    /// object is answered `500xx00` (and not remembered).
+    pub fn success_with(body: impl serde::Serialize) -> Self {
+        match Fields::from_object(&body) {
+            Ok(fields) => Self(Decision::Success(fields)),
+            Err(e) => Self(Decision::Unserializable(e.to_string())),
+        }
     }
 
     /// A standard case for this endpoint, its message's placeholder filled with `detail`:
     /// `Outcome::business(Case::InvalidBillVirtualAccount, "not found")` on the VA payment route
     /// answers `404 {"responseCode":"4042512","responseMessage":"Invalid Bill/Virtual Account [not found]"}`.
     pub fn business(case: Case, detail: impl Into<String>) -> Self {
-        Self::Business(Business {
+        Self::from(Business {
             code: BusinessCode::Case(case, detail.into()),
             fields: Fields::new(),
         })
@@ -90,25 +137,22 @@ impl Outcome {
     /// An exact code and message (a provider-specific code, a message of your own). The HTTP
     /// status is the code's first three digits.
     pub fn business_code(code: ResponseCode, message: impl Into<String>) -> Self {
-        Self::Business(Business {
+        Self::from(Business {
             code: BusinessCode::Code(code, message.into()),
             fields: Fields::new(),
         })
     }
 }
 
-/// The verified request around the typed body: who sent it and its SNAP headers.
+/// The verified request around the typed body: who sent it, its SNAP headers, when it arrived
+/// and its replay key. Cloning is cheap (the received facts are shared).
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub(crate) client_id: PartnerId,
-    /// The header's partner id and X-EXTERNAL-ID with the Jakarta date of arrival.
-    pub(crate) key: ReplayKey,
-    pub(crate) timestamp: Timestamp,
-    pub(crate) channel_id: Option<ChannelId>,
+    pub(crate) received: Arc<ReceivedRequest>,
     pub(crate) method: Method,
     /// The path and query of the request URI as received (moved here, not copied).
     pub(crate) path: Option<PathAndQuery>,
-    pub(crate) body: Bytes,
 }
 
 impl RequestContext {
@@ -119,22 +163,39 @@ impl RequestContext {
 
     /// The verified `X-PARTNER-ID`.
     pub fn partner_id(&self) -> &PartnerId {
-        &self.key.partner_id
+        self.received.partner_id()
     }
 
     /// `X-EXTERNAL-ID`.
     pub fn external_id(&self) -> &ExternalId {
-        &self.key.external_id
+        self.received.external_id()
     }
 
     /// `X-TIMESTAMP`, as sent.
     pub fn timestamp(&self) -> &Timestamp {
-        &self.timestamp
+        &self.received.timestamp
     }
 
     /// `CHANNEL-ID`, when sent.
     pub fn channel_id(&self) -> Option<&ChannelId> {
-        self.channel_id.as_ref()
+        self.received.channel_id.as_ref()
+    }
+
+    /// When the server received the request, by its clock: the instant that decided the
+    /// timestamp window and the Jakarta date of the [`replay_key`](Self::replay_key). Handlers
+    /// use it instead of reading a clock of their own.
+    pub fn received_at(&self) -> time::OffsetDateTime {
+        self.received.received_at
+    }
+
+    /// The key this request holds a claim on: partner, endpoint, X-EXTERNAL-ID, Jakarta date.
+    pub fn replay_key(&self) -> &ReplayKey {
+        &self.received.key
+    }
+
+    /// Everything the server received and verified, as the replay store gets it.
+    pub fn received(&self) -> &ReceivedRequest {
+        &self.received
     }
 
     /// The HTTP method.
@@ -149,7 +210,7 @@ impl RequestContext {
 
     /// The body bytes exactly as received (what the signature covers, before minifying).
     pub fn body(&self) -> &Bytes {
-        &self.body
+        &self.received.body
     }
 }
 
@@ -180,53 +241,195 @@ where
     }
 }
 
-/// The boxed handling of one verified request: claim, handler, answer (see
-/// [`Inner::claimed_handling`]); a panic inside is caught and comes out as `Err`.
-pub(crate) type Handling =
-    BoxFuture<'static, std::thread::Result<Result<(StatusCode, Bytes), Rejection>>>;
-
-/// A typed route with the request type erased, so routes of different types share one table.
-pub(crate) trait ErasedRoute: Send + Sync {
-    /// Parses and validates the body of `context` into the route's request type, then builds
-    /// the handling that hands it to the route's handler once the replay claim is held.
-    fn start(
-        &self,
-        server: Arc<Inner>,
-        service: ServiceCode,
-        fingerprint: [u8; 32],
-        context: RequestContext,
-    ) -> Result<Handling, RequestError>;
+/// A handler that gets a clone of `state` with every request (like axum's `State`): an async
+/// function `fn(S, RequestContext, T) -> Result<Outcome, E>` plus the state it works on, mounted
+/// with [`SnapServerBuilder::mount_handler`](crate::SnapServerBuilder::mount_handler) or
+/// [`route_handler`](crate::SnapServerBuilder::route_handler).
+///
+/// ```
+/// use std::sync::Arc;
+/// use snap_http::{BoxError, Outcome, RequestContext, SnapServer, with_state};
+/// use snap_types::VaPaymentNotification;
+///
+/// #[derive(Clone, Default)]
+/// struct Shop { paid: Arc<std::sync::Mutex<Vec<String>>> }
+///
+/// async fn on_payment(shop: Shop, _: RequestContext, va: VaPaymentNotification) -> Result<Outcome, BoxError> {
+///     shop.paid.lock().map_err(|_| "poisoned")?.push(va.trx_id);
+///     Ok(Outcome::success())
+/// }
+///
+/// let builder = SnapServer::builder().mount_handler(with_state(Shop::default(), on_payment));
+/// # drop(builder);
+/// ```
+pub fn with_state<S, F>(state: S, handler: F) -> WithState<S, F> {
+    WithState { state, handler }
 }
 
-pub(crate) struct TypedRoute<T, H> {
-    pub(crate) handler: Arc<H>,
-    pub(crate) _request: PhantomData<fn() -> T>,
+/// The handler of [`with_state`].
+#[derive(Clone)]
+pub struct WithState<S, F> {
+    state: S,
+    handler: F,
 }
 
-impl<T, H> ErasedRoute for TypedRoute<T, H>
+impl<S, F> std::fmt::Debug for WithState<S, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithState").finish_non_exhaustive()
+    }
+}
+
+impl<T, S, F, Fut, E> Handler<T> for WithState<S, F>
 where
-    T: SnapRequest + Send + 'static,
+    S: Clone + Send + Sync + 'static,
+    F: Fn(S, RequestContext, T) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Outcome, E>> + Send + 'static,
+    E: Into<BoxError> + 'static,
+{
+    fn call(&self, context: RequestContext, request: T) -> BoxFuture<'static, HandlerResult> {
+        let fut = (self.handler)(self.state.clone(), context, request);
+        Box::pin(async move { fut.await.map_err(Into::into) })
+    }
+}
+
+/// A [`Handler`] as a tower service over the typed request: the last step of a route. Its
+/// answer is the SNAP body of the [`Outcome`]; a handler error is the service's error (the
+/// idempotency step in front answers it `500xx00` and releases the claim).
+pub(crate) struct HandlerService<T, H> {
+    handler: Arc<H>,
+    _request: PhantomData<fn(T)>,
+}
+
+impl<T, H> HandlerService<T, H> {
+    pub(crate) fn new(handler: H) -> Self {
+        Self {
+            handler: Arc::new(handler),
+            _request: PhantomData,
+        }
+    }
+}
+
+impl<T, H> Clone for HandlerService<T, H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: Arc::clone(&self.handler),
+            _request: PhantomData,
+        }
+    }
+}
+
+impl<T, H> tower::Service<Request<T>> for HandlerService<T, H>
+where
+    T: Send + 'static,
     H: Handler<T>,
 {
-    fn start(
-        &self,
-        server: Arc<Inner>,
-        service: ServiceCode,
-        fingerprint: [u8; 32],
-        context: RequestContext,
-    ) -> Result<Handling, RequestError> {
-        let request = parse::<T>(&context.body)?;
-        let handler = Arc::clone(&self.handler);
-        let call = move |context| handler.call(context, request);
-        Ok(server.claimed_handling(service, fingerprint, call, context))
+    type Response = Response<Full<Bytes>>;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<Response<Full<Bytes>>, BoxError>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<T>) -> Self::Future {
+        let (mut parts, typed) = request.into_parts();
+        let Some(verified) = parts.extensions.remove::<Verified>() else {
+            return Box::pin(std::future::ready(Err(
+                "a SNAP handler needs a VerifyLayer in front of it".into(),
+            )));
+        };
+        let received = Arc::clone(verified.shared());
+        let context = RequestContext {
+            client_id: verified.client_id().clone(),
+            received: Arc::clone(&received),
+            method: parts.method,
+            path: parts.uri.into_parts().path_and_query,
+        };
+        let call = self.handler.call(context, typed);
+        Box::pin(async move {
+            let outcome = call.await?;
+            let (code, message, fields) = outcome.resolve(received.service)?;
+            let body = body_json(code, &message, &fields);
+            Ok(http_response(
+                status_of(code),
+                body,
+                response_stamp(received.received_at),
+            ))
+        })
+    }
+}
+
+/// The route step that parses the verified body into the route's type `T` (a refused body is
+/// answered `400xx01`/`400xx02` here, before any claim, so it is not remembered).
+pub(crate) struct Parse<T, S> {
+    inner: S,
+    _request: PhantomData<fn() -> T>,
+}
+
+impl<T, S> Parse<T, S> {
+    pub(crate) fn new(inner: S) -> Self {
+        Self {
+            inner,
+            _request: PhantomData,
+        }
+    }
+}
+
+impl<T, S: Clone> Clone for Parse<T, S> {
+    fn clone(&self) -> Self {
+        Self::new(self.inner.clone())
+    }
+}
+
+impl<T, S> tower::Service<Request<Full<Bytes>>> for Parse<T, S>
+where
+    T: SnapRequest + Send + 'static,
+    S: tower::Service<Request<T>, Response = Response<Full<Bytes>>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+{
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response<Full<Bytes>>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Full<Bytes>>) -> Self::Future {
+        let Some(received) = request
+            .extensions()
+            .get::<Verified>()
+            .map(|v| Arc::clone(v.shared()))
+        else {
+            tracing::error!("a SNAP route needs a VerifyLayer in front of it");
+            return Box::pin(std::future::ready(Ok(
+                Rejection::Internal.respond(NO_SERVICE, None)
+            )));
+        };
+        let parsed = parse::<T>(&received.body);
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            match parsed {
+                Ok(typed) => inner.oneshot(request.map(|_| typed)).await,
+                Err(e) => {
+                    let rejection = Rejection::from_request_error(&e);
+                    let service = received.service;
+                    tracing::info!(code = %rejection.response_code(service), reason = rejection.detail(), "rejected");
+                    Ok(rejection.respond(service, response_stamp(received.received_at)))
+                }
+            }
+        })
     }
 }
 
 /// The body as a validated `T`.
 fn parse<T: SnapRequest>(body: &[u8]) -> Result<T, RequestError> {
-    // Fast path: plain serde_json over text checked as UTF-8 once (from bytes, serde_json
-    // checks every string on its own). Only a refused body pays for the path-tracking parse
-    // that names the bad field (same verdict, since both run the same Deserialize impls).
+    // Fast path: plain serde_json over text (the verification refused bodies that are not UTF-8).
+    // Only a refused body pays for the path-tracking parse that names the bad field (same
+    // verdict, since both run the same Deserialize impls).
     let plain = std::str::from_utf8(body)
         .ok()
         .and_then(|text| serde_json::from_str::<T>(text).ok());

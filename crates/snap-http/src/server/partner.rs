@@ -1,12 +1,14 @@
 //! Registered partners: who may get a token and send notifications, with which keys.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use snap_crypto::{ClientSecret, SignatureOptions, Verifier};
+use snap_crypto::{SignatureOptions, Verifier};
 use snap_types::{ChannelId, PartnerId};
 
 use crate::Error;
+use crate::error::{ConfigError, ConfigErrorKind, ConfigField};
 
 /// How a partner signs its service calls (notifications).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -41,7 +43,7 @@ pub struct Partner {
     pub(crate) client_id: PartnerId,
     pub(crate) partner_id: PartnerId,
     pub(crate) public_key: Option<Arc<dyn Verifier>>,
-    pub(crate) client_secret: Option<Arc<ClientSecret>>,
+    pub(crate) client_secret: Option<Arc<dyn Verifier>>,
     pub(crate) mode: SignatureMode,
     pub(crate) channels: Vec<ChannelId>,
     pub(crate) options: SignatureOptions,
@@ -83,10 +85,18 @@ impl Partner {
         self
     }
 
-    /// The client secret that verifies symmetric notifications.
+    /// The HMAC-SHA512 client secret that verifies symmetric notifications: a
+    /// [`ClientSecret`](snap_crypto::ClientSecret), or any [`Verifier`] of that algorithm (a
+    /// secret held in a KMS or HSM).
     #[must_use]
-    pub fn with_client_secret(mut self, secret: ClientSecret) -> Self {
-        self.client_secret = Some(Arc::new(secret));
+    pub fn with_client_secret(self, secret: impl Verifier + 'static) -> Self {
+        self.with_client_secret_arc(Arc::new(secret))
+    }
+
+    /// Like [`Partner::with_client_secret`] for a shared verifier.
+    #[must_use]
+    pub fn with_client_secret_arc(mut self, secret: Arc<dyn Verifier>) -> Self {
+        self.client_secret = Some(secret);
         self
     }
 
@@ -132,25 +142,27 @@ impl Partner {
         self.mode
     }
 
-    pub(crate) fn check(&self) -> Result<(), Error> {
+    /// The key the partner's notifications are verified with, per its mode.
+    pub(crate) fn notification_verifier(&self) -> Option<&dyn Verifier> {
         match self.mode {
-            SignatureMode::Symmetric if self.client_secret.is_none() => {
-                Err(Error::Config(format!(
-                    "partner {} signs symmetrically but has no client secret",
-                    self.client_id
-                )))
-            }
-            SignatureMode::Asymmetric if self.public_key.is_none() => Err(Error::Config(format!(
-                "partner {} signs asymmetrically but has no public key",
-                self.client_id
-            ))),
-            _ => Ok(()),
+            SignatureMode::Symmetric => self.client_secret.as_deref(),
+            SignatureMode::Asymmetric => self.public_key.as_deref(),
         }
     }
 
-    pub(crate) fn allows_channel(&self, channel: Option<&str>) -> bool {
-        self.channels.is_empty()
-            || channel.is_some_and(|c| self.channels.iter().any(|a| a.as_str() == c))
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.notification_verifier().is_none() {
+            let field = match self.mode {
+                SignatureMode::Symmetric => ConfigField::ClientSecret,
+                SignatureMode::Asymmetric => ConfigField::PublicKey,
+            };
+            return Err(ConfigError::new(field, ConfigErrorKind::Missing).about(&self.client_id));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn allows_channel(&self, channel: &ChannelId) -> bool {
+        self.channels.is_empty() || self.channels.contains(channel)
     }
 }
 
@@ -168,5 +180,54 @@ impl fmt::Debug for Partner {
             .field("channels", &self.channels)
             .field("options", &self.options)
             .finish()
+    }
+}
+
+/// The registered partners, found by client id (token requests) and by partner id
+/// (notifications).
+#[derive(Debug, Default)]
+pub(crate) struct Partners {
+    by_client: HashMap<PartnerId, Arc<Partner>>,
+    by_partner: HashMap<PartnerId, Arc<Partner>>,
+}
+
+impl Partners {
+    /// Checks each partner (the key its mode needs, unique ids) and indexes them.
+    pub(crate) fn new(partners: impl IntoIterator<Item = Partner>) -> Result<Self, Error> {
+        let mut registry = Self::default();
+        for partner in partners {
+            partner.check()?;
+            let partner = Arc::new(partner);
+            let (client_id, partner_id) = (partner.client_id.clone(), partner.partner_id.clone());
+            if registry
+                .by_client
+                .insert(client_id.clone(), Arc::clone(&partner))
+                .is_some()
+            {
+                let e = ConfigError::new(ConfigField::ClientId, ConfigErrorKind::Duplicate);
+                return Err(e.about(client_id).into());
+            }
+            if registry
+                .by_partner
+                .insert(partner_id.clone(), partner)
+                .is_some()
+            {
+                let e = ConfigError::new(ConfigField::PartnerId, ConfigErrorKind::Duplicate);
+                return Err(e.about(partner_id).into());
+            }
+        }
+        Ok(registry)
+    }
+
+    pub(crate) fn by_client_id(&self, client_id: &PartnerId) -> Option<&Arc<Partner>> {
+        self.by_client.get(client_id)
+    }
+
+    pub(crate) fn by_partner_id(&self, partner_id: &PartnerId) -> Option<&Arc<Partner>> {
+        self.by_partner.get(partner_id)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.by_client.len()
     }
 }

@@ -1,38 +1,27 @@
-//! Idempotency of notifications: one X-EXTERNAL-ID per partner per Jakarta day.
+//! Idempotency of notifications: one X-EXTERNAL-ID per partner per endpoint per Jakarta day.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use bytes::Bytes;
-use snap_types::{ExternalId, PartnerId};
-use time::{Date, OffsetDateTime, UtcOffset};
+use snap_crypto::BodyDigest;
+use snap_types::{ChannelId, ExternalId, PartnerId, ServiceCode, Timestamp};
+use time::{Date, OffsetDateTime};
 use tokio::sync::watch;
 
 use crate::Error;
-use crate::server::lock;
-
-mod future;
-mod positions;
-pub use future::StoreFuture;
-use positions::{Positions, Probe};
 
 /// A boxed, sendable future, as returned by [`ReplayStore`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Asia/Jakarta (WIB): UTC+7 all year, no daylight saving.
-pub const JAKARTA: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => UtcOffset::UTC,
-};
-
-/// The Asia/Jakarta calendar date of an instant: the day an X-EXTERNAL-ID is unique within.
-pub fn jakarta_date(instant: OffsetDateTime) -> Date {
-    instant.to_offset(JAKARTA).date()
-}
-
-/// Who sent which X-EXTERNAL-ID on which day.
+/// Who sent which X-EXTERNAL-ID on which day: the unit of idempotency.
+///
+/// The endpoint is not part of the key: SNAP makes an X-EXTERNAL-ID unique per partner per day
+/// across all endpoints (reuse the same day is `409xx00 Conflict`). It is part of the
+/// [`Fingerprint`], so the same id sent to another endpoint is a conflict, never a duplicate,
+/// and [`ReceivedRequest::endpoint`] tells a store which endpoint claimed it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct ReplayKey {
@@ -40,7 +29,7 @@ pub struct ReplayKey {
     pub partner_id: PartnerId,
     /// The `X-EXTERNAL-ID`.
     pub external_id: ExternalId,
-    /// The Asia/Jakarta date the request arrived on.
+    /// The Asia/Jakarta date the request arrived on (by the server's clock).
     pub date: Date,
 }
 
@@ -52,6 +41,115 @@ impl ReplayKey {
             external_id,
             date,
         }
+    }
+}
+
+/// What makes two requests "the same request": SHA-256 over the endpoint (as in
+/// [`ReceivedRequest::endpoint`]), a newline, and the SHA-256 of the minified body. A retry re-indented by the provider has the
+/// same fingerprint; another body or another endpoint has another.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of a request to `endpoint` whose minified body has `digest` (as the
+    /// signature verification returned it).
+    pub fn new(endpoint: &str, digest: &BodyDigest) -> Self {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(endpoint.as_bytes());
+        ctx.update(b"\n");
+        ctx.update(digest.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        Self(out)
+    }
+
+    /// A fingerprint loaded back from storage (the bytes of [`as_bytes`](Self::as_bytes)).
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The 32 digest bytes, to store beside an answer.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprint(")?;
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// A verified request as the server received it: what a durable [`ReplayStore`] records beside
+/// the answer, in the same transaction, when it [completes](ReplayStore::complete) a claim.
+///
+/// `received_at` is the server's one clock reading for the request: the same instant decided
+/// the `X-TIMESTAMP` window and the Jakarta date of the key.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ReceivedRequest {
+    /// The endpoint's service code (`25` for a VA payment notification).
+    pub service: ServiceCode,
+    /// Partner id, X-EXTERNAL-ID and Jakarta date.
+    pub key: ReplayKey,
+    /// The endpoint: the request's path as the server routed it (the route's full path with the
+    /// server's mount prefix, e.g. `/api/v1.0/transfer-va/payment`), without the query and
+    /// without a signed-path prefix a proxy stripped.
+    pub endpoint: String,
+    /// Endpoint and minified body: the request's identity.
+    pub fingerprint: Fingerprint,
+    /// `X-TIMESTAMP` as sent.
+    pub timestamp: Timestamp,
+    /// `CHANNEL-ID`, when sent.
+    pub channel_id: Option<ChannelId>,
+    /// When the server received it (the server's clock).
+    pub received_at: OffsetDateTime,
+    /// The body bytes exactly as received (valid UTF-8: other bodies are refused before).
+    pub body: Bytes,
+}
+
+impl ReceivedRequest {
+    /// A received request from its parts (the server builds these; stores build them in tests).
+    pub fn new(
+        service: ServiceCode,
+        key: ReplayKey,
+        endpoint: impl Into<String>,
+        fingerprint: Fingerprint,
+        timestamp: Timestamp,
+        received_at: OffsetDateTime,
+        body: Bytes,
+    ) -> Self {
+        Self {
+            service,
+            key,
+            endpoint: endpoint.into(),
+            fingerprint,
+            timestamp,
+            channel_id: None,
+            received_at,
+            body,
+        }
+    }
+
+    /// With a `CHANNEL-ID`.
+    #[must_use]
+    pub fn with_channel_id(mut self, channel_id: ChannelId) -> Self {
+        self.channel_id = Some(channel_id);
+        self
+    }
+
+    /// The verified `X-PARTNER-ID`.
+    pub fn partner_id(&self) -> &PartnerId {
+        &self.key.partner_id
+    }
+
+    /// `X-EXTERNAL-ID`.
+    pub fn external_id(&self) -> &ExternalId {
+        &self.key.external_id
     }
 }
 
@@ -72,7 +170,7 @@ pub enum Claim {
     /// First time: the caller owns the key and must call [`ReplayStore::complete`] or
     /// [`ReplayStore::release`].
     New,
-    /// The same request (same fingerprint) was answered before: here is that answer.
+    /// The same request (same [`Fingerprint`]) was answered before: here is that answer.
     Duplicate(StoredResponse),
     /// The key was used with a different request (`409xx00 Conflict`).
     Conflict,
@@ -80,58 +178,43 @@ pub enum Claim {
     InProgress,
 }
 
-/// Where claims on (partner, X-EXTERNAL-ID, date) live: in memory by default
-/// ([`MemoryReplayStore`]); implement it over redb or Redis to survive restarts or to share it
-/// between instances.
+/// Where claims on [`ReplayKey`]s live: in memory by default ([`MemoryReplayStore`]); implement
+/// it over a database to survive restarts or to share it between instances.
 ///
-/// The fingerprint identifies the request (SHA-256 over the path and the minified body): the same
-/// key with another fingerprint is a conflict. Only final answers are stored: a claim whose
-/// handling failed with a 5xx is released, so the provider's retry is handled afresh.
+/// The same key with another [`Fingerprint`] is a conflict. Only final answers are stored: a
+/// claim whose handling failed with a 5xx is released, so the provider's retry is handled afresh.
 pub trait ReplayStore: Send + Sync + 'static {
     /// Claims `key` for a request with `fingerprint`.
     fn claim<'a>(
         &'a self,
         key: &'a ReplayKey,
-        fingerprint: [u8; 32],
-    ) -> StoreFuture<'a, Result<Claim, Error>>;
+        fingerprint: Fingerprint,
+    ) -> BoxFuture<'a, Result<Claim, Error>>;
 
-    /// Stores the final answer of a claimed key and wakes the requests waiting on it.
-    /// `fingerprint` is the one the key was claimed with: a store that outlives the process
-    /// keeps it beside the answer, to tell a later retry from a conflicting reuse.
+    /// Stores the final answer of the claimed `request.key` and wakes the requests waiting on it.
+    /// A durable store records the request (its facts and raw body) and the answer in one
+    /// transaction, so an acknowledged request is never lost and its retry finds the answer.
     fn complete<'a>(
         &'a self,
-        key: &'a ReplayKey,
-        fingerprint: [u8; 32],
+        request: &'a ReceivedRequest,
         response: StoredResponse,
-    ) -> StoreFuture<'a, Result<(), Error>>;
+    ) -> BoxFuture<'a, Result<(), Error>>;
 
     /// Gives a claimed key up without an answer (the handling failed): the next claim is `New`.
-    fn release<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, Result<(), Error>>;
+    fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), Error>>;
 
     /// Resolves when `key` is probably no longer in progress. The default polls every 20 ms;
     /// stores that can notify should override it.
-    fn wait<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, ()> {
+    fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
         let _ = key;
-        StoreFuture::new(tokio::time::sleep(std::time::Duration::from_millis(20)))
+        Box::pin(tokio::time::sleep(std::time::Duration::from_millis(20)))
     }
 }
 
-/// What the memory store keeps per key (80 bytes, in claim order: see [`Shard`]).
+/// What the memory store keeps per key.
 struct Entry {
-    key: KeyDigest,
-    /// Julian day of the key's date (entries of earlier days are dropped).
-    day: i32,
-    /// The first half of the request's fingerprint.
-    fingerprint: Half,
+    fingerprint: Fingerprint,
     state: State,
-}
-
-/// The first 16 bytes of a SHA-256: still collision-resistant far beyond any number of
-/// notifications a day (2^64 work to find a pair).
-type Half = [u8; 16];
-
-fn half(digest: &[u8]) -> Half {
-    digest.first_chunk().copied().unwrap_or_default()
 }
 
 enum State {
@@ -142,152 +225,19 @@ enum State {
     Done(StoredResponse),
 }
 
-/// A [`ReplayKey`] as the memory store holds it: two SipHash-1-3 values of its date, partner id
-/// and X-EXTERNAL-ID under two random per-store keys, i.e. a 128-bit keyed digest. Fixed size, no
-/// allocation per entry, its bits spread keys over shards and buckets evenly, and without the keys
-/// nobody can aim two keys at one digest (by chance: 2^-64 for billions of entries).
-type KeyDigest = [u8; 16];
-
-/// The two random SipHash keys of a store's [`KeyDigest`]s.
-struct KeyHasher(std::hash::RandomState, std::hash::RandomState);
-
-impl KeyHasher {
-    fn new() -> Self {
-        Self(std::hash::RandomState::new(), std::hash::RandomState::new())
-    }
-
-    fn digest(&self, key: &ReplayKey) -> KeyDigest {
-        use std::hash::BuildHasher as _;
-        // `str` hashes with a terminator, so the parts never run into each other.
-        let parts = (
-            key.date.to_julian_day(),
-            key.partner_id.as_str(),
-            key.external_id.as_str(),
-        );
-        let mut out = [0u8; 16];
-        let (a, b) = out.split_at_mut(8);
-        a.copy_from_slice(&self.0.hash_one(parts).to_le_bytes());
-        b.copy_from_slice(&self.1.hash_one(parts).to_le_bytes());
-        out
-    }
-}
-
-/// The table hash of a digest: its first 8 bytes, already uniform (the shard is picked by the last).
-fn table_hash(digest: &KeyDigest) -> u64 {
-    digest
-        .first_chunk()
-        .map_or(0, |bytes| u64::from_le_bytes(*bytes))
-}
-
-/// One shard of the memory store: the entries in claim order and where each key's entry is.
-///
-/// Every notification of the day adds an entry, so the shard is far larger than the caches.
-/// A map holding the entries themselves wrote each new one to a random cache line that had to be
-/// fetched first; here a claim appends the entry at the end of `entries` (a line already in
-/// cache) and touches one line of `positions` (see [`Positions`]).
 #[derive(Default)]
-struct Shard {
-    positions: Positions,
-    entries: Vec<Entry>,
+struct Entries {
+    /// The newest date claimed: when it advances, keys of earlier days are dropped.
+    today: Option<Date>,
+    map: HashMap<ReplayKey, Entry>,
 }
 
-/// Positions are kept in 32 bits (see [`Positions`]).
-const MAX_ENTRIES: usize = u32::MAX as usize - 1;
-
-impl Shard {
-    fn probe(&self, digest: &KeyDigest) -> Probe {
-        let entries = &self.entries;
-        self.positions.probe(table_hash(digest), |at| {
-            entries.get(at).is_some_and(|e| &e.key == digest)
-        })
-    }
-
-    fn position(&self, digest: &KeyDigest) -> Option<usize> {
-        match self.probe(digest) {
-            Probe::Found { position, .. } => Some(position),
-            Probe::Vacant { .. } => None,
-        }
-    }
-
-    /// Inserts a new in-progress entry, or answers from the key's entry.
-    fn claim(&mut self, digest: KeyDigest, day: i32, fingerprint: Half) -> Result<Claim, Error> {
-        let len = self.entries.len();
-        if len >= MAX_ENTRIES {
-            return Err(Error::Store(
-                "a memory replay store shard is full (2^32 keys)".into(),
-            ));
-        }
-        let hashes = self.entries.iter().map(|e| table_hash(&e.key));
-        self.positions.reserve_one(len, hashes);
-        match self.probe(&digest) {
-            Probe::Found { position, .. } => {
-                let Some(entry) = self.entries.get(position) else {
-                    return Ok(Claim::New); // positions always point at entries: not reachable
-                };
-                Ok(match &entry.state {
-                    _ if entry.fingerprint != fingerprint => Claim::Conflict,
-                    State::InProgress { .. } => Claim::InProgress,
-                    State::Done(response) => Claim::Duplicate(response.clone()),
-                })
-            }
-            Probe::Vacant { slot } => {
-                self.positions.fill(slot, table_hash(&digest), len);
-                self.entries.push(Entry {
-                    key: digest,
-                    day,
-                    fingerprint,
-                    state: State::InProgress { done: None },
-                });
-                Ok(Claim::New)
-            }
-        }
-    }
-
-    /// Removes the key's entry: the last entry moves into its place.
-    fn remove(&mut self, digest: &KeyDigest) -> Option<Entry> {
-        let Probe::Found { slot, position } = self.probe(digest) else {
-            return None;
-        };
-        let entries = &self.entries;
-        self.positions
-            .remove(slot, |at| entries.get(at).map_or(0, |e| table_hash(&e.key)));
-        let removed = self.entries.swap_remove(position);
-        if let Some(moved) = self.entries.get(position) {
-            let last = self.entries.len();
-            let hash = table_hash(&moved.key);
-            if let Probe::Found { slot, .. } = self.positions.probe(hash, |at| at == last) {
-                self.positions.repoint(slot, position);
-            }
-        }
-        Some(removed)
-    }
-
-    /// Drops the entries of days before `day`.
-    fn expire(&mut self, day: i32) {
-        self.entries.retain(|entry| entry.day >= day);
-        self.entries.shrink_to_fit();
-        let hashes = self.entries.iter().map(|e| table_hash(&e.key));
-        self.positions = Positions::rebuilt(self.entries.len(), hashes);
-    }
-}
-
-/// The default [`ReplayStore`]: sharded tables in memory. Entries expire at the end of their
+/// The default [`ReplayStore`]: a map in memory behind a lock. Keys expire at the end of their
 /// Asia/Jakarta day (they are dropped when the first claim of a later day arrives).
 /// Not shared between instances and lost on restart.
-///
-/// Keys are held as 128-bit keyed digests and fingerprints as truncated SHA-256 digests, so an
-/// entry costs under a hundred bytes plus the stored answer's body.
+#[derive(Default)]
 pub struct MemoryReplayStore {
-    shards: Box<[Mutex<Shard>]>,
-    hasher: KeyHasher,
-    /// Julian day of the newest date claimed: when it advances, earlier days are dropped.
-    today: AtomicI32,
-}
-
-impl Default for MemoryReplayStore {
-    fn default() -> Self {
-        Self::new()
-    }
+    entries: Mutex<Entries>,
 }
 
 impl std::fmt::Debug for MemoryReplayStore {
@@ -301,16 +251,12 @@ impl std::fmt::Debug for MemoryReplayStore {
 impl MemoryReplayStore {
     /// An empty store.
     pub fn new() -> Self {
-        Self {
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            hasher: KeyHasher::new(),
-            today: AtomicI32::new(i32::MIN),
-        }
+        Self::default()
     }
 
     /// How many keys are held (in progress or answered).
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| lock(s).entries.len()).sum()
+        lock(&self.entries).map.len()
     }
 
     /// Whether no key is held.
@@ -318,83 +264,81 @@ impl MemoryReplayStore {
         self.len() == 0
     }
 
-    fn shard(&self, digest: &KeyDigest) -> MutexGuard<'_, Shard> {
-        // The digest's last byte is uniform; SHARDS divides 256.
-        lock(&self.shards[usize::from(digest[15]) % SHARDS])
-    }
-
-    fn claim_now(&self, key: &ReplayKey, fingerprint: [u8; 32]) -> Result<Claim, Error> {
-        let day = key.date.to_julian_day();
-        // Read first: the shared counter is only written once a day, not on every claim.
-        if self.today.load(Ordering::Acquire) < day
-            && self.today.fetch_max(day, Ordering::AcqRel) < day
-        {
-            for shard in &self.shards {
-                lock(shard).expire(day);
+    fn claim_now(&self, key: &ReplayKey, fingerprint: Fingerprint) -> Claim {
+        let mut entries = lock(&self.entries);
+        if entries.today.is_none_or(|today| today < key.date) {
+            entries.today = Some(key.date);
+            entries.map.retain(|k, _| k.date >= key.date);
+        }
+        match entries.map.get(key) {
+            Some(entry) if entry.fingerprint != fingerprint => Claim::Conflict,
+            Some(Entry {
+                state: State::InProgress { .. },
+                ..
+            }) => Claim::InProgress,
+            Some(Entry {
+                state: State::Done(response),
+                ..
+            }) => Claim::Duplicate(response.clone()),
+            None => {
+                let entry = Entry {
+                    fingerprint,
+                    state: State::InProgress { done: None },
+                };
+                entries.map.insert(key.clone(), entry);
+                Claim::New
             }
         }
-        let digest = self.hasher.digest(key);
-        self.shard(&digest).claim(digest, day, half(&fingerprint))
     }
 
     fn finish(&self, key: &ReplayKey, response: Option<StoredResponse>) {
-        let digest = self.hasher.digest(key);
-        let mut shard = self.shard(&digest);
+        let mut entries = lock(&self.entries);
         let previous = match response {
-            Some(response) => {
-                let Some(at) = shard.position(&digest) else {
-                    return;
-                };
-                let Some(entry) = shard.entries.get_mut(at) else {
-                    return;
-                };
-                std::mem::replace(&mut entry.state, State::Done(response))
-            }
-            None => match shard.remove(&digest) {
+            Some(response) => match entries.map.get_mut(key) {
+                Some(entry) => std::mem::replace(&mut entry.state, State::Done(response)),
+                None => return,
+            },
+            None => match entries.map.remove(key) {
                 Some(entry) => entry.state,
                 None => return,
             },
         };
-        drop(shard);
+        drop(entries);
         if let State::InProgress { done: Some(done) } = previous {
             done.send_replace(true);
         }
     }
 }
 
-const SHARDS: usize = 32;
-
 impl ReplayStore for MemoryReplayStore {
     fn claim<'a>(
         &'a self,
         key: &'a ReplayKey,
-        fingerprint: [u8; 32],
-    ) -> StoreFuture<'a, Result<Claim, Error>> {
-        StoreFuture::ready(self.claim_now(key, fingerprint))
+        fingerprint: Fingerprint,
+    ) -> BoxFuture<'a, Result<Claim, Error>> {
+        let claim = self.claim_now(key, fingerprint);
+        Box::pin(std::future::ready(Ok(claim)))
     }
 
     fn complete<'a>(
         &'a self,
-        key: &'a ReplayKey,
-        _fingerprint: [u8; 32],
+        request: &'a ReceivedRequest,
         response: StoredResponse,
-    ) -> StoreFuture<'a, Result<(), Error>> {
-        // The in-progress entry already holds the fingerprint.
-        self.finish(key, Some(response));
-        StoreFuture::ready(Ok(()))
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        // The in-progress entry already holds the fingerprint; the request itself is not kept.
+        self.finish(&request.key, Some(response));
+        Box::pin(std::future::ready(Ok(())))
     }
 
-    fn release<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, Result<(), Error>> {
+    fn release<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, Result<(), Error>> {
         self.finish(key, None);
-        StoreFuture::ready(Ok(()))
+        Box::pin(std::future::ready(Ok(())))
     }
 
-    fn wait<'a>(&'a self, key: &'a ReplayKey) -> StoreFuture<'a, ()> {
+    fn wait<'a>(&'a self, key: &'a ReplayKey) -> BoxFuture<'a, ()> {
         // Subscribing under the lock means a completion cannot slip between the check and the wait.
-        let digest = self.hasher.digest(key);
-        let mut shard = self.shard(&digest);
-        let at = shard.position(&digest);
-        let receiver = match at.and_then(|at| shard.entries.get_mut(at)) {
+        let mut entries = lock(&self.entries);
+        let receiver = match entries.map.get_mut(key) {
             Some(Entry {
                 state: State::InProgress { done },
                 ..
@@ -404,14 +348,21 @@ impl ReplayStore for MemoryReplayStore {
             ),
             _ => None,
         };
+        drop(entries);
         match receiver {
-            Some(mut receiver) => StoreFuture::new(async move {
+            Some(mut receiver) => Box::pin(async move {
                 // An error means the sender is gone, i.e. the entry was replaced: done either way.
                 let _ = receiver.wait_for(|done| *done).await;
             }),
-            None => StoreFuture::ready(()),
+            None => Box::pin(std::future::ready(())),
         }
     }
+}
+
+/// Locks the store's map. Every update of it is one insert, remove, replace or retain, so a map
+/// whose lock was poisoned by a panic is still consistent and stays usable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -420,8 +371,26 @@ mod tests {
     use super::*;
     use time::macros::{date, datetime};
 
+    const ENDPOINT: &str = "/v1.0/transfer-va/payment";
+
     fn key(ext: &str, date: Date) -> ReplayKey {
         ReplayKey::new("QoinSnap".parse().unwrap(), ext.parse().unwrap(), date)
+    }
+
+    fn fp(n: u8) -> Fingerprint {
+        Fingerprint::from_bytes([n; 32])
+    }
+
+    fn received(key: ReplayKey, fingerprint: Fingerprint) -> ReceivedRequest {
+        ReceivedRequest::new(
+            ServiceCode::TRANSFER_VA_PAYMENT,
+            key,
+            ENDPOINT,
+            fingerprint,
+            "2024-08-23T07:44:11+07:00".parse().unwrap(),
+            datetime!(2024-08-23 00:44:12 UTC),
+            Bytes::from_static(b"{}"),
+        )
     }
 
     #[tokio::test]
@@ -429,80 +398,34 @@ mod tests {
         let store = MemoryReplayStore::new();
         let d = date!(2024 - 08 - 23);
         let k = key("1", d);
-        assert_eq!(store.claim(&k, [1; 32]).await.unwrap(), Claim::New);
-        assert_eq!(store.claim(&k, [1; 32]).await.unwrap(), Claim::InProgress);
-        assert_eq!(store.claim(&k, [2; 32]).await.unwrap(), Claim::Conflict);
+        assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::New);
+        assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::InProgress);
+        assert_eq!(store.claim(&k, fp(2)).await.unwrap(), Claim::Conflict);
         let waiter = store.wait(&k);
         let response = StoredResponse {
             status: 200,
             body: Bytes::from_static(b"{}"),
         };
-        store.complete(&k, [1; 32], response.clone()).await.unwrap();
+        store
+            .complete(&received(k.clone(), fp(1)), response.clone())
+            .await
+            .unwrap();
         waiter.await;
         assert_eq!(
-            store.claim(&k, [1; 32]).await.unwrap(),
+            store.claim(&k, fp(1)).await.unwrap(),
             Claim::Duplicate(response)
         );
-        assert_eq!(store.claim(&k, [2; 32]).await.unwrap(), Claim::Conflict);
+        assert_eq!(store.claim(&k, fp(2)).await.unwrap(), Claim::Conflict);
 
         let k2 = key("2", d);
-        assert_eq!(store.claim(&k2, [1; 32]).await.unwrap(), Claim::New);
+        assert_eq!(store.claim(&k2, fp(1)).await.unwrap(), Claim::New);
         store.release(&k2).await.unwrap();
-        assert_eq!(store.claim(&k2, [1; 32]).await.unwrap(), Claim::New);
+        assert_eq!(store.claim(&k2, fp(1)).await.unwrap(), Claim::New);
         // Another partner, another day: independent.
-        assert_eq!(
-            store
-                .claim(
-                    &ReplayKey::new("Other".parse().unwrap(), "1".parse().unwrap(), d),
-                    [9; 32]
-                )
-                .await
-                .unwrap(),
-            Claim::New
-        );
-        assert_eq!(
-            store
-                .claim(&key("1", d.next_day().unwrap()), [9; 32])
-                .await
-                .unwrap(),
-            Claim::New
-        );
-    }
-
-    #[tokio::test]
-    async fn releasing_keeps_the_other_keys() {
-        // A release moves another entry into the freed place: every key must still be found.
-        let store = MemoryReplayStore::new();
-        let d = date!(2024 - 08 - 23);
-        let keys: Vec<_> = (0..500).map(|i| key(&i.to_string(), d)).collect();
-        for k in &keys {
-            assert_eq!(store.claim(k, [1; 32]).await.unwrap(), Claim::New);
-        }
-        for k in keys.iter().step_by(3) {
-            store.release(k).await.unwrap();
-        }
-        assert_eq!(store.len(), 500 - 167);
-        for (i, k) in keys.iter().enumerate() {
-            let expected = if i % 3 == 0 {
-                Claim::New
-            } else {
-                Claim::InProgress
-            };
-            assert_eq!(store.claim(k, [1; 32]).await.unwrap(), expected, "{i}");
-        }
-        let response = StoredResponse {
-            status: 200,
-            body: Bytes::from_static(b"{}"),
-        };
-        for k in &keys {
-            store.complete(k, [1; 32], response.clone()).await.unwrap();
-        }
-        for k in &keys {
-            assert_eq!(
-                store.claim(k, [1; 32]).await.unwrap(),
-                Claim::Duplicate(response.clone())
-            );
-        }
+        let other = ReplayKey::new("Other".parse().unwrap(), "1".parse().unwrap(), d);
+        assert_eq!(store.claim(&other, fp(9)).await.unwrap(), Claim::New);
+        let next = key("1", d.next_day().unwrap());
+        assert_eq!(store.claim(&next, fp(9)).await.unwrap(), Claim::New);
     }
 
     #[tokio::test]
@@ -510,103 +433,52 @@ mod tests {
         let store = MemoryReplayStore::new();
         let d = date!(2024 - 08 - 23);
         for i in 0..200 {
-            store.claim(&key(&i.to_string(), d), [0; 32]).await.unwrap();
+            store.claim(&key(&i.to_string(), d), fp(0)).await.unwrap();
         }
         assert_eq!(store.len(), 200);
         for i in 0..200 {
-            store
-                .claim(&key(&format!("n{i}"), d.next_day().unwrap()), [0; 32])
-                .await
-                .unwrap();
+            let next = key(&format!("n{i}"), d.next_day().unwrap());
+            store.claim(&next, fp(0)).await.unwrap();
         }
         assert_eq!(store.len(), 200);
     }
 
     #[test]
-    fn expiry_keeps_the_current_day_findable() {
-        // Entries of the new day can already be there when the day turns (another thread's claim).
-        let mut shard = Shard::default();
-        let digest = |i: u8| [i; 16];
-        for i in 0..100 {
-            let day = if i % 2 == 0 { 1 } else { 2 };
-            assert_eq!(shard.claim(digest(i), day, [i; 16]).unwrap(), Claim::New);
-        }
-        shard.expire(2);
-        assert_eq!(shard.entries.len(), 50);
-        for i in 0..100 {
-            assert_eq!(shard.position(&digest(i)).is_some(), i % 2 == 1, "{i}");
-        }
-    }
-
-    /// A digest whose table hash collides often: few home slots, few tags; the rest tells keys apart.
-    fn crowded_digest(k: u16) -> KeyDigest {
-        let hash = u64::from(k % 5) | (u64::from(k % 3) << 32);
-        let mut d = [0u8; 16];
-        d[..8].copy_from_slice(&hash.to_le_bytes());
-        d[8..10].copy_from_slice(&k.to_le_bytes());
-        d
-    }
-
-    proptest::proptest! {
-        /// The shard behaves like a map from key to (fingerprint, answered) under any sequence of
-        /// claims, answers and releases, even when most keys collide in the table.
-        #[test]
-        fn shard_matches_a_map(ops in proptest::collection::vec((0u16..300, 0u8..3, 0u8..2), 1..600)) {
-            let mut shard = Shard::default();
-            let mut model: std::collections::HashMap<u16, (u8, bool)> = Default::default();
-            let done = StoredResponse { status: 200, body: Bytes::from_static(b"{}") };
-            for (k, op, fp) in ops {
-                let digest = crowded_digest(k);
-                match op {
-                    0 => {
-                        let expected = match model.get(&k) {
-                            None => Claim::New,
-                            Some((held, _)) if *held != fp => Claim::Conflict,
-                            Some((_, false)) => Claim::InProgress,
-                            Some((_, true)) => Claim::Duplicate(done.clone()),
-                        };
-                        proptest::prop_assert_eq!(shard.claim(digest, 1, [fp; 16]).unwrap(), expected.clone());
-                        if expected == Claim::New {
-                            model.insert(k, (fp, false));
-                        }
-                    }
-                    1 => {
-                        let at = shard.position(&digest);
-                        proptest::prop_assert_eq!(at.is_some(), model.contains_key(&k));
-                        if let Some(entry) = at.and_then(|at| shard.entries.get_mut(at)) {
-                            entry.state = State::Done(done.clone());
-                            model.entry(k).and_modify(|e| e.1 = true);
-                        }
-                    }
-                    _ => {
-                        proptest::prop_assert_eq!(shard.remove(&digest).is_some(), model.remove(&k).is_some());
-                    }
-                }
-                proptest::prop_assert_eq!(shard.entries.len(), model.len());
-            }
-            for k in 0..300 {
-                proptest::prop_assert_eq!(shard.position(&crowded_digest(k)).is_some(), model.contains_key(&k));
-            }
-        }
+    fn fingerprint_is_sha256_of_endpoint_and_body_digest() {
+        let digest = snap_crypto::BodyDigest::of(b"{\"a\": 1}").unwrap();
+        let mut message = ENDPOINT.as_bytes().to_vec();
+        message.push(b'\n');
+        message.extend_from_slice(digest.as_bytes());
+        let expected = ring::digest::digest(&ring::digest::SHA256, &message);
+        assert_eq!(
+            &Fingerprint::new(ENDPOINT, &digest).as_bytes()[..],
+            expected.as_ref()
+        );
     }
 
     #[test]
-    fn jakarta_day_boundary() {
+    fn fingerprint_ignores_insignificant_whitespace() {
+        let digest = |body: &[u8]| snap_crypto::BodyDigest::of(body).unwrap();
+        let (pretty, compact, other) = (
+            digest(b"{\"a\": 1}"),
+            digest(b"{\"a\":1}"),
+            digest(b"{\"a\":2}"),
+        );
+        let fingerprint = Fingerprint::new;
+        assert_eq!(fingerprint("/p", &pretty), fingerprint("/p", &compact));
+        assert_ne!(fingerprint("/p", &compact), fingerprint("/q", &compact));
+        assert_ne!(fingerprint("/p", &compact), fingerprint("/p", &other));
+    }
+
+    #[test]
+    fn jakarta_day_boundary_is_17_utc() {
         assert_eq!(
-            jakarta_date(datetime!(2024-08-22 16:59:59 UTC)),
+            snap_types::jakarta_date(datetime!(2024-08-22 16:59:59 UTC)),
             date!(2024 - 08 - 22)
         );
         assert_eq!(
-            jakarta_date(datetime!(2024-08-22 17:00:00 UTC)),
+            snap_types::jakarta_date(datetime!(2024-08-22 17:00:00 UTC)),
             date!(2024 - 08 - 23)
         );
-    }
-}
-
-#[cfg(test)]
-mod size {
-    #[test]
-    fn entries_stay_small() {
-        assert!(std::mem::size_of::<super::Entry>() <= 80);
     }
 }

@@ -139,15 +139,15 @@ async fn wrong_secret_is_rejected_by_the_server() {
         "/ordersnap/api/v1.0/access-token/b2b",
     )
     .await;
-    let config = ClientConfig::new(
-        &provider.base,
-        CLIENT_ID,
-        CHANNEL,
-        private_key(),
-        ProviderProfile::qoinhub(),
-    )
-    .unwrap()
-    .with_client_secret(ClientSecret::new("not-the-secret"));
+    let config = ClientConfig::builder()
+        .base_url(&provider.base)
+        .client_id(CLIENT_ID.parse().unwrap())
+        .channel_id(CHANNEL.parse().unwrap())
+        .private_key(private_key())
+        .client_secret(ClientSecret::new("not-the-secret"))
+        .profile(ProviderProfile::qoinhub())
+        .build()
+        .unwrap();
     let err = SnapClient::new(config)
         .unwrap()
         .create_va(&create_va_request())
@@ -247,8 +247,14 @@ async fn asymmetric_profile_needs_no_token() {
         .unwrap();
     let provider = start(server, "/ordersnap/api/v1.0/access-token/b2b").await;
     let profile = ProviderProfile::qoinhub().with_signature_mode(SignatureMode::Asymmetric);
-    let config =
-        ClientConfig::new(&provider.base, CLIENT_ID, CHANNEL, private_key(), profile).unwrap();
+    let config = ClientConfig::builder()
+        .base_url(&provider.base)
+        .client_id(CLIENT_ID.parse().unwrap())
+        .channel_id(CHANNEL.parse().unwrap())
+        .private_key(private_key())
+        .profile(profile)
+        .build()
+        .unwrap();
     let va = SnapClient::new(config)
         .unwrap()
         .create_va(&create_va_request())

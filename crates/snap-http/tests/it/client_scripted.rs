@@ -44,10 +44,9 @@ async fn signs_every_header_and_the_exact_bytes() {
         br#"{"grantType":"client_credentials","additionalInfo":{}}"#
     );
     snap_crypto::verify_auth(
-        &crate::client_support::public_key(),
-        CLIENT_ID,
-        token.header("x-timestamp"),
+        &snap_crypto::AuthRequest::new(CLIENT_ID).with_timestamp(token.header("x-timestamp")),
         token.header("x-signature"),
+        &crate::client_support::public_key(),
     )
     .unwrap();
 
@@ -401,41 +400,25 @@ async fn base_url_path_is_part_of_the_signed_path() {
 
 #[tokio::test]
 async fn configuration_errors() {
-    let key = crate::client_support::private_key();
-    let no_secret = snap_http::ClientConfig::new(
-        "http://127.0.0.1:1",
-        CLIENT_ID,
-        CHANNEL,
-        key,
-        ProviderProfile::qoinhub(),
-    )
-    .unwrap();
-    assert!(matches!(
-        SnapClient::new(no_secret),
-        Err(ClientError::Config(_))
-    ));
-    let key = crate::client_support::private_key();
-    assert!(
-        snap_http::ClientConfig::new(
-            "ftp://x",
-            CLIENT_ID,
-            CHANNEL,
-            key,
-            ProviderProfile::qoinhub()
-        )
-        .is_err()
-    );
-    let key = crate::client_support::private_key();
-    assert!(
-        snap_http::ClientConfig::new(
-            "http://x",
-            CLIENT_ID,
-            "123456",
-            key,
-            ProviderProfile::qoinhub()
-        )
-        .is_err()
-    );
+    let builder = || {
+        snap_http::ClientConfig::builder()
+            .base_url("http://127.0.0.1:1")
+            .client_id(CLIENT_ID.parse().unwrap())
+            .channel_id(CHANNEL.parse().unwrap())
+            .private_key(crate::client_support::private_key())
+            .profile(ProviderProfile::qoinhub())
+    };
+    let no_secret = builder().build().unwrap();
+    let Err(ClientError::Config(e)) = SnapClient::new(no_secret) else {
+        panic!("a symmetric profile needs a client secret");
+    };
+    assert_eq!(e.field(), snap_http::ConfigField::ClientSecret);
+    let Err(ClientError::Config(e)) = builder().base_url("ftp://x").build() else {
+        panic!("ftp is not a base URL");
+    };
+    assert_eq!(e.field(), snap_http::ConfigField::BaseUrl);
+    // A CHANNEL-ID longer than 5 is refused when it is typed.
+    assert!("123456".parse::<snap_types::ChannelId>().is_err());
     // Finpay's profile names no create-VA path.
     let client = SnapClient::new(config("http://127.0.0.1:1", ProviderProfile::finpay())).unwrap();
     let err = client

@@ -11,7 +11,7 @@ use http::{HeaderMap, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use snap_crypto::{ClientSecret, RsaPrivateKey, RsaPublicKey, SignatureOptions, verify_symmetric};
+use snap_crypto::{ClientSecret, RsaPrivateKey, RsaPublicKey, ServiceRequest};
 use snap_http::{ClientConfig, ProviderProfile};
 use tokio::net::TcpListener;
 
@@ -37,9 +37,15 @@ pub(crate) fn example(name: &str) -> Vec<u8> {
 
 /// A symmetric client for `base` with the fixture keys.
 pub(crate) fn config(base: &str, profile: ProviderProfile) -> ClientConfig {
-    ClientConfig::new(base, CLIENT_ID, CHANNEL, private_key(), profile)
+    ClientConfig::builder()
+        .base_url(base)
+        .client_id(CLIENT_ID.parse().unwrap())
+        .channel_id(CHANNEL.parse().unwrap())
+        .private_key(private_key())
+        .client_secret(ClientSecret::new(SECRET))
+        .profile(profile)
+        .build()
         .unwrap()
-        .with_client_secret(ClientSecret::new(SECRET))
 }
 
 /// One request as the scripted server received it.
@@ -68,15 +74,14 @@ impl Recorded {
             .header("authorization")
             .strip_prefix("Bearer ")
             .unwrap();
-        verify_symmetric(
-            &ClientSecret::new(SECRET),
-            "POST",
-            &self.path,
-            token,
-            &self.body,
-            self.header("x-timestamp"),
+        let request = ServiceRequest::new("POST", &self.path)
+            .with_token(token)
+            .with_body(&self.body)
+            .with_timestamp(self.header("x-timestamp"));
+        snap_crypto::verify(
+            &request,
             self.header("x-signature"),
-            &SignatureOptions::standard(),
+            &ClientSecret::new(SECRET),
         )
         .unwrap();
     }

@@ -6,6 +6,7 @@
     unreachable_pub
 )]
 
+mod axum_layers;
 mod client_loopback;
 mod client_scripted;
 mod client_seeds;

@@ -122,6 +122,42 @@ async fn body_not_json_and_field_errors() {
 }
 
 #[tokio::test]
+async fn body_not_utf8_is_refused_before_any_handler() {
+    let server = TestServer::start().await;
+    let token = server.token().await;
+    // A bad byte inside a value no DTO field reads, correctly signed: JSON must be UTF-8.
+    let body = String::from_utf8(va_body())
+        .unwrap()
+        .replacen('{', "{\"note\":\"caf\u{1}\",", 1)
+        .into_bytes();
+    let body: Vec<u8> = body
+        .into_iter()
+        .map(|b| if b == 1 { 0xff } else { b })
+        .collect();
+    let request = pjp()
+        .notification(VA_PATH, Some(&token), body.clone(), &ts(), "1")
+        .unwrap();
+    server.send(request).await.expect("4002500", "Bad Request");
+    // The token endpoint refuses it too.
+    let mut request = pjp().token_request(TOKEN_PATH, &ts()).unwrap();
+    request.body =
+        bytes::Bytes::from_static(b"{\"grantType\":\"client_credentials\",\"x\":\"\xff\"}");
+    server.send(request).await.expect("4007300", "Bad Request");
+    assert_eq!(server.calls(), 0);
+    // Nothing was claimed: the same id with a valid body is handled.
+    server
+        .send(
+            pjp()
+                .notification(VA_PATH, Some(&token), va_body(), &ts(), "1")
+                .unwrap(),
+        )
+        .await
+        .expect("2002500", "Successful");
+    assert_eq!(server.calls(), 1);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn unauthorized_cases() {
     let server = TestServer::start_with(|b| b.partner(partner("other"))).await;
     let token = server.token().await;

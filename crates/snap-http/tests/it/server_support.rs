@@ -177,11 +177,23 @@ impl TestServer {
         Self::serve(server, clock, calls).await
     }
 
-    pub(crate) async fn serve(
-        server: SnapServer,
+    /// Serves `server` (a [`SnapServer`], or an app around one) on 127.0.0.1:0.
+    pub(crate) async fn serve<S, B>(
+        server: S,
         clock: Arc<FixedClock>,
         calls: Arc<AtomicUsize>,
-    ) -> Self {
+    ) -> Self
+    where
+        S: tower::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<snap_http::BoxError>,
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<snap_http::BoxError>,
+    {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();

@@ -132,17 +132,19 @@ impl Notifier {
                     .with_path(ServiceCode::TRANSFER_VA_PAYMENT, cb.va_payment_path.clone())
                     .with_path(ServiceCode::QR_MPM_NOTIFY, cb.qr_notify_path.clone())
                     .with_path(ServiceCode::DEBIT_NOTIFY, cb.debit_notify_path.clone());
-            let config = ClientConfig::with_signer(
-                &cb.base_url,
-                &cb.client_id,
-                &cb.channel_id,
-                Arc::clone(&key),
-                profile,
-            )
-            .map_err(|e| format!("merchant {}: callback: {e}", m.client_id))?
-            .with_client_secret(snap_crypto::ClientSecret::from_bytes(&cb.client_secret))
-            .with_request_timeout(policy.request_timeout)
-            .with_connect_timeout(policy.request_timeout);
+            let callback =
+                |e: &dyn std::fmt::Display| format!("merchant {}: callback: {e}", m.client_id);
+            let config = ClientConfig::builder()
+                .base_url(&cb.base_url)
+                .client_id(cb.client_id.parse().map_err(|e| callback(&e))?)
+                .channel_id(cb.channel_id.parse().map_err(|e| callback(&e))?)
+                .private_key_arc(Arc::clone(&key))
+                .client_secret(snap_crypto::ClientSecret::from_bytes(&cb.client_secret))
+                .profile(profile)
+                .build()
+                .map_err(|e| callback(&e))?
+                .with_request_timeout(policy.request_timeout)
+                .with_connect_timeout(policy.request_timeout);
             let client = SnapClient::with_clock(config, Arc::clone(&clock))
                 .map_err(|e| format!("merchant {}: callback client: {e}", m.client_id))?;
             links.push(Link {
@@ -481,7 +483,7 @@ pub(crate) fn debit_notify_body(
     amount: Amount,
     now: OffsetDateTime,
 ) -> Result<Vec<u8>, String> {
-    let local = now.to_offset(snap_http::JAKARTA);
+    let local = now.to_offset(snap_types::JAKARTA);
     let created_time = format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         local.year(),

@@ -119,7 +119,7 @@ impl Sandbox {
 
     fn reference(&self, flavor: Flavor) -> String {
         let seq = self.store.next_sequence();
-        let now = self.now().to_offset(snap_http::JAKARTA);
+        let now = self.now().to_offset(snap_types::JAKARTA);
         match flavor {
             // QoinHub: `T24080680391` (T, yymm, 7 digits).
             Flavor::QoinHub => format!(

@@ -184,15 +184,15 @@ fn json_of(text: &str) -> Value {
 }
 
 fn client(sandbox: &Sandbox, profile: ProviderProfile) -> SnapClient {
-    let config = ClientConfig::new(
-        &format!("http://{}", sandbox.addr),
-        MERCHANT,
-        "95221",
-        private_key(),
-        profile,
-    )
-    .unwrap()
-    .with_client_secret(ClientSecret::new(&secret()));
+    let config = ClientConfig::builder()
+        .base_url(&format!("http://{}", sandbox.addr))
+        .client_id(MERCHANT.parse().unwrap())
+        .channel_id("95221".parse().unwrap())
+        .private_key(private_key())
+        .client_secret(ClientSecret::new(&secret()))
+        .profile(profile)
+        .build()
+        .unwrap();
     SnapClient::new(config).unwrap()
 }
 
