@@ -87,7 +87,10 @@ pub(crate) fn run(args: &[&str]) -> Result<(), String> {
         &root,
         &["fetch", "--locked", "--manifest-path", "fuzz/Cargo.toml"],
     )?;
-    cargo(&root, &fuzz_args("build", &[]))?;
+    // One target builds alone (a campaign is not held up by another target's build); all of them
+    // build in one cargo run.
+    let only: Vec<&str> = options.target.iter().map(String::as_str).collect();
+    cargo(&root, &fuzz_args("build", &only))?;
     for target in &selected {
         run_target(&root, target, &options)?;
     }
