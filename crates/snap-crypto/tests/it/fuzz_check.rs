@@ -300,17 +300,25 @@ fn keys() -> &'static Keys {
     })
 }
 
-// Whitespace inserted between JSON tokens (never inside a string), at positions and of kinds
-// taken from the script.
+// Whitespace inserted next to the structural characters of a JSON body (`{}[],:` outside
+// strings, where JSON allows it), at positions and of kinds taken from the script.
 fn add_whitespace(body: &[u8], s: &mut Script<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len() + 16);
     let (mut in_string, mut escaped) = (false, false);
-    for &b in body {
-        let between_tokens = !in_string;
-        if between_tokens && s.byte() % 4 == 0 {
+    let space = |out: &mut Vec<u8>, s: &mut Script<'_>| {
+        if s.byte() % 3 == 0 {
             out.push([b' ', b'\t', b'\n', b'\r'][usize::from(s.byte() % 4)]);
         }
+    };
+    for &b in body {
+        let structural = !in_string && matches!(b, b'{' | b'}' | b'[' | b']' | b',' | b':');
+        if structural {
+            space(&mut out, s);
+        }
         out.push(b);
+        if structural {
+            space(&mut out, s);
+        }
         if in_string {
             if escaped {
                 escaped = false;
@@ -323,9 +331,7 @@ fn add_whitespace(body: &[u8], s: &mut Script<'_>) -> Vec<u8> {
             in_string = true;
         }
     }
-    if s.byte() % 2 == 0 {
-        out.push(b'\n');
-    }
+    space(&mut out, s);
     out
 }
 
