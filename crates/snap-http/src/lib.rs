@@ -23,3 +23,11 @@ pub use server::{
     RequestContext, RouteInfo, SignatureMode, SnapServer, SnapServerBuilder, StoredResponse,
     TokenIssuer, Verified, VerifiedToken, Verify, VerifyLayer, WithState, serve, with_state,
 };
+
+/// The request_headers fuzz target's entry point (`fuzz/`); built only by `cargo fuzz`, which sets
+/// `cfg(fuzzing)`: the header helpers it checks are private to the crate.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzz_request_headers(data: &[u8]) -> bool {
+    server::request_headers_fuzz_check(data)
+}
