@@ -306,7 +306,7 @@ fn add_whitespace(body: &[u8], s: &mut Script<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len() + 16);
     let (mut in_string, mut escaped) = (false, false);
     let space = |out: &mut Vec<u8>, s: &mut Script<'_>| {
-        if s.byte() % 3 == 0 {
+        if s.byte().is_multiple_of(3) {
             out.push([b' ', b'\t', b'\n', b'\r'][usize::from(s.byte() % 4)]);
         }
     };
@@ -381,7 +381,7 @@ pub(crate) fn check_signature(data: &[u8]) -> bool {
             2 => EmptyBodyHash::Sha256OfNull,
             _ => EmptyBodyHash::Sha256OfEmptyArray,
         })
-        .with_query(if s.byte() % 2 == 0 {
+        .with_query(if s.byte().is_multiple_of(2) {
             QueryInPath::Include
         } else {
             QueryInPath::Exclude

@@ -210,6 +210,7 @@ pub(crate) fn fuzz_check(data: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use http::header::{AUTHORIZATION, CONTENT_LENGTH};
 
     use super::*;

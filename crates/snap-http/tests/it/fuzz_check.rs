@@ -340,7 +340,7 @@ pub(crate) fn check_jwt(data: &[u8]) {
             }
         }
         _ => {
-            let header = if b.byte() % 2 == 0 {
+            let header = if b.byte().is_multiple_of(2) {
                 JWT_HEADER.to_owned()
             } else {
                 b.text()
@@ -660,7 +660,7 @@ pub(crate) fn check_service(data: &[u8]) -> bool {
     let route = usize::from(s.byte()) % cases.len();
     let case = &cases[route];
     let mut body = fixtures.bodies[route].clone();
-    if s.byte() % 4 == 0 {
+    if s.byte().is_multiple_of(4) {
         body = s.text().into_bytes();
     }
     let external_id = match s.byte() % 4 {

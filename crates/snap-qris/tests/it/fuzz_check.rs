@@ -107,7 +107,7 @@ fn tip_of(s: &mut Script<'_>) -> Tip {
 }
 
 fn profile_of(s: &mut Script<'_>) -> Profile {
-    if s.byte() % 2 == 0 {
+    if s.byte().is_multiple_of(2) {
         Profile::Emv
     } else {
         Profile::Qris
@@ -160,7 +160,7 @@ pub(crate) fn check_builder(s: &mut Script<'_>) -> bool {
                 b = b.template(id, children);
             }
             2 => {
-                let i = if id % 2 == 0 {
+                let i = if id.is_multiple_of(2) {
                     Initiation::Static
                 } else {
                     Initiation::Dynamic
@@ -279,7 +279,7 @@ fn options<'r>(s: &mut Script<'_>, reference: &'r str, terminal: &'r str) -> Dyn
 /// source passed, shows the amount, tip and labels asked for, and `to_static` of it restores the
 /// source's objects (62 aside, where labels were set). Returns whether `to_dynamic` accepted.
 pub(crate) fn check_rewrite(s: &mut Script<'_>) -> bool {
-    let source = if s.byte() % 2 == 0 {
+    let source = if s.byte().is_multiple_of(2) {
         let merchant = s.text(25);
         let city = s.text(15);
         let b = Builder::new()
@@ -391,7 +391,7 @@ pub(crate) fn check_rewrite(s: &mut Script<'_>) -> bool {
 /// output was accepted (and so checked).
 pub(crate) fn check_build(data: &[u8]) -> bool {
     let mut s = Script(data);
-    if s.byte() % 2 == 0 {
+    if s.byte().is_multiple_of(2) {
         check_builder(&mut s)
     } else {
         check_rewrite(&mut s)
