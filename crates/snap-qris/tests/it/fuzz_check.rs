@@ -296,7 +296,8 @@ pub(crate) fn check_rewrite(s: &mut Script<'_>) -> bool {
             .currency("360")
             .country("ID")
             .merchant_name(&merchant)
-            .merchant_city(&city);
+            .merchant_city(&city)
+            .postal_code("10110");
         let extra: Vec<(u8, String)> = (0..s.byte() % 3)
             .map(|_| (s.byte() % 12, s.text(30)))
             .collect();
