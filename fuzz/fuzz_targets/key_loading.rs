@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code, reason = "the minify target's checks live in the same file")]
+#[allow(dead_code, reason = "other targets' checks live in the same file")]
 mod checks {
     include!("../../crates/snap-crypto/tests/it/fuzz_check.rs");
 }

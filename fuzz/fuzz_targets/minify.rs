@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code, reason = "check_key_loading is the other target's check")]
+#[allow(dead_code, reason = "other targets' checks live in the same file")]
 mod checks {
     include!("../../crates/snap-crypto/tests/it/fuzz_check.rs");
 }

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code, reason = "the qris_build target's checks live in the same file")]
+#[allow(dead_code, reason = "other targets' checks live in the same file")]
 mod checks {
     include!("../../crates/snap-qris/tests/it/fuzz_check.rs");
 }

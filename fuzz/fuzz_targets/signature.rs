@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code, reason = "the minify and key_loading targets' checks live in the same file")]
+#[allow(dead_code, reason = "other targets' checks live in the same file")]
 mod checks {
     include!("../../crates/snap-crypto/tests/it/fuzz_check.rs");
 }
