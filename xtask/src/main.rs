@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! cargo xtask codegen [--check]      regenerate snap-types' code tables from fixtures/*.csv
-//! cargo xtask release --dry-run      clean tree, consistent versions, cargo publish --dry-run
+//! cargo xtask release --dry-run [--allow-dirty]
+//!                                    clean tree, consistent versions, cargo publish --dry-run
+//! cargo xtask tidy                   dependency direction, no wall clock outside Clock, crate metadata
 //! cargo xtask bench <crypto|qris|http|receive>
 //! cargo xtask fuzz [TARGET] [--seconds N | --runs N] [--merge]   run the cargo-fuzz targets (fuzz/README.md)
 //! ```
@@ -11,12 +13,13 @@ mod bench;
 mod codegen;
 mod fuzz;
 mod release;
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | release --dry-run | \
-bench <crypto|qris|http|receive> | fuzz [TARGET] [--seconds N | --runs N] [--merge]>";
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | release --dry-run [--allow-dirty] | \
+tidy | bench <crypto|qris|http|receive> | fuzz [TARGET] [--seconds N | --runs N] [--merge]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,7 +27,9 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => codegen::run(false),
         ["codegen", "--check"] => codegen::run(true),
-        ["release", "--dry-run"] => release::dry_run(),
+        ["release", "--dry-run"] => release::dry_run(false),
+        ["release", "--dry-run", "--allow-dirty"] => release::dry_run(true),
+        ["tidy"] => tidy::run(),
         ["bench", target] => bench::run(target),
         ["fuzz", rest @ ..] => fuzz::run(rest),
         _ => Err(USAGE.to_owned()),

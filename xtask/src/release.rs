@@ -4,14 +4,20 @@ use std::process::Command;
 
 use crate::{run_command, workspace_root};
 
-/// Checks a clean tree and consistent versions, then runs `cargo publish --workspace --dry-run --locked`.
-pub(crate) fn dry_run() -> Result<(), String> {
-    check_clean_tree()?;
+/// Checks a clean tree (unless `allow_dirty`: packaging then takes the files as they are on disk)
+/// and consistent versions, then packages and verifies every publishable crate in dependency
+/// order with `cargo publish --workspace --dry-run --locked` (crates not yet on crates.io resolve
+/// to the ones packaged before them).
+pub(crate) fn dry_run(allow_dirty: bool) -> Result<(), String> {
+    if !allow_dirty {
+        check_clean_tree()?;
+    }
     check_versions()?;
-    run_command(
-        "cargo",
-        &["publish", "--workspace", "--dry-run", "--locked"],
-    )
+    let mut args = vec!["publish", "--workspace", "--dry-run", "--locked"];
+    if allow_dirty {
+        args.push("--allow-dirty");
+    }
+    run_command("cargo", &args)
 }
 
 fn check_clean_tree() -> Result<(), String> {
@@ -27,7 +33,7 @@ fn check_clean_tree() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "the work tree is not clean; commit or stash first:\n{}",
+            "the work tree is not clean; commit or stash first (or --allow-dirty):\n{}",
             String::from_utf8_lossy(&output.stdout)
         ))
     }

@@ -1,4 +1,7 @@
-//! Just enough DER to tell key formats apart and measure RSA moduli. ring does the real parsing.
+//! Just enough DER to tell key formats apart, unwrap PKCS#8 and SubjectPublicKeyInfo, and measure
+//! RSA moduli; ring does the real parsing of the RSA structures inside. (Kept in-house rather than
+//! the RustCrypto `der`/`spki`/`pkcs8` family: the wrappers are two fixed shapes, this reader already
+//! serves the private-key side, and the key_loading fuzz target covers every path through it.)
 
 /// One tag-length-value element.
 pub(crate) struct Tlv<'a> {
@@ -8,10 +11,12 @@ pub(crate) struct Tlv<'a> {
 
 pub(crate) const SEQUENCE: u8 = 0x30;
 pub(crate) const INTEGER: u8 = 0x02;
+pub(crate) const BIT_STRING: u8 = 0x03;
 pub(crate) const OCTET_STRING: u8 = 0x04;
 pub(crate) const OID: u8 = 0x06;
 
-/// Reads one element (definite lengths only), returning it and what follows.
+/// Reads one element (definite, minimally encoded lengths only, as DER requires), returning it
+/// and what follows.
 pub(crate) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     let (&tag, rest) = input.split_first()?;
     let (&first, rest) = rest.split_first()?;
@@ -23,9 +28,15 @@ pub(crate) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
             return None;
         }
         let (bytes, rest) = rest.split_at_checked(n)?;
+        if bytes.first() == Some(&0) {
+            return None;
+        }
         let len = bytes
             .iter()
             .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        if len < 0x80 {
+            return None;
+        }
         (len, rest)
     };
     let (content, rest) = rest.split_at_checked(len)?;
@@ -85,6 +96,18 @@ pub(crate) fn algorithm_oid(alg_id: &[u8]) -> Option<&[u8]> {
     expect(alg_id, OID).map(|(oid, _)| oid)
 }
 
+/// A SubjectPublicKeyInfo (RFC 5280 §4.1): `SEQUENCE { AlgorithmIdentifier, BIT STRING }`, nothing
+/// else. Returns the algorithm's OID and the key bytes inside the BIT STRING; `None` for any other
+/// shape (a certificate, for one) or a BIT STRING with unused bits.
+pub(crate) fn subject_public_key_info(der: &[u8]) -> Option<(&[u8], &[u8])> {
+    let seq = outer_sequence(der)?;
+    let (alg_id, rest) = expect(seq, SEQUENCE)?;
+    let oid = algorithm_oid(alg_id)?;
+    let (bits, rest) = expect(rest, BIT_STRING)?;
+    let (&unused, key) = bits.split_first()?;
+    (unused == 0 && rest.is_empty()).then_some((oid, key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,11 +126,34 @@ mod tests {
         assert!(read(&[0x30, 0x81]).is_none());
         assert!(read(&[0x30, 0x85, 1, 1, 1, 1, 1]).is_none());
         assert!(read(&[0x30, 0x82, 0x01, 0x00, 0]).is_none());
+        // Not minimal: a short length in long form, a leading zero length byte.
+        assert!(read(&[0x04, 0x81, 0x01, 0xff]).is_none());
+        assert!(read(&[0x04, 0x82, 0x00, 0x81, 0xff]).is_none());
         let (tlv, rest) = read(&[0x02, 0x01, 0x05, 0xff])
             .into_iter()
             .next()
             .map(|(t, r)| (t.content.to_vec(), r.to_vec()))
             .unwrap_or_default();
         assert_eq!((tlv, rest), (vec![5], vec![0xff]));
+    }
+
+    #[test]
+    fn subject_public_key_infos() {
+        // SEQUENCE { SEQUENCE { OID 1.2.3 }, BIT STRING { 0 unused, 0x05 } }
+        let spki = [
+            0x30, 0x0a, 0x30, 0x04, 0x06, 0x02, 0x2a, 0x03, 0x03, 0x02, 0x00, 0x05,
+        ];
+        assert_eq!(
+            subject_public_key_info(&spki),
+            Some((&[0x2a, 0x03][..], &[0x05][..]))
+        );
+        let mut unused_bits = spki;
+        unused_bits[10] = 1;
+        assert_eq!(subject_public_key_info(&unused_bits), None);
+        let mut trailing = spki.to_vec();
+        trailing.extend([0x05, 0x00]);
+        trailing[1] += 2;
+        assert_eq!(subject_public_key_info(&trailing), None);
+        assert_eq!(subject_public_key_info(&spki[..11]), None);
     }
 }

@@ -235,15 +235,15 @@ impl Blocks {
             let mut bytes = [0u8; 16];
             bytes.copy_from_slice(part);
             let v = u8x16::from(bytes);
-            let special = v.cmp_eq(u8x16::splat(b'"'))
-                | v.cmp_eq(u8x16::splat(b'\\'))
-                | v.min(u8x16::splat(0x1f)).cmp_eq(v);
-            let white = v.cmp_eq(u8x16::splat(b' '))
-                | v.cmp_eq(u8x16::splat(b'\n'))
-                | v.cmp_eq(u8x16::splat(b'\r'))
-                | v.cmp_eq(u8x16::splat(b'\t'));
-            specials |= u64::from(special.move_mask() as u16) << (16 * k);
-            ws |= u64::from(white.move_mask() as u16) << (16 * k);
+            let special = v.simd_eq(u8x16::splat(b'"'))
+                | v.simd_eq(u8x16::splat(b'\\'))
+                | v.min(u8x16::splat(0x1f)).simd_eq(v);
+            let white = v.simd_eq(u8x16::splat(b' '))
+                | v.simd_eq(u8x16::splat(b'\n'))
+                | v.simd_eq(u8x16::splat(b'\r'))
+                | v.simd_eq(u8x16::splat(b'\t'));
+            specials |= u64::from(special.to_bitmask() as u16) << (16 * k);
+            ws |= u64::from(white.to_bitmask() as u16) << (16 * k);
         }
         self.base = base;
         self.specials = specials | !valid;

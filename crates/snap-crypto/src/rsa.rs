@@ -335,23 +335,18 @@ fn public_pkcs1(der: &[u8]) -> Result<&[u8], Error> {
     let (first, rest) = der::read(seq).ok_or_else(|| bad("malformed DER"))?;
     match first.tag {
         SEQUENCE => {
-            use spki::der::Decode as _;
-            let spki = spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| {
-                // Certificates also start with a SEQUENCE in a SEQUENCE.
-                Error::WrongKeyType {
-                    expected: PUBLIC,
-                    found: "something other than a SubjectPublicKeyInfo (a certificate?)",
-                }
+            // Certificates also start with a SEQUENCE in a SEQUENCE.
+            let (oid, key) = der::subject_public_key_info(der).ok_or(Error::WrongKeyType {
+                expected: PUBLIC,
+                found: "something other than a SubjectPublicKeyInfo (a certificate?)",
             })?;
-            if spki.algorithm.oid.as_bytes() != der::RSA_ENCRYPTION {
+            if oid != der::RSA_ENCRYPTION {
                 return Err(Error::WrongKeyType {
                     expected: PUBLIC,
-                    found: der::algorithm_name(spki.algorithm.oid.as_bytes()),
+                    found: der::algorithm_name(oid),
                 });
             }
-            spki.subject_public_key
-                .as_bytes()
-                .ok_or_else(|| bad("malformed SubjectPublicKeyInfo"))
+            Ok(key)
         }
         INTEGER => match der::count(rest) {
             Some(1) => Ok(der),

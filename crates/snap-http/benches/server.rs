@@ -18,6 +18,13 @@
 //! (`SNAP_BENCH_INPROC_REQUESTS`, default 50 000: fewer suit `valgrind --tool=callgrind`).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::cast_precision_loss)]
 
+#[allow(
+    dead_code,
+    reason = "shared with snapbi's receive bench, which reads other figures"
+)]
+#[path = "support/load.rs"]
+mod load;
+
 use std::convert::Infallible;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, Command, Stdio};
@@ -26,10 +33,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt as _, Full};
+use load::LoadOptions;
 use snap_crypto::{
     ClientSecret, RsaPrivateKey, RsaPublicKey, SystemClock, TimestampStyle, timestamp_now,
 };
-use snap_http::testing::load::{self, LoadOptions};
 use snap_http::testing::{SignedRequest, TestPartner};
 use snap_http::{JwtTokenIssuer, Outcome, Partner, SnapServer, TokenIssuer as _};
 
@@ -341,7 +348,10 @@ async fn template(side: &str, addr: &str) -> SignedRequest {
     } else {
         JwtTokenIssuer::new(TOKEN_KEY)
             .expect("token key")
-            .issue("QoinSnap", time::OffsetDateTime::now_utc())
+            .issue(
+                "QoinSnap",
+                snap_crypto::Clock::now(&snap_crypto::SystemClock),
+            )
             .expect("token")
             .token
     };

@@ -75,6 +75,7 @@ impl ConfigError {
     }
 
     /// Names the partner, path or value the mistake concerns.
+    #[cfg(any(feature = "server", feature = "client"))]
     pub(crate) fn about(mut self, subject: impl fmt::Display) -> Self {
         self.subject = Some(subject.to_string());
         self

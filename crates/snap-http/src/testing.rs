@@ -21,8 +21,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod load;
-
 use std::fmt;
 use std::sync::Arc;
 

@@ -1,4 +1,14 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// Without `render` the README's links to the render functions point at docs.rs (built with every
+// feature) instead of items that are not compiled.
+#![cfg_attr(
+    not(feature = "render"),
+    doc = "",
+    doc = "[`render_svg`]: https://docs.rs/snap-qris/latest/snap_qris/fn.render_svg.html",
+    doc = "[`render_png`]: https://docs.rs/snap-qris/latest/snap_qris/fn.render_png.html",
+    doc = "[`render_terminal`]: https://docs.rs/snap-qris/latest/snap_qris/fn.render_terminal.html"
+)]
 
 mod amount;
 mod builder;

@@ -1,7 +1,6 @@
 //! Create virtual account (service 27): `POST .../v1.0/transfer-va/create-va` (seed 002).
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 use crate::amount::Money;
 use crate::request::SnapRequest;
@@ -10,7 +9,7 @@ use crate::service_code::ServiceCode;
 use crate::status_response::impl_snap_response;
 use crate::timestamp::Timestamp;
 use crate::va_payment::VirtualAccountData;
-use crate::validation::{FieldError, Validate, mandatory_str, parse_raw, raw_object};
+use crate::validation::{FieldError, Validate, mandatory_str};
 
 /// Request body of create VA (seed 002), fields in the example's order.
 ///
@@ -37,9 +36,104 @@ pub struct CreateVaRequest {
     pub bill_details: Vec<BillDetail>,
     /// When the VA expires.
     pub expired_date: Timestamp,
-    /// Raw `additionalInfo` (`{"enabledh2hpayments": 4}`), also read from `addtionalInfo`.
+    /// `additionalInfo` (`{"enabledh2hpayments": 4}`), also read from `addtionalInfo`.
     #[serde(alias = "addtionalInfo")]
-    pub additional_info: Box<RawValue>,
+    pub additional_info: CreateVaAdditionalInfo,
+}
+
+/// Create VA's `additionalInfo`: the seed's `enabledh2hpayments`, and any other key a provider
+/// wants, passed through as sent (written after `enabledh2hpayments`, in key order).
+///
+/// ```
+/// use snap_types::CreateVaAdditionalInfo;
+///
+/// let info = CreateVaAdditionalInfo::new(4).with_extra("channel", serde_json::json!("BCA"));
+/// assert_eq!(serde_json::to_string(&info)?, r#"{"enabledh2hpayments":4,"channel":"BCA"}"#);
+/// let back: CreateVaAdditionalInfo = serde_json::from_str(r#"{"channel":"BCA","enabledh2hpayments":4}"#)?;
+/// assert_eq!(back, info);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateVaAdditionalInfo {
+    /// `enabledh2hpayments`: which host-to-host payment channels the VA accepts (4 in seed 002).
+    pub enabled_h2h_payments: i64,
+    /// Every other key, as sent.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl CreateVaAdditionalInfo {
+    /// `{"enabledh2hpayments": n}`.
+    pub fn new(enabled_h2h_payments: i64) -> Self {
+        Self {
+            enabled_h2h_payments,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// With another key (replacing one of that name).
+    #[must_use]
+    pub fn with_extra(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+}
+
+const ENABLED_H2H: &str = "enabledh2hpayments";
+
+impl Serialize for CreateVaAdditionalInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let extra = self
+            .extra
+            .iter()
+            .filter(|(key, _)| key.as_str() != ENABLED_H2H);
+        let mut map = serializer.serialize_map(Some(1 + self.extra.len()))?;
+        map.serialize_entry(ENABLED_H2H, &self.enabled_h2h_payments)?;
+        for (key, value) in extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for CreateVaAdditionalInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct InfoVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for InfoVisitor {
+            type Value = CreateVaAdditionalInfo;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object with an integer enabledh2hpayments")
+            }
+
+            // Key by key through the map, so a bad `enabledh2hpayments` is reported at its path.
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut enabled = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == ENABLED_H2H {
+                        enabled = Some(map.next_value::<i64>()?);
+                    } else {
+                        let value = map.next_value()?;
+                        extra.insert(key, value);
+                    }
+                }
+                let enabled_h2h_payments =
+                    enabled.ok_or_else(|| serde::de::Error::missing_field(ENABLED_H2H))?;
+                Ok(CreateVaAdditionalInfo {
+                    enabled_h2h_payments,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(InfoVisitor)
+    }
 }
 
 /// One entry of `billDetails`.
@@ -66,8 +160,8 @@ pub struct BillDetail {
     /// Amount of this bill.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_amount: Option<Money>,
-    /// Raw `additionalInfo` of the bill (mandatory, may be `{}`).
-    pub additional_info: Box<RawValue>,
+    /// `additionalInfo` of the bill (mandatory, an object, may be `{}`), passed through as sent.
+    pub additional_info: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `billDescription`.
@@ -95,7 +189,7 @@ impl CreateVaRequest {
     /// let request = CreateVaRequest::new("INV-42", amount, "2024-08-24T07:45:00+07:00".parse()?)
     ///     .with_customer("Budi Utomo", "budi@example.com", "6281223323423");
     /// assert_eq!(request.bill_details[0].bill_name, "INV-42");
-    /// assert_eq!(request.additional_info.get(), r#"{"enabledh2hpayments":4}"#);
+    /// assert_eq!(request.additional_info.enabled_h2h_payments, 4);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(trx_id: impl Into<String>, total_amount: Money, expired_date: Timestamp) -> Self {
@@ -110,7 +204,7 @@ impl CreateVaRequest {
             total_amount,
             bill_details: vec![bill],
             expired_date,
-            additional_info: raw_json(r#"{"enabledh2hpayments":4}"#),
+            additional_info: CreateVaAdditionalInfo::new(4),
         }
     }
 
@@ -147,23 +241,9 @@ impl BillDetail {
             bill_description: None,
             bill_sub_company: None,
             bill_amount: None,
-            additional_info: raw_json("{}"),
+            additional_info: serde_json::Map::new(),
         }
     }
-}
-
-/// A constant JSON text of this module as a raw value.
-#[allow(clippy::expect_used)]
-fn raw_json(json: &'static str) -> Box<RawValue> {
-    // Invariant: only the literal JSON objects above are passed (the doc test builds both).
-    RawValue::from_string(json.to_owned()).expect("a literal JSON object")
-}
-
-/// The typed view of create VA's `additionalInfo` used for validation.
-#[derive(Deserialize)]
-struct CreateVaAdditionalInfo {
-    #[serde(rename = "enabledh2hpayments")]
-    _enabled_h2h_payments: i64,
 }
 
 impl Validate for CreateVaRequest {
@@ -182,10 +262,7 @@ impl Validate for CreateVaRequest {
         for (i, bill) in self.bill_details.iter().enumerate() {
             let at = |field: &str| format!("billDetails[{i}].{field}");
             mandatory_str(&at("billName"), &bill.bill_name, None)?;
-            raw_object(&bill.additional_info, &at("additionalInfo"))?;
         }
-        raw_object(&self.additional_info, "additionalInfo")?;
-        let _: CreateVaAdditionalInfo = parse_raw(&self.additional_info, "additionalInfo")?;
         Ok(())
     }
 }

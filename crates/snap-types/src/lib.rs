@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod access_token;
 mod amount;
@@ -22,7 +23,9 @@ mod virtual_account;
 
 pub use access_token::{AccessTokenRequest, AccessTokenResponse, GRANT_TYPE_CLIENT_CREDENTIALS};
 pub use amount::{Amount, Currency, Money};
-pub use create_va::{BillDescription, BillDetail, CreateVaRequest, CreateVaResponse};
+pub use create_va::{
+    BillDescription, BillDetail, CreateVaAdditionalInfo, CreateVaRequest, CreateVaResponse,
+};
 pub use debit_notify::DebitNotification;
 pub use error::Error;
 pub use generated::Case;

@@ -7,6 +7,14 @@
 //! Environment: `SNAP_BENCH_SECONDS` (default 5), `SNAP_BENCH_CONNECTIONS` (default 64).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+// The load generator of snap-http's server bench (bench tooling, not part of any crate's API).
+#[allow(
+    dead_code,
+    reason = "shared with snap-http's server bench, which reads other figures"
+)]
+#[path = "../../snap-http/benches/support/load.rs"]
+mod load;
+
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,8 +22,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use http_body_util::{BodyExt as _, Full};
+use load::{LoadOptions, LoadReport, run};
 use snap_crypto::{ClientSecret, RsaPrivateKey};
-use snap_http::testing::load::{LoadOptions, LoadReport, run};
 use snap_http::testing::{TestPartner, timestamp_at};
 
 const SECRET: &str = "bench-client-secret";
@@ -71,7 +79,7 @@ async fn side(label: &str, in_memory: bool, connections: usize, seconds: u64) ->
     let token = token(&partner, addr).await;
     let body =
         std::fs::read(fixtures().join("examples/000-qoinhub-va-payment-request.json")).unwrap();
-    let now = timestamp_at(time::OffsetDateTime::now_utc());
+    let now = timestamp_at(snap_crypto::Clock::now(&snap_crypto::SystemClock));
     let template = partner
         .notification(VA_PATH, Some(&token), body, &now, "0")
         .unwrap();
@@ -173,7 +181,7 @@ client_secret_file = "partner.secret"
 }
 
 async fn token(partner: &TestPartner, addr: SocketAddr) -> String {
-    let now = timestamp_at(time::OffsetDateTime::now_utc());
+    let now = timestamp_at(snap_crypto::Clock::now(&snap_crypto::SystemClock));
     let request = partner
         .token_request("/api/v1.0/access-token/b2b", &now)
         .unwrap();

@@ -1,5 +1,6 @@
 //! The HTTP(S) transport under the signing layer: hyper-util's pooled client over hyper-rustls
-//! (ring only), with a deadline on the whole exchange and a cap on the answer's size.
+//! (ring only, Mozilla's roots plus the OS store with `native-roots`), with a deadline on the whole
+//! exchange and a cap on the answer's size.
 
 use std::fmt;
 use std::sync::Arc;
@@ -21,8 +22,10 @@ use crate::client::sign::BoxFuture;
 
 /// Sends `http::Request<Bytes>` and returns the complete answer as `http::Response<Bytes>`.
 ///
-/// HTTPS uses rustls with the ring provider and the Mozilla root store (webpki-roots); plain
-/// `http://` is allowed (for loopback tests and local sandboxes). Connections are pooled; the
+/// HTTPS uses rustls with the ring provider and trusts the Mozilla root store (webpki-roots); with
+/// the `native-roots` feature it also trusts the certificates of the operating system's store (a
+/// provider behind a private CA that the machine trusts). Plain `http://` is allowed (for loopback
+/// tests and local sandboxes). Connections are pooled; the
 /// service is cheap to clone. An exchange that does not finish within the request timeout ends
 /// with [`ClientError::Timeout`]; an answer larger than the configured cap is a
 /// [`ClientError::MalformedResponse`].
@@ -41,9 +44,13 @@ impl HttpTransport {
         http.set_nodelay(true);
         http.set_connect_timeout(Some(config.connect_timeout));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let https = HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(provider)
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
             .map_err(ClientError::transport)?
+            .with_root_certificates(root_store())
+            .with_no_client_auth();
+        let https = HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
@@ -76,6 +83,25 @@ impl HttpTransport {
         })?;
         Ok(Response::from_parts(parts, collected.to_bytes()))
     }
+}
+
+/// The certificates a provider's chain may end in: Mozilla's, plus the operating system's store
+/// with `native-roots`.
+fn root_store() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    #[cfg(feature = "native-roots")]
+    {
+        // Unreadable files or certificates in the store are skipped (as every TLS client does);
+        // the Mozilla roots remain.
+        let native = rustls_native_certs::load_native_certs();
+        for error in &native.errors {
+            tracing::warn!(%error, "operating system certificate store");
+        }
+        let (added, ignored) = roots.add_parsable_certificates(native.certs);
+        tracing::debug!(added, ignored, "operating system root certificates");
+    }
+    roots
 }
 
 impl fmt::Debug for HttpTransport {

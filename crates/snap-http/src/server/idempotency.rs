@@ -228,8 +228,8 @@ where
             }
         }
     }
-    // From here the claim is held: the handling runs to its end in a task of its own even if
-    // the client hangs up, and a panic inside releases the claim.
+    // From here the claim is held: the handling runs to its end even if the client hangs up
+    // (see `RunToCompletion`), and a panic inside releases the claim.
     let handling = async move {
         let answer = AssertUnwindSafe(async move {
             let response = inner.oneshot(request).await.map_err(Into::into)?;
@@ -268,10 +268,34 @@ where
         tracing::info!(status = status.as_u16(), "handled");
         Ok((status, body))
     };
-    match tokio::spawn(handling.in_current_span()).await {
-        Ok(answer) => answer,
-        // The task itself catches panics; a join error means the runtime is shutting down.
-        Err(_) => Err(Rejection::Internal),
+    RunToCompletion(Some(Box::pin(handling.in_current_span()))).await
+}
+
+/// Polls the claimed handling in the request's own task; if the request is dropped first (the
+/// client hung up), what is left of it is spawned, so the claim is still completed or released.
+struct RunToCompletion<T: Send + 'static>(Option<BoxFuture<'static, T>>);
+
+impl<T: Send + 'static> std::future::Future for RunToCompletion<T> {
+    type Output = T;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let Some(handling) = self.0.as_mut() else {
+            // Polled again after it finished: a contract violation of the caller; stay pending.
+            return Poll::Pending;
+        };
+        let output = std::task::ready!(handling.as_mut().poll(cx));
+        self.0 = None;
+        Poll::Ready(output)
+    }
+}
+
+impl<T: Send + 'static> Drop for RunToCompletion<T> {
+    fn drop(&mut self) {
+        if let Some(handling) = self.0.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(handling);
+        }
     }
 }
 

@@ -9,19 +9,7 @@ use snap_types::{ChannelId, PartnerId};
 
 use crate::Error;
 use crate::error::{ConfigError, ConfigErrorKind, ConfigField};
-
-/// How a partner signs its service calls (notifications).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum SignatureMode {
-    /// HMAC-SHA512 with the client secret over a string that includes the B2B token (the standard
-    /// for transactions; QoinHub, Finpay). A bearer token is required.
-    #[default]
-    Symmetric,
-    /// SHA256withRSA with the partner's private key, no token (DANA, Midtrans notifications).
-    /// Verified with the partner's public key.
-    Asymmetric,
-}
+pub use crate::signature_mode::SignatureMode;
 
 /// A partner (a PJP calling the merchant): its ids, keys and what it may do.
 ///

@@ -469,16 +469,4 @@ mod tests {
         assert_ne!(fingerprint("/p", &compact), fingerprint("/q", &compact));
         assert_ne!(fingerprint("/p", &compact), fingerprint("/p", &other));
     }
-
-    #[test]
-    fn jakarta_day_boundary_is_17_utc() {
-        assert_eq!(
-            snap_types::jakarta_date(datetime!(2024-08-22 16:59:59 UTC)),
-            date!(2024 - 08 - 22)
-        );
-        assert_eq!(
-            snap_types::jakarta_date(datetime!(2024-08-22 17:00:00 UTC)),
-            date!(2024 - 08 - 23)
-        );
-    }
 }

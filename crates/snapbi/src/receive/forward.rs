@@ -171,7 +171,7 @@ impl Forwarder {
             return Err(format!("notification {id} is not in the journal"));
         };
         let payload = envelope(&record, &body)?;
-        let unix = time::OffsetDateTime::now_utc().unix_timestamp();
+        let unix = snap_crypto::Clock::now(&snap_crypto::SystemClock).unix_timestamp();
         let request = http::Request::post(self.url.clone())
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
@@ -43,6 +43,15 @@ pub(crate) enum JournalError {
     /// Another process (a running receiver) has the journal open.
     #[error("the journal is open in another process")]
     InUse,
+    /// The file is a journal in an older redb file format (v2 for builds with redb 2), which this
+    /// build cannot read. Nothing in it was read or changed.
+    #[error(
+        "the journal is in redb file format v{0}, written by an earlier snapbi build; this snapbi \
+         reads only the current format, and nothing in the file was read or changed. Export its \
+         notifications with the snapbi that wrote it (`snapbi inbox export`), then move the file \
+         aside to start a new journal"
+    )]
+    OldFormat(u8),
     /// The writer thread is gone (the receiver is shutting down).
     #[error("the journal is closed")]
     Closed,
@@ -50,6 +59,14 @@ pub(crate) enum JournalError {
 
 fn db_error(e: impl Into<redb::Error>) -> JournalError {
     JournalError::Database(Box::new(e.into()))
+}
+
+fn open_error(e: redb::DatabaseError) -> JournalError {
+    match e {
+        redb::DatabaseError::UpgradeRequired(version) => JournalError::OldFormat(version),
+        redb::DatabaseError::DatabaseAlreadyOpen => JournalError::InUse,
+        e => db_error(e),
+    }
 }
 
 /// What the journal keeps of one notification besides its body.
@@ -115,18 +132,16 @@ pub(crate) struct Journal {
 }
 
 impl Journal {
-    /// Opens (or creates) the journal file.
+    /// Opens (or creates, in the current file format) the journal file; a journal in an older
+    /// format is [`JournalError::OldFormat`], never replaced.
     pub(crate) fn open(path: &Path) -> Result<Self, JournalError> {
-        Self::start(Database::create(path).map_err(db_error)?)
+        Self::start(Database::create(path).map_err(open_error)?)
     }
 
-    /// Opens an existing journal; [`JournalError::InUse`] when a running receiver holds it.
+    /// Opens an existing journal; [`JournalError::InUse`] when a running receiver holds it,
+    /// [`JournalError::OldFormat`] when an older build wrote it.
     pub(crate) fn open_existing(path: &Path) -> Result<Self, JournalError> {
-        match Database::open(path) {
-            Ok(db) => Self::start(db),
-            Err(redb::DatabaseError::DatabaseAlreadyOpen) => Err(JournalError::InUse),
-            Err(e) => Err(db_error(e)),
-        }
+        Self::start(Database::open(path).map_err(open_error)?)
     }
 
     /// A journal held in memory only: the same code path without the disk, for comparison.
@@ -532,6 +547,45 @@ mod tests {
             .await
             .unwrap();
         assert!(journal.undelivered().unwrap().is_empty());
+    }
+
+    /// fixtures/journal/redb2-journal.redb.gz: a journal written with redb 2.6 (file format v2),
+    /// as builds before the redb 5 upgrade wrote it (fixtures/README.md says how it was made).
+    fn old_format_journal(dir: &Path) -> std::path::PathBuf {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/journal/redb2-journal.redb.gz");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(std::fs::File::open(fixture).unwrap()),
+            &mut bytes,
+        )
+        .unwrap();
+        let path = dir.join("journal.redb");
+        std::fs::write(&path, &bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn an_old_format_journal_is_refused_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = old_format_journal(dir.path());
+        let before = std::fs::read(&path).unwrap();
+        assert!(before.starts_with(b"redb"), "the fixture is a redb file");
+        for opened in [Journal::open(&path), Journal::open_existing(&path)] {
+            let Err(error) = opened else {
+                panic!("a redb v2 journal opened");
+            };
+            assert!(matches!(error, JournalError::OldFormat(2)), "{error:?}");
+            let message = error.to_string();
+            assert!(
+                message.contains("redb file format v2") && message.contains("snapbi inbox export"),
+                "{message}"
+            );
+        }
+        assert!(
+            std::fs::read(&path).unwrap() == before,
+            "the old journal was changed"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

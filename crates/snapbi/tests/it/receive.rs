@@ -129,7 +129,7 @@ async fn send(
 }
 
 fn now() -> String {
-    timestamp_at(time::OffsetDateTime::now_utc())
+    timestamp_at(snap_crypto::Clock::now(&snap_crypto::SystemClock))
 }
 
 async fn token(client: &HttpClient, base: &str) -> String {

@@ -204,7 +204,7 @@ fn va_request(trx_id: &str, value: &str) -> CreateVaRequest {
         "trxId": trx_id,
         "totalAmount": {"value": value, "currency": "IDR"},
         "billDetails": [{"billName": "Bill A", "additionalInfo": {}}],
-        "expiredDate": timestamp_at(time::OffsetDateTime::now_utc() + time::Duration::days(1)),
+        "expiredDate": timestamp_at(snap_crypto::Clock::now(&snap_crypto::SystemClock) + time::Duration::days(1)),
         "additionalInfo": {"enabledh2hpayments": 4}
     }))
     .unwrap()
@@ -460,7 +460,7 @@ async fn rejections_of_bad_merchant_requests_have_exact_codes() {
     let partner = TestPartner::new(MERCHANT)
         .with_private_key(private_key())
         .with_client_secret(ClientSecret::new(&secret()));
-    let now = || timestamp_at(time::OffsetDateTime::now_utc());
+    let now = || timestamp_at(snap_crypto::Clock::now(&snap_crypto::SystemClock));
     const TOKEN: &str = "/ordersnap/api/v1.0/access-token/b2b";
     const CREATE: &str = "/ordersnap/api/v1.0/transfer-va/create-va";
 
@@ -532,7 +532,9 @@ async fn rejections_of_bad_merchant_requests_have_exact_codes() {
         (401, "4012700".into(), "Unauthorized. [Signature]".into())
     );
     // Timestamp outside the window.
-    let old = timestamp_at(time::OffsetDateTime::now_utc() - time::Duration::minutes(10));
+    let old = timestamp_at(
+        snap_crypto::Clock::now(&snap_crypto::SystemClock) - time::Duration::minutes(10),
+    );
     let req = partner
         .notification(CREATE, Some(&token), body.clone(), &old, "1005")
         .unwrap();

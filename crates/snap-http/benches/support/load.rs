@@ -2,6 +2,9 @@
 //! keep-alive connections, each sending one request after another for a fixed time, from one
 //! pre-signed template. X-EXTERNAL-ID is not covered by SNAP signatures, so every request gets a
 //! distinct one without signing again: the load measures the server, not the client's crypto.
+//!
+//! Bench tooling, not API: snap-http's `server` bench has it as `mod support`, snapbi's `receive`
+//! bench includes this file by path.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,27 +17,29 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 
-use super::SignedRequest;
-use crate::Error;
-use crate::headers::X_EXTERNAL_ID;
+use snap_http::headers::X_EXTERNAL_ID;
+use snap_http::testing::SignedRequest;
+
+/// Any failure of the load run (connecting, building a request).
+type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// How to drive the load.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
-pub struct LoadOptions {
+pub(crate) struct LoadOptions {
     /// Concurrent keep-alive connections.
-    pub connections: usize,
+    pub(crate) connections: usize,
     /// Time before measuring starts (connections warm up, caches fill).
-    pub warm_up: Duration,
+    pub(crate) warm_up: Duration,
     /// Measured time.
-    pub duration: Duration,
+    pub(crate) duration: Duration,
     /// The first X-EXTERNAL-ID; each request takes the next number.
-    pub first_external_id: u64,
+    pub(crate) first_external_id: u64,
 }
 
 impl LoadOptions {
     /// `connections` connections measured for `duration` after a 500 ms warm-up.
-    pub fn new(connections: usize, duration: Duration) -> Self {
+    pub(crate) fn new(connections: usize, duration: Duration) -> Self {
         Self {
             connections,
             warm_up: Duration::from_millis(500),
@@ -47,25 +52,25 @@ impl LoadOptions {
 /// What a load run measured.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct LoadReport {
+pub(crate) struct LoadReport {
     /// Latency of every successful (2xx) request completed in the measured window, in µs, sorted.
-    pub latencies_us: Vec<u32>,
+    pub(crate) latencies_us: Vec<u32>,
     /// Requests that failed or were not answered 2xx.
-    pub errors: u64,
+    pub(crate) errors: u64,
     /// The measured window.
-    pub measured: Duration,
+    pub(crate) measured: Duration,
     /// Every request sent, warm-up included (for cost-per-request figures).
-    pub sent: u64,
+    pub(crate) sent: u64,
 }
 
 impl LoadReport {
     /// Successful requests per second over the measured window.
-    pub fn requests_per_second(&self) -> f64 {
+    pub(crate) fn requests_per_second(&self) -> f64 {
         self.latencies_us.len() as f64 / self.measured.as_secs_f64()
     }
 
     /// The latency at quantile `q` (0.5 = median) in µs; 0 when nothing completed.
-    pub fn percentile_us(&self, q: f64) -> u32 {
+    pub(crate) fn percentile_us(&self, q: f64) -> u32 {
         if self.latencies_us.is_empty() {
             return 0;
         }
@@ -76,7 +81,7 @@ impl LoadReport {
 }
 
 /// Drives `template` against `addr` and reports what it measured.
-pub async fn run(
+pub(crate) async fn run(
     addr: SocketAddr,
     template: SignedRequest,
     options: LoadOptions,
@@ -95,9 +100,7 @@ pub async fn run(
     let mut latencies_us = Vec::new();
     let mut errors = 0;
     for task in tasks {
-        let (latencies, errs) = task
-            .await
-            .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+        let (latencies, errs) = task.await.map_err(|e| -> Error { Box::new(e) })??;
         latencies_us.extend(latencies);
         errors += errs;
     }
@@ -114,9 +117,7 @@ pub async fn run(
 async fn connect(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>, Error> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(connection);
     Ok(sender)
 }
