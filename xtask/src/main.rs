@@ -7,10 +7,12 @@
 //! cargo xtask tidy                   dependency direction, no wall clock outside Clock, crate metadata
 //! cargo xtask bench <crypto|qris|http|receive>
 //! cargo xtask interop                DOKU, Midtrans and DANA SDKs against snapbi sandbox
+//! cargo xtask fuzz [TARGET] [--seconds N | --runs N] [--merge]   run the cargo-fuzz targets (fuzz/README.md)
 //! ```
 
 mod bench;
 mod codegen;
+mod fuzz;
 mod interop;
 mod release;
 mod tidy;
@@ -18,7 +20,8 @@ mod tidy;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | release --dry-run [--allow-dirty] | tidy | bench <crypto|qris|http|receive> | interop>";
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | release --dry-run [--allow-dirty] | \
+tidy | bench <crypto|qris|http|receive> | interop | fuzz [TARGET] [--seconds N | --runs N] [--merge]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         ["tidy"] => tidy::run(),
         ["bench", target] => bench::run(target),
         ["interop"] => interop::run(),
+        ["fuzz", rest @ ..] => fuzz::run(rest),
         _ => Err(USAGE.to_owned()),
     };
     match result {

@@ -64,7 +64,8 @@ impl RsaPrivateKey {
     /// header-less base64 of either DER, or PKCS#8 / PKCS#1 DER.
     ///
     /// Keys under 2048 bits give [`Error::KeyTooSmall`]; public keys, EC keys and other algorithms
-    /// give [`Error::WrongKeyType`]; encrypted or malformed keys give [`Error::BadKey`].
+    /// give [`Error::WrongKeyType`]; encrypted or malformed keys, and keys whose parts do not agree
+    /// (one test signature fails), give [`Error::BadKey`].
     pub fn parse(input: &[u8]) -> Result<Self, Error> {
         let blocks = key_text::decode(input)?;
         let chosen = pick(&blocks, &["PRIVATE KEY", "RSA PRIVATE KEY"], PRIVATE)?;
@@ -76,7 +77,7 @@ impl RsaPrivateKey {
         Self::parse(pem.as_bytes())
     }
 
-    /// Parses PKCS#8 or PKCS#1 DER.
+    /// Parses PKCS#8 or PKCS#1 DER, and signs once to prove that the key's parts agree.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         let pkcs1 = private_pkcs1(der)?;
         let bits = private_modulus_bits(pkcs1)?;
@@ -87,10 +88,19 @@ impl RsaPrivateKey {
             });
         }
         let pair = RsaKeyPair::from_der(pkcs1).map_err(|e| Error::BadKey(e.to_string()))?;
-        Ok(Self {
+        let key = Self {
             pair,
             rng: SystemRandom::new(),
-        })
+        };
+        // ring does not check every CRT part (dP, dQ) when it loads a key; a key with a wrong
+        // one loads and then fails every signature with an opaque error. One signature at load
+        // time turns that into a key error here (found by the key_loading fuzz target).
+        if key.sign(b"snap-crypto key check").is_err() {
+            return Err(Error::BadKey(
+                "the key's parts do not agree: it cannot sign".to_owned(),
+            ));
+        }
+        Ok(key)
     }
 
     /// Reads and parses a key file (see [`RsaPrivateKey::parse`]); the file's bytes are zeroized.

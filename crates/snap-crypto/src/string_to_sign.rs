@@ -284,7 +284,7 @@ pub(crate) fn service_path<'a>(path: &'a str, options: &SignatureOptions) -> &'a
 }
 
 /// Appends the service string-to-sign to `out`, using `scratch` for the minified body; returns the
-/// body hash it covers.
+/// SHA-256 of the minified body (`None` when it is empty).
 pub(crate) fn write_service(
     out: &mut Vec<u8>,
     scratch: &mut Vec<u8>,
@@ -314,5 +314,21 @@ pub(crate) fn write_service(
     }
     out.push(b':');
     out.extend_from_slice(timestamp.as_bytes());
-    Ok(hash)
+    Ok(received_digest(hash, body, &options))
+}
+
+/// The digest of the body received (what a verifier's `BodyDigest` holds), from the `hash` its
+/// string-to-sign covers: for an empty body no hash, even when a provider's option signs a
+/// stand-in (`null`, `[]`); else an empty body and a `null` body would share a digest (found by
+/// the signature fuzz target).
+pub(crate) fn received_digest(
+    hash: Option<[u8; 32]>,
+    body: &[u8],
+    options: &SignatureOptions,
+) -> Option<[u8; 32]> {
+    let stand_in = options.empty_body() != EmptyBodyHash::Sha256OfEmpty
+        && body
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if stand_in { None } else { hash }
 }

@@ -36,3 +36,11 @@ pub use server::{
 };
 #[cfg(all(feature = "client", not(feature = "server")))]
 pub use signature_mode::SignatureMode;
+
+/// The request_headers fuzz target's entry point (`fuzz/`); built only by `cargo fuzz`, which sets
+/// `cfg(fuzzing)`: the header helpers it checks are private to the crate.
+#[cfg(all(fuzzing, feature = "server"))]
+#[doc(hidden)]
+pub fn fuzz_request_headers(data: &[u8]) -> bool {
+    server::request_headers_fuzz_check(data)
+}

@@ -12,6 +12,8 @@ mod jwt;
 mod partner;
 mod replay;
 mod request_headers;
+#[cfg(fuzzing)]
+pub(crate) use request_headers::fuzz_check as request_headers_fuzz_check;
 mod routes;
 mod serve;
 mod verify;

@@ -1,5 +1,8 @@
 //! The SNAP request headers a server checks, and how each one's absence or form is answered.
 
+#[cfg(any(test, fuzzing))]
+use std::fmt;
+
 use http::{HeaderMap, HeaderValue};
 
 use crate::rejection::Rejection;
@@ -99,8 +102,115 @@ pub(crate) fn content_length(value: Option<&HeaderValue>) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// The request_headers fuzz target's checks (`fuzz/fuzz_targets/request_headers.rs`, through
+/// [`crate::fuzz_request_headers`]; this module's tests replay its corpus): a header map built
+/// from the input is scanned as [`HeaderMap::get`] reads it, and every header helper agrees with a
+/// plain reading of the value's text: absent or empty is missing, text that is not visible ASCII
+/// (bytes of 0x80 and above included) is refused, typed headers parse as their newtype does,
+/// `Authorization` is `Bearer <token>`. Returns whether some header was accepted.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn fuzz_check(data: &[u8]) -> bool {
+    use snap_types::{ChannelId, ExternalId, PartnerId, Timestamp};
+
+    const NAMES: [&str; 8] = [
+        "x-timestamp",
+        "x-signature",
+        "x-partner-id",
+        "x-external-id",
+        "channel-id",
+        "authorization",
+        "content-length",
+        "x-other",
+    ];
+    let mut map = HeaderMap::new();
+    let mut rest = data;
+    while let [selector, len, tail @ ..] = rest {
+        let n = usize::from(*len).min(tail.len());
+        let (value, tail) = tail.split_at(n);
+        rest = tail;
+        let name = NAMES[usize::from(*selector) % NAMES.len()];
+        if let Ok(value) = HeaderValue::from_bytes(value) {
+            map.append(name, value);
+        }
+    }
+    let found = ServiceHeaders::scan(&map);
+    let slots = [
+        found.timestamp,
+        found.signature,
+        found.partner_id,
+        found.external_id,
+        found.channel_id,
+        found.authorization,
+        found.content_length,
+    ];
+    for (slot, name) in slots.iter().zip(NAMES) {
+        assert_eq!(*slot, map.get(name), "scan and get disagree on {name}");
+    }
+    // The text a plain reading accepts: visible ASCII, spaces and tabs only.
+    fn plain(v: Option<&HeaderValue>) -> Option<&str> {
+        v.and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .filter(|t| t.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)))
+    }
+    let mut accepted = false;
+    for slot in slots {
+        let got = header(slot, "X");
+        let want = match (slot, plain(slot)) {
+            (None, _) => Err(Rejection::MissingHeader("X")),
+            (Some(_), None) => Err(Rejection::MalformedHeader("X")),
+            (Some(_), Some("")) => Err(Rejection::MissingHeader("X")),
+            (Some(_), Some(text)) => Ok(text),
+        };
+        assert_eq!(got, want, "header() of {slot:?}");
+        accepted |= got.is_ok();
+        fn typed<T>(slot: Option<&HeaderValue>, text: Result<&str, Rejection>)
+        where
+            T: std::str::FromStr<Err = snap_types::Error> + PartialEq + fmt::Debug,
+        {
+            let got = typed_header::<T>(slot, "X");
+            let want = text.and_then(|t| {
+                t.parse::<T>().map_err(|e| {
+                    if e.is_missing() {
+                        Rejection::MissingHeader("X")
+                    } else {
+                        Rejection::MalformedHeader("X")
+                    }
+                })
+            });
+            assert_eq!(got, want, "typed_header() of {slot:?}");
+        }
+        typed::<PartnerId>(slot, want.clone());
+        typed::<ExternalId>(slot, want.clone());
+        typed::<ChannelId>(slot, want.clone());
+        typed::<Timestamp>(slot, want.clone());
+        let length = plain(slot).and_then(|t| t.parse::<u64>().ok());
+        assert_eq!(content_length(slot), length, "content_length() of {slot:?}");
+    }
+    let auth = found.authorization;
+    let want = match (auth, plain(auth).map(|t| t.trim_matches([' ', '\t']))) {
+        (None, _) => Err(Rejection::TokenNotFound),
+        (Some(_), None) => Err(Rejection::InvalidToken),
+        (Some(_), Some(t)) if t.is_empty() || t.eq_ignore_ascii_case("bearer") => {
+            Err(Rejection::TokenNotFound)
+        }
+        (Some(_), Some(t)) => match t.get(..7) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") => {
+                let token = t[7..].trim_start_matches([' ', '\t']);
+                if token.is_empty() {
+                    Err(Rejection::TokenNotFound)
+                } else {
+                    Ok(token)
+                }
+            }
+            _ => Err(Rejection::InvalidToken),
+        },
+    };
+    assert_eq!(bearer(auth), want, "bearer() of {auth:?}");
+    accepted
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use http::header::{AUTHORIZATION, CONTENT_LENGTH};
 
     use super::*;
@@ -154,6 +264,28 @@ mod tests {
         assert_eq!(
             bearer(Some(&value("Bearer "))),
             Err(Rejection::TokenNotFound)
+        );
+    }
+
+    /// Replays fuzz/corpus/request_headers (and fuzz/regressions/request_headers) with the
+    /// target's checks.
+    #[test]
+    fn fuzz_corpus_replays() {
+        let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+        let mut accepted = 0;
+        for dir in ["corpus/request_headers", "regressions/request_headers"] {
+            let Ok(entries) = std::fs::read_dir(fuzz.join(dir)) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                eprintln!("replaying {}", path.display());
+                accepted += usize::from(fuzz_check(&std::fs::read(&path).unwrap()));
+            }
+        }
+        assert!(
+            accepted > 0,
+            "no input of the corpus had an accepted header"
         );
     }
 }

@@ -11,6 +11,8 @@ mod client_loopback;
 mod client_scripted;
 mod client_seeds;
 mod client_support;
+mod fuzz_check;
+mod fuzz_corpus;
 mod server_flow;
 mod server_rejections;
 mod server_replay;

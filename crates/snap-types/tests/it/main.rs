@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixtures;
+mod fuzz_check;
+mod fuzz_corpus;
 mod props;
 mod rules;
 
