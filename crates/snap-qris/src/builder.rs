@@ -75,6 +75,17 @@ impl Builder {
         }
         if id > 99 {
             self.problems.push(Error::InvalidId { id });
+        } else if id == 63 {
+            self.problems.push(Error::InvalidValue {
+                path: Path::root(63),
+                reason: "the CRC is computed, not set".into(),
+            });
+        } else if map.is_empty() {
+            // A template without children would be emitted as an empty value (`ID00`).
+            self.problems.push(Error::InvalidValue {
+                path: Path::root(id),
+                reason: "empty template".into(),
+            });
         }
         let children = map
             .into_iter()

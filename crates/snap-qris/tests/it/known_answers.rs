@@ -338,3 +338,25 @@ fn to_dynamic_inserts_01_after_00() {
         .collect();
     assert_eq!(ids, [0, 1, 51, 54, 58, 63]);
 }
+
+#[test]
+fn builder_refuses_a_template_at_the_crc_id_or_without_children() {
+    // Found by the qris_build fuzz target: `template(63, [])` was accepted and then dropped from
+    // the output, so the payload did not show what was set.
+    let none: [(u8, &str); 0] = [];
+    for id in [63, 62] {
+        let built = Builder::new()
+            .initiation(Initiation::Static)
+            .template(id, none)
+            .build();
+        assert!(
+            built.is_err(),
+            "template {id} without children built: {built:?}"
+        );
+    }
+    let with_child = Builder::new().template(63, [(1, "x")]).build();
+    assert!(
+        with_child.is_err(),
+        "a template at ID 63 built: {with_child:?}"
+    );
+}
