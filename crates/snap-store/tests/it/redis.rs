@@ -9,7 +9,7 @@ use bytes::Bytes;
 use snap_http::{Claim, Fingerprint, ReceivedRequest, ReplayKey, ReplayStore, StoredResponse};
 use snap_store::RedisReplayStore;
 use snap_types::ServiceCode;
-use time::macros::{date, datetime};
+use time::macros::datetime;
 
 /// A redis-server on a free port, killed (SIGKILL) on drop.
 struct RedisServer {
@@ -71,7 +71,11 @@ fn key(external_id: &str) -> ReplayKey {
     ReplayKey::new(
         "QoinSnap".parse().unwrap(),
         external_id.parse().unwrap(),
-        date!(2026 - 12 - 06),
+        // Tomorrow in Jakarta: answers expire at the midnight that ends the key's day, so a key
+        // of today would expire within seconds when the test runs just before that midnight.
+        snap_types::jakarta_date(snap_crypto::Clock::now(&snap_crypto::SystemClock))
+            .next_day()
+            .unwrap(),
     )
 }
 
