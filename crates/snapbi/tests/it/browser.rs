@@ -168,6 +168,22 @@ impl Browser {
         }
     }
 
+    /// Waits up to `timeout` for the page to navigate away from `from` (after a click that submits
+    /// a form), so that what is looked for next is on the new page, not the old one.
+    pub(crate) async fn wait_for_navigation(&self, from: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.url().await == from {
+            if Instant::now() >= deadline {
+                let shot = self.screenshot("no-navigation").await;
+                panic!(
+                    "still on {from} after {timeout:?}; screenshot {}",
+                    shot.display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The first element matching the CSS selector.
     pub(crate) async fn find(&self, css: &str) -> Element {
         self.wait_for(css, Duration::from_secs(5)).await
