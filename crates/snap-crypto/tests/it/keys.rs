@@ -4,7 +4,7 @@ use snap_crypto::{
     ClientSecret, Error, KeyPolicy, RsaPrivateKey, RsaPublicKey, SignatureOptions, Signer, Verifier,
 };
 
-use crate::positional::{sign_auth, sign_symmetric, verify_auth, verify_symmetric};
+use crate::positional::{service, sign_auth, sign_symmetric, verify_auth};
 
 use crate::{fixture, read_fixture};
 
@@ -150,15 +150,17 @@ fn wrong_key_types_are_named() {
     let key = RsaPrivateKey::parse(&private).unwrap();
     let sig = sign_auth(&key, "id", "ts").unwrap();
     assert!(matches!(
-        verify_symmetric(
-            &key.public_key(),
-            "POST",
-            "/",
-            "t",
-            b"",
-            "ts",
+        snap_crypto::verify(
+            &service(
+                "POST",
+                "/",
+                Some("t"),
+                b"",
+                "ts",
+                &SignatureOptions::default()
+            ),
             &sig,
-            &SignatureOptions::default()
+            &key.public_key()
         ),
         Err(Error::WrongKeyType { .. })
     ));
@@ -260,11 +262,19 @@ fn wrong_signature_over_invalid_json_reports_the_json_error() {
     let ts = "2020-12-17T10:55:00+07:00";
     let sig = sign_symmetric(&secret, "POST", "/p", "t", b"{\"a\":1}", ts, &opts).unwrap();
     assert!(matches!(
-        verify_symmetric(&secret, "POST", "/p", "t", b"{\"a\":}", ts, &sig, &opts),
+        snap_crypto::verify(
+            &service("POST", "/p", Some("t"), b"{\"a\":}", ts, &opts),
+            &sig,
+            &secret
+        ),
         Err(Error::Minify(_))
     ));
     assert!(matches!(
-        verify_symmetric(&secret, "POST", "/p", "t", b"{\"a\":2}", ts, &sig, &opts),
+        snap_crypto::verify(
+            &service("POST", "/p", Some("t"), b"{\"a\":2}", ts, &opts),
+            &sig,
+            &secret
+        ),
         Err(Error::InvalidSignature)
     ));
 }

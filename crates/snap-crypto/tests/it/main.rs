@@ -29,7 +29,7 @@ pub(crate) mod positional {
         Verifier,
     };
 
-    fn service<'a>(
+    pub(crate) fn service<'a>(
         method: &'a str,
         path: &'a str,
         token: Option<&'a str>,
@@ -57,20 +57,6 @@ pub(crate) mod positional {
         opts: &SignatureOptions,
     ) -> Result<String, Error> {
         snap_crypto::sign(&service(method, path, Some(token), body, ts, opts), s)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn verify_symmetric(
-        v: &(impl Verifier + ?Sized),
-        method: &str,
-        path: &str,
-        token: &str,
-        body: &[u8],
-        ts: &str,
-        sig: &str,
-        opts: &SignatureOptions,
-    ) -> Result<BodyDigest, Error> {
-        snap_crypto::verify(&service(method, path, Some(token), body, ts, opts), sig, v)
     }
 
     pub(crate) fn sign_asymmetric(

@@ -7,8 +7,8 @@ use snap_crypto::{
 };
 
 use crate::positional::{
-    sign_asymmetric, sign_auth, sign_symmetric, sts_asymmetric, sts_auth, sts_symmetric,
-    verify_asymmetric, verify_auth, verify_symmetric,
+    service, sign_asymmetric, sign_auth, sign_symmetric, sts_asymmetric, sts_auth, sts_symmetric,
+    verify_asymmetric, verify_auth,
 };
 
 use crate::{fixture, read_fixture};
@@ -101,8 +101,12 @@ fn check_service(case: &Value, symmetric: bool) -> Result<(), String> {
             &secret.sign_base64(sts.as_bytes()).unwrap(),
             want_sig,
         )?;
-        let digest = verify_symmetric(&secret, method, path, token, body, ts, want_sig, &opts)
-            .map_err(|e| e.to_string())?;
+        let digest = snap_crypto::verify(
+            &service(method, path, Some(token), body, ts, &opts),
+            want_sig,
+            &secret,
+        )
+        .map_err(|e| e.to_string())?;
         check_digest(&digest, e)
     } else {
         let sts = sts_asymmetric(method, path, body, ts, &opts).map_err(|e| e.to_string())?;
