@@ -95,7 +95,9 @@ impl SnapServerBuilder {
 
     /// A prefix the client signed but that is not in the path this server sees: prepended to the
     /// received path when checking signatures (a proxy maps `/merchant/api/...` to `/api/...`:
-    /// set `/merchant`; axum's `nest_service("/api", server)`: set `/api`).
+    /// set `/merchant`). For axum's `nest_service("/api", server)` enable the `axum` feature
+    /// instead: signatures are then checked over axum's `OriginalUri`, and this prefix is added
+    /// in front of that.
     #[must_use]
     pub fn signed_path_prefix(mut self, prefix: &str) -> Self {
         self.signed_prefix = prefix.trim_end_matches('/').to_owned();

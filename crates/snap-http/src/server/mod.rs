@@ -61,10 +61,11 @@ use verify::VerifyConfig;
 /// Every answer is a SNAP JSON body with `Content-Type: application/json` and `X-TIMESTAMP`; the
 /// service never fails (`Error = Infallible`) and never answers a client mistake with a 5xx.
 ///
-/// In an axum app, mount it per route (`for r in server.routes() { app = app.route_service(r.path(), server.clone()) }`)
-/// or as the `fallback_service`. Under `nest_service` the path it sees has lost the nest's
-/// prefix while the provider signed the full path: set
-/// [`SnapServerBuilder::signed_path_prefix`] to that prefix.
+/// In an axum app, mount it per route (`for r in server.routes() { app = app.route_service(r.path(), server.clone()) }`),
+/// as the `fallback_service`, or with `nest_service("/api", server)`. Under `nest_service` the
+/// server routes the path without the nest's prefix (like any nested service), while the
+/// provider signed the full path: enable the `axum` feature, with which signatures are checked
+/// over axum's `OriginalUri`. Without it a nested server refuses every signature.
 #[derive(Clone)]
 pub struct SnapServer {
     inner: Arc<Inner>,

@@ -187,7 +187,8 @@ impl VerifyLayer {
     }
 
     /// A prefix the client signed but that is not in the path this service sees (a reverse
-    /// proxy, or axum's `nest`, stripped it): prepended to the path when checking signatures.
+    /// proxy stripped it): prepended to the path when checking signatures. axum's `nest` and
+    /// `nest_service` need no setting with the `axum` feature, which reads axum's `OriginalUri`.
     #[must_use]
     pub fn with_signed_path_prefix(mut self, prefix: &str) -> Self {
         Arc::make_mut(&mut self.config).signed_prefix = prefix.trim_end_matches('/').to_owned();
@@ -259,6 +260,32 @@ where
     }
 }
 
+/// The path and query the client signed: the request's own, or under axum (feature `axum`) the
+/// URI before any `nest`/`nest_service` stripped its prefix, after the configured
+/// [`VerifyLayer::with_signed_path_prefix`] (what a proxy in front removed).
+fn signed_path(config: &VerifyConfig, parts: &http::request::Parts) -> String {
+    let uri = original_uri(parts);
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    format!("{}{path}", config.signed_prefix)
+}
+
+/// The URI as the client sent it to the app: axum's [`OriginalUri`](axum::extract::OriginalUri)
+/// when a router put one on the request.
+#[cfg(feature = "axum")]
+fn original_uri(parts: &http::request::Parts) -> &http::Uri {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0)
+}
+
+/// The URI as this service received it (without the `axum` feature nothing records an earlier
+/// one).
+#[cfg(not(feature = "axum"))]
+fn original_uri(parts: &http::request::Parts) -> &http::Uri {
+    &parts.uri
+}
+
 /// Maps a failed [`snap_crypto::verify_notification`] to its answer.
 fn signature_error(e: &snap_crypto::Error) -> Rejection {
     match e {
@@ -316,8 +343,7 @@ where
     let length = content_length(headers.content_length);
     let body = body::read_json(body, length, config.body_limit, config.body_timeout).await?;
 
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let signed_path = format!("{}{path}", config.signed_prefix);
+    let signed_path = signed_path(config, &parts);
     let mut signed = ServiceRequest::new(parts.method.as_str(), &signed_path)
         .with_body(&body)
         .with_timestamp(timestamp.as_str())
