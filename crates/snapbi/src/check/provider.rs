@@ -29,7 +29,7 @@ const TOKEN_BODY: &[u8] = br#"{"grantType":"client_credentials","additionalInfo"
 pub(crate) const STALE_BY: time::Duration = time::Duration::hours(1);
 
 /// One way a request differs from what an honest provider sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Tamper {
     /// Nothing: a valid request.
     None,
@@ -39,8 +39,8 @@ pub(crate) enum Tamper {
     StaleTimestamp,
     /// A client id the merchant does not know, signed with our key.
     UnknownClient,
-    /// The body is changed after it was signed (the amount, by 1.00).
-    BodyChanged,
+    /// This body is sent instead of the one that was signed (the amount changed by 1.00).
+    BodyChanged(Bytes),
     /// Signed with the token, but no `Authorization` header.
     NoToken,
     /// Without `X-EXTERNAL-ID` (a mandatory header).
@@ -188,8 +188,7 @@ impl Provider {
     }
 
     /// A notification: `body` signed at `at` (symmetric with `token`, or asymmetric), broken as
-    /// `tamper` says. `changed_body` is what [`Tamper::BodyChanged`] sends instead of `body`.
-    #[allow(clippy::too_many_arguments)]
+    /// `tamper` says.
     pub(crate) async fn notify(
         &self,
         kind: Kind,
@@ -197,7 +196,6 @@ impl Provider {
         body: &[u8],
         external_id: &str,
         tamper: Tamper,
-        changed_body: Option<&[u8]>,
     ) -> Result<Answer, String> {
         let path = kind.path(&self.config.paths);
         let signed_path = self.base.url(path).map_err(|e| e.to_string())?;
@@ -249,12 +247,11 @@ impl Provider {
         if let (Some(token), false) = (token, tamper == Tamper::NoToken) {
             headers.push((http::header::AUTHORIZATION, format!("Bearer {token}")));
         }
-        let sent = match (tamper, changed_body) {
-            (Tamper::BodyChanged, Some(changed)) => changed,
-            _ => body,
+        let sent = match tamper {
+            Tamper::BodyChanged(changed) => changed,
+            _ => Bytes::copy_from_slice(body),
         };
-        self.send(path, &headers, Bytes::copy_from_slice(sent))
-            .await
+        self.send(path, &headers, sent).await
     }
 
     async fn send(

@@ -22,6 +22,7 @@
 //!
 //! `{n}` is the profile's main notification; its other notifications get the `valid` scenario.
 
+use bytes::Bytes;
 use serde::Serialize;
 use snap_types::{Amount, Case, CustomerNo, ResponseCode};
 
@@ -233,7 +234,6 @@ pub(crate) async fn run(provider: &Provider, plan: &Plan) -> Vec<Outcome> {
                 &p.body(kind),
                 &provider.external_id(),
                 Tamper::None,
-                None,
             )
             .await;
         out.push(judge(
@@ -262,7 +262,7 @@ pub(crate) async fn run(provider: &Provider, plan: &Plan) -> Vec<Outcome> {
         (
             "body-changed",
             "notification, body changed after signing",
-            Tamper::BodyChanged,
+            Tamper::BodyChanged(Bytes::from(changed)),
             Case::Unauthorized,
         ),
         (
@@ -274,14 +274,7 @@ pub(crate) async fn run(provider: &Provider, plan: &Plan) -> Vec<Outcome> {
     ];
     for (id, title, tamper, case) in broken {
         let answer = provider
-            .notify(
-                main,
-                token_text,
-                &body,
-                &provider.external_id(),
-                tamper,
-                Some(&changed),
-            )
+            .notify(main, token_text, &body, &provider.external_id(), tamper)
             .await;
         out.push(judge(format!("{n}.{id}"), title, code(case), answer));
     }
@@ -293,7 +286,6 @@ pub(crate) async fn run(provider: &Provider, plan: &Plan) -> Vec<Outcome> {
                 &body,
                 &provider.external_id(),
                 Tamper::NoToken,
-                None,
             )
             .await;
         out.push(judge(
@@ -325,7 +317,6 @@ pub(crate) async fn run(provider: &Provider, plan: &Plan) -> Vec<Outcome> {
                 &p.body(main),
                 &provider.external_id(),
                 Tamper::None,
-                None,
             )
             .await;
         out.push(judge(
@@ -348,7 +339,6 @@ pub(crate) async fn run(provider: &Provider, plan: &Plan) -> Vec<Outcome> {
             &body,
             &provider.external_id(),
             Tamper::NoExternalId,
-            None,
         )
         .await;
     out.push(judge(
@@ -365,7 +355,6 @@ pub(crate) async fn run(provider: &Provider, plan: &Plan) -> Vec<Outcome> {
             &p.invalid_body(main),
             &provider.external_id(),
             Tamper::None,
-            None,
         )
         .await;
     let case = if format {
@@ -394,7 +383,6 @@ pub(crate) async fn run(provider: &Provider, plan: &Plan) -> Vec<Outcome> {
             &p.body(main),
             &provider.external_id(),
             Tamper::None,
-            None,
         )
         .await;
     out.push(informational(
@@ -414,7 +402,6 @@ pub(crate) async fn run(provider: &Provider, plan: &Plan) -> Vec<Outcome> {
             &p.body(main),
             &provider.external_id(),
             Tamper::None,
-            None,
         )
         .await;
     out.push(informational(
@@ -466,14 +453,7 @@ async fn conflict<'a>(
     let first = payment(provider.config().bill.amount, None);
     let ok = ResponseCode::of(Case::Successful, kind.service());
     match provider
-        .notify(
-            kind,
-            token,
-            &first.body(kind),
-            &external_id,
-            Tamper::None,
-            None,
-        )
+        .notify(kind, token, &first.body(kind), &external_id, Tamper::None)
         .await
     {
         Ok(a) if a.response_code == Some(ok) => {}
@@ -494,14 +474,7 @@ async fn conflict<'a>(
         snap_crypto::TimestampStyle::Wib,
     );
     let answer = provider
-        .notify(
-            kind,
-            token,
-            &second.body(kind),
-            &external_id,
-            Tamper::None,
-            None,
-        )
+        .notify(kind, token, &second.body(kind), &external_id, Tamper::None)
         .await;
     judge(id, title, expected, answer)
 }
@@ -519,7 +492,7 @@ async fn retry<'a>(
     let external_id = provider.external_id();
     let body = payment(provider.config().bill.amount, None).body(kind);
     let first = match provider
-        .notify(kind, token, &body, &external_id, Tamper::None, None)
+        .notify(kind, token, &body, &external_id, Tamper::None)
         .await
     {
         Ok(a) => a,
@@ -528,7 +501,7 @@ async fn retry<'a>(
     // A second apart, so the retry's X-TIMESTAMP and signature differ from the first's.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let second = match provider
-        .notify(kind, token, &body, &external_id, Tamper::None, None)
+        .notify(kind, token, &body, &external_id, Tamper::None)
         .await
     {
         Ok(a) => a,
@@ -563,8 +536,8 @@ async fn concurrent<'a>(
     let expected = format!("{CONCURRENT} identical answers, {}", code_text(ok));
     let external_id = provider.external_id();
     let body = payment(provider.config().bill.amount, None).body(kind);
-    let sends = (0..CONCURRENT)
-        .map(|_| provider.notify(kind, token, &body, &external_id, Tamper::None, None));
+    let sends =
+        (0..CONCURRENT).map(|_| provider.notify(kind, token, &body, &external_id, Tamper::None));
     let answers = futures_util::future::join_all(sends).await;
     let mut got = Vec::with_capacity(CONCURRENT);
     let mut pass = true;
