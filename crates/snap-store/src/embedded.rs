@@ -26,8 +26,8 @@ use tokio::sync::{oneshot, watch};
 
 use crate::error::redb_error;
 use crate::{
-    Answer, ClaimCutoff, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId, StoreError,
-    StoredNotification, Summary, UnreadableRecord,
+    Answer, ClaimCutoff, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId,
+    StoreError, StoredNotification, Summary, UnreadableRecord,
 };
 
 /// Answered claims by (Julian day of the Jakarta date, partner, external id):

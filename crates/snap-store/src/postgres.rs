@@ -13,8 +13,8 @@ use tokio_postgres::Row;
 use tokio_postgres::types::Json;
 
 use crate::{
-    Answer, ClaimCutoff, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId, StoreError,
-    StoredNotification, Summary, UnreadableRecord,
+    Answer, ClaimCutoff, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId,
+    StoreError, StoredNotification, Summary, UnreadableRecord,
 };
 
 /// A deadpool-postgres pool: bring your own (your app's database) or let

@@ -21,7 +21,7 @@
 
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _, BufReader, BufWriter};
@@ -72,7 +72,7 @@ impl Drop for ReadSocket {
 }
 
 /// Binds the socket of `store`'s file and serves it until the returned handle is dropped.
-pub(crate) fn serve(store: Arc<NotificationStore>, file: &Path) -> Result<ReadSocket, StoreError> {
+pub(crate) fn serve(store: &Arc<NotificationStore>, file: &Path) -> Result<ReadSocket, StoreError> {
     let path = socket_path(file);
     let io = |e: std::io::Error| StoreError::ReadSocket(format!("{}: {e}", path.display()));
     // A socket left by a process that was killed: this process has the file to itself now (redb
@@ -86,12 +86,13 @@ pub(crate) fn serve(store: Arc<NotificationStore>, file: &Path) -> Result<ReadSo
     // out too, except in the moment between bind and chmod.
     let owner = std::fs::metadata(&path).map_err(io)?.uid();
     let (stop, stopped) = watch::channel(false);
-    tokio::spawn(accept_loop(store, listener, owner, stopped));
+    // The socket never keeps the store open: once its owner drops it, requests are refused.
+    tokio::spawn(accept_loop(Arc::downgrade(store), listener, owner, stopped));
     Ok(ReadSocket { path, stop })
 }
 
 async fn accept_loop(
-    store: Arc<NotificationStore>,
+    store: Weak<NotificationStore>,
     listener: UnixListener,
     owner: u32,
     mut stopped: watch::Receiver<bool>,
@@ -115,7 +116,7 @@ async fn accept_loop(
             continue;
         }
         let (store, readers, mut stopped) =
-            (Arc::clone(&store), Arc::clone(&readers), stopped.clone());
+            (Weak::clone(&store), Arc::clone(&readers), stopped.clone());
         tokio::spawn(async move {
             let Ok(_turn) = readers.acquire_owned().await else {
                 return;
@@ -131,7 +132,7 @@ async fn accept_loop(
 }
 
 /// Answers one connection's requests until it closes or idles.
-async fn answer(store: &Arc<NotificationStore>, stream: UnixStream) -> std::io::Result<()> {
+async fn answer(store: &Weak<NotificationStore>, stream: UnixStream) -> std::io::Result<()> {
     let (read, write) = stream.into_split();
     let (mut read, mut write) = (BufReader::new(read), BufWriter::new(write));
     loop {
@@ -148,10 +149,14 @@ async fn answer(store: &Arc<NotificationStore>, stream: UnixStream) -> std::io::
             }
             b'G' => Request::Get(NotificationId(read.read_u64().await?)),
             other => {
-                return Err(std::io::Error::other(format!("unknown request {other:#04x}")));
+                return Err(std::io::Error::other(format!(
+                    "unknown request {other:#04x}"
+                )));
             }
         };
-        let store = Arc::clone(store);
+        let Some(store) = store.upgrade() else {
+            return Ok(()); // the store was closed
+        };
         // Reading redb is blocking file I/O: off the async workers.
         let records = tokio::task::spawn_blocking(move || request.run(&store))
             .await
@@ -181,10 +186,9 @@ impl Request {
     fn run(self, store: &NotificationStore) -> Result<Vec<RawRecord>, StoreError> {
         let embedded = store.embedded().ok_or(StoreError::ReadOnly)?;
         match self {
-            Self::List { first, limit } => embedded.list_raw(
-                first.checked_sub(1).map(NotificationId),
-                limit as usize,
-            ),
+            Self::List { first, limit } => {
+                embedded.list_raw(first.checked_sub(1).map(NotificationId), limit as usize)
+            }
             Self::Get(id) => Ok(embedded.get_raw(id)?.into_iter().collect()),
         }
     }

@@ -190,7 +190,7 @@ impl NotificationStore {
             return Ok(None);
         };
         let file = file.to_owned();
-        crate::read_socket::serve(std::sync::Arc::clone(self), &file).map(Some)
+        crate::read_socket::serve(self, &file).map(Some)
     }
 
     /// The embedded store this one writes, if it does.
