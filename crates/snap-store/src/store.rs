@@ -75,7 +75,8 @@ impl NotificationStore {
     }
 
     /// Opens (or creates) a redb file. One process has it open at a time (readers included:
-    /// redb would otherwise need two fsyncs per commit).
+    /// redb would otherwise need two fsyncs per commit); other processes read it through this
+    /// one's [`NotificationStore::serve_readers`].
     ///
     /// # Errors
     /// [`StoreError::InUse`] when another process writes the file; [`StoreError::Redb`] when it
