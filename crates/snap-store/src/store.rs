@@ -195,7 +195,7 @@ impl NotificationStore {
     }
 
     /// The embedded store this one writes, if it does.
-    #[cfg(feature = "redb")]
+    #[cfg(all(feature = "redb", unix))]
     pub(crate) fn embedded(&self) -> Option<&Embedded> {
         match &self.backend {
             Backend::Embedded(b) => Some(b),
