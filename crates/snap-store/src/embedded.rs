@@ -26,8 +26,8 @@ use tokio::sync::{oneshot, watch};
 
 use crate::error::redb_error;
 use crate::{
-    Answer, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId, StoreError,
-    StoredNotification, Summary, UnreadableRecord,
+    Answer, ClaimCutoff, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId,
+    StoreError, StoredNotification, Summary, UnreadableRecord,
 };
 
 /// Answered claims by (Julian day of the Jakarta date, partner, external id):
@@ -44,6 +44,9 @@ const OUTBOX: TableDefinition<'_, u64, ()> = TableDefinition::new("outbox");
 
 /// How many queued jobs one transaction takes at most.
 const MAX_GROUP: usize = 1024;
+/// How many claims one purge job removes: a large purge goes in several transactions, so the
+/// notifications committed in the same group are never held up for long.
+const PURGE_BATCH: usize = 1000;
 
 /// A notification as the file holds it (the body is kept apart, in `BODIES`).
 #[derive(Serialize, Deserialize)]
@@ -89,6 +92,8 @@ type Job = Box<dyn FnOnce(&WriteTransaction) -> Result<Reply, (String, Reply)> +
 
 pub(crate) struct Embedded {
     db: Db,
+    /// The file (`None` in memory).
+    path: Option<std::path::PathBuf>,
     writer: Option<Mutex<mpsc::Sender<Job>>>,
     /// The writer thread, joined on drop so the file is closed when the store is gone.
     writer_thread: Option<std::thread::JoinHandle<()>>,
@@ -122,7 +127,7 @@ impl Embedded {
     /// instead of one, which halves a receiver's durable throughput.
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         let db = Database::builder().create(path).map_err(open_error)?;
-        Self::writable(db)
+        Self::writable(db, Some(path))
     }
 
     /// A store in memory only: the same code without the disk (benchmarks, tests).
@@ -130,7 +135,7 @@ impl Embedded {
         let db = Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(redb_error)?;
-        Self::writable(db)
+        Self::writable(db, None)
     }
 
     /// Opens an existing file read-only; [`StoreError::InUse`] while a receiver writes it.
@@ -140,6 +145,7 @@ impl Embedded {
             .map_err(open_error)?;
         Ok(Self {
             db: Db::ReadOnly(db),
+            path: Some(path.to_owned()),
             writer: None,
             writer_thread: None,
             in_flight: Mutex::default(),
@@ -147,7 +153,7 @@ impl Embedded {
         })
     }
 
-    fn writable(db: Database) -> Result<Self, StoreError> {
+    fn writable(db: Database, path: Option<&Path>) -> Result<Self, StoreError> {
         let txn = db.begin_write().map_err(redb_error)?;
         txn.open_table(CLAIMS).map_err(redb_error)?;
         for table in [NOTIFICATIONS, BODIES, DELIVERIES] {
@@ -164,6 +170,7 @@ impl Embedded {
             .map_err(|_| StoreError::Closed)?;
         Ok(Self {
             db: Db::Writable(db),
+            path: path.map(Path::to_owned),
             writer: Some(Mutex::new(writer)),
             writer_thread: Some(thread),
             in_flight: Mutex::default(),
@@ -282,11 +289,51 @@ impl Embedded {
         }
     }
 
+    pub(crate) async fn purge_claims(&self, cutoff: ClaimCutoff) -> Result<u64, StoreError> {
+        // Claims are keyed by day first: everything before (first kept day, "", "") is older.
+        let first_kept = cutoff.first_kept().to_julian_day();
+        let mut removed = 0;
+        loop {
+            let batch = self
+                .write(move |txn| {
+                    let mut claims = txn.open_table(CLAIMS).map_err(redb_error)?;
+                    let mut batch = 0;
+                    for entry in claims
+                        .extract_if(..(first_kept, "", ""), |_, _| true)
+                        .map_err(redb_error)?
+                        .take(PURGE_BATCH)
+                    {
+                        entry.map_err(redb_error)?;
+                        batch += 1;
+                    }
+                    Ok(batch)
+                })
+                .await?;
+            removed += batch as u64;
+            if batch < PURGE_BATCH {
+                return Ok(removed);
+            }
+        }
+    }
+
     pub(crate) fn list(
         &self,
         after: Option<NotificationId>,
         limit: usize,
     ) -> Result<Vec<Result<StoredNotification, UnreadableRecord>>, StoreError> {
+        Ok(self
+            .list_raw(after, limit)?
+            .into_iter()
+            .map(RawRecord::decode)
+            .collect())
+    }
+
+    /// As [`Embedded::list`], the records undecoded (for a reader in another process).
+    pub(crate) fn list_raw(
+        &self,
+        after: Option<NotificationId>,
+        limit: usize,
+    ) -> Result<Vec<RawRecord>, StoreError> {
         let txn = self.db.begin_read()?;
         let notifications = txn.open_table(NOTIFICATIONS).map_err(redb_error)?;
         let start = after.map_or(0, |id| id.0.saturating_add(1));
@@ -296,11 +343,8 @@ impl Embedded {
             .map_err(redb_error)?
             .take(limit)
         {
-            let (id, _) = entry.map_err(redb_error)?;
-            out.push(
-                read_notification(&txn, NotificationId(id.value()))?
-                    .ok_or_else(|| StoreError::NotFound(NotificationId(id.value())))?,
-            );
+            let id = NotificationId(entry.map_err(redb_error)?.0.value());
+            out.push(read_raw(&txn, id)?.ok_or(StoreError::NotFound(id))?);
         }
         Ok(out)
     }
@@ -309,8 +353,18 @@ impl Embedded {
         &self,
         id: NotificationId,
     ) -> Result<Option<Result<StoredNotification, UnreadableRecord>>, StoreError> {
+        Ok(self.get_raw(id)?.map(RawRecord::decode))
+    }
+
+    /// As [`Embedded::get`], the record undecoded.
+    pub(crate) fn get_raw(&self, id: NotificationId) -> Result<Option<RawRecord>, StoreError> {
         let txn = self.db.begin_read()?;
-        read_notification(&txn, id)
+        read_raw(&txn, id)
+    }
+
+    /// The file this store was opened from (`None` in memory).
+    pub(crate) fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     pub(crate) fn take_deliveries(
@@ -489,56 +543,76 @@ fn read_notification(
     txn: &ReadTransaction,
     id: NotificationId,
 ) -> Result<Option<Result<StoredNotification, UnreadableRecord>>, StoreError> {
-    let notifications = txn.open_table(NOTIFICATIONS).map_err(redb_error)?;
-    let Some(json) = notifications.get(id.0).map_err(redb_error)? else {
-        return Ok(None);
-    };
-    let body = txn
-        .open_table(BODIES)
-        .map_err(redb_error)?
-        .get(id.0)
-        .map_err(redb_error)?
-        .map(|b| Bytes::copy_from_slice(b.value()));
-    let delivery = txn
-        .open_table(DELIVERIES)
-        .map_err(redb_error)?
-        .get(id.0)
-        .map_err(redb_error)?
-        .map(|d| serde_json::from_slice::<DeliveryState>(d.value()));
-    Ok(Some(decode_record(id, json.value(), body, delivery)))
+    Ok(read_raw(txn, id)?.map(RawRecord::decode))
 }
 
-fn decode_record(
-    id: NotificationId,
-    json: &[u8],
-    body: Option<Bytes>,
-    delivery: Option<Result<DeliveryState, serde_json::Error>>,
-) -> Result<StoredNotification, UnreadableRecord> {
-    let record: RecordJson = serde_json::from_slice(json).map_err(|e| unreadable(id, &e))?;
-    let body = body.ok_or_else(|| unreadable(id, &"its body is missing"))?;
-    let received_at = OffsetDateTime::parse(&record.received_at, &Rfc3339)
-        .map_err(|e| unreadable(id, &format!("receivedAt: {e}")))?;
-    let jakarta_date = Date::from_julian_day(record.jakarta_date)
-        .map_err(|e| unreadable(id, &format!("jakartaDate: {e}")))?;
-    let delivery = delivery
-        .transpose()
-        .map_err(|e| unreadable(id, &format!("delivery state: {e}")))?;
-    Ok(StoredNotification {
+fn read_raw(txn: &ReadTransaction, id: NotificationId) -> Result<Option<RawRecord>, StoreError> {
+    let value = |table: TableDefinition<'_, u64, &[u8]>| -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(txn
+            .open_table(table)
+            .map_err(redb_error)?
+            .get(id.0)
+            .map_err(redb_error)?
+            .map(|v| v.value().to_vec()))
+    };
+    let Some(json) = value(NOTIFICATIONS)? else {
+        return Ok(None);
+    };
+    Ok(Some(RawRecord {
         id,
-        notification: Notification {
-            service: record.service,
-            partner_id: record.partner_id,
-            endpoint: record.endpoint,
-            external_id: record.external_id,
-            jakarta_date,
-            timestamp: record.timestamp,
-            channel_id: record.channel_id,
-            received_at,
-            body,
-        },
-        summary: record.summary,
-        delivery,
-    })
+        json,
+        body: value(BODIES)?,
+        delivery: value(DELIVERIES)?,
+    }))
+}
+
+/// A notification's values as the file holds them, not yet decoded: how a reader in another
+/// process receives them, so it decodes them exactly as this process would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RawRecord {
+    pub(crate) id: NotificationId,
+    /// [`RecordJson`].
+    pub(crate) json: Vec<u8>,
+    pub(crate) body: Option<Vec<u8>>,
+    /// [`DeliveryState`] as JSON, for a notification with an outbox entry.
+    pub(crate) delivery: Option<Vec<u8>>,
+}
+
+impl RawRecord {
+    pub(crate) fn decode(self) -> Result<StoredNotification, UnreadableRecord> {
+        let id = self.id;
+        let record: RecordJson =
+            serde_json::from_slice(&self.json).map_err(|e| unreadable(id, &e))?;
+        let body = Bytes::from(
+            self.body
+                .ok_or_else(|| unreadable(id, &"its body is missing"))?,
+        );
+        let received_at = OffsetDateTime::parse(&record.received_at, &Rfc3339)
+            .map_err(|e| unreadable(id, &format!("receivedAt: {e}")))?;
+        let jakarta_date = Date::from_julian_day(record.jakarta_date)
+            .map_err(|e| unreadable(id, &format!("jakartaDate: {e}")))?;
+        let delivery = self
+            .delivery
+            .map(|d| serde_json::from_slice::<DeliveryState>(&d))
+            .transpose()
+            .map_err(|e| unreadable(id, &format!("delivery state: {e}")))?;
+        Ok(StoredNotification {
+            id,
+            notification: Notification {
+                service: record.service,
+                partner_id: record.partner_id,
+                endpoint: record.endpoint,
+                external_id: record.external_id,
+                jakarta_date,
+                timestamp: record.timestamp,
+                channel_id: record.channel_id,
+                received_at,
+                body,
+            },
+            summary: record.summary,
+            delivery,
+        })
+    }
 }
 
 fn write_loop(db: &Database, queue: &mpsc::Receiver<Job>) {

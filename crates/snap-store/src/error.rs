@@ -14,10 +14,24 @@ pub enum StoreError {
     /// at a time.
     #[cfg(feature = "redb")]
     #[error(
-        "the store file is open in another process (a running receiver); an embedded store has \
-         one process at a time: stop it to read the file, or run receivers on PostgreSQL"
+        "the store file is open in another process (a running receiver): an embedded store is \
+         written by one process at a time (others read it through that process's read socket); \
+         run several receivers on PostgreSQL"
     )]
     InUse,
+    /// The store file is open in another process that serves no read socket beside it (an older
+    /// build, or one that does not call `serve_readers`), so it cannot be read now.
+    #[cfg(all(feature = "redb", unix))]
+    #[error(
+        "the store file is open in another process, and no read socket answers beside it \
+         ({0}); a running `snapbi receive` of this version answers reads there: otherwise stop \
+         the process that holds the file, then read it again"
+    )]
+    NoReadSocket(String),
+    /// Reading through the read socket of the process that writes an embedded store failed.
+    #[cfg(all(feature = "redb", unix))]
+    #[error("read socket: {0}")]
+    ReadSocket(String),
     /// The file was written in an older redb file format (for example by a snapbi build with
     /// redb 2): nothing was read or changed. Read it with the build that wrote it, then move it
     /// aside.

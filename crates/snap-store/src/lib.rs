@@ -8,8 +8,11 @@ mod location;
 mod notification;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(all(feature = "redb", unix))]
+mod read_socket;
 #[cfg(feature = "redis")]
 mod redis;
+mod retention;
 mod store;
 mod summary;
 
@@ -20,8 +23,11 @@ pub use notification::{
 };
 #[cfg(feature = "postgres")]
 pub use postgres::{PgPool, SCHEMA_SQL};
+#[cfg(all(feature = "redb", unix))]
+pub use read_socket::ReadSocket;
 #[cfg(feature = "redis")]
 pub use redis::RedisReplayStore;
+pub use retention::ClaimCutoff;
 pub use store::{DEFAULT_LEASE, NotificationStore};
 pub use summary::Summary;
 

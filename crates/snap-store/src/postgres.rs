@@ -13,8 +13,8 @@ use tokio_postgres::Row;
 use tokio_postgres::types::Json;
 
 use crate::{
-    Answer, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId, StoreError,
-    StoredNotification, Summary, UnreadableRecord,
+    Answer, ClaimCutoff, Delivery, DeliveryState, DeliveryStatus, Notification, NotificationId,
+    StoreError, StoredNotification, Summary, UnreadableRecord,
 };
 
 /// A deadpool-postgres pool: bring your own (your app's database) or let
@@ -88,6 +88,16 @@ WHERE partner_id = $1 AND external_id = $2 AND jakarta_date = $3 AND answer_stat
 const RELEASE: &str = "\
 DELETE FROM snap_claims
 WHERE partner_id = $1 AND external_id = $2 AND jakarta_date = $3 AND answer_status IS NULL";
+
+/// Answered claims of days before $1 (and in-progress ones whose lease ran out), in one
+/// statement. Rows another transaction holds are skipped, not waited for: two instances purging at
+/// once share the rows, and a row skipped now goes at the next purge.
+const PURGE: &str = "\
+DELETE FROM snap_claims
+WHERE (partner_id, external_id, jakarta_date) IN (
+    SELECT partner_id, external_id, jakarta_date FROM snap_claims
+    WHERE jakarta_date < $1 AND (answer_status IS NOT NULL OR lease_until < now())
+    FOR UPDATE SKIP LOCKED)";
 
 /// The columns [`stored`] decodes, from `snap_notifications n` and `snap_outbox o`.
 const COLUMNS: &str = "n.id, n.service_code, n.partner_id, n.endpoint, n.external_id, \
@@ -241,6 +251,12 @@ impl Shared {
             .execute(&statement, &[&k.partner, &k.external_id, &k.date])
             .await?;
         Ok(())
+    }
+
+    pub(crate) async fn purge_claims(&self, cutoff: ClaimCutoff) -> Result<u64, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(PURGE).await?;
+        Ok(client.execute(&statement, &[&cutoff.first_kept()]).await?)
     }
 
     pub(crate) async fn list(

@@ -10,9 +10,11 @@ use snap_http::{
 use crate::embedded::Embedded;
 #[cfg(feature = "postgres")]
 use crate::postgres::Shared;
+#[cfg(all(feature = "redb", unix))]
+use crate::read_socket::Reader;
 use crate::{
-    Answer, Delivery, DeliveryStatus, Notification, NotificationId, StoreError, StoreLocation,
-    StoredNotification, UnreadableRecord,
+    Answer, ClaimCutoff, Delivery, DeliveryStatus, Notification, NotificationId, StoreError,
+    StoreLocation, StoredNotification, UnreadableRecord,
 };
 
 /// How long an in-progress claim of a shared store holds its key when its instance dies (the
@@ -38,6 +40,9 @@ pub struct NotificationStore {
 enum Backend {
     #[cfg(feature = "redb")]
     Embedded(Embedded),
+    /// An embedded store read through the socket of the process that writes it.
+    #[cfg(all(feature = "redb", unix))]
+    Reader(Reader),
     #[cfg(feature = "postgres")]
     Postgres(Shared),
 }
@@ -47,6 +52,8 @@ impl std::fmt::Debug for NotificationStore {
         let backend = match &self.backend {
             #[cfg(feature = "redb")]
             Backend::Embedded(_) => "redb",
+            #[cfg(all(feature = "redb", unix))]
+            Backend::Reader(_) => "redb, read through its writer's socket",
             #[cfg(feature = "postgres")]
             Backend::Postgres(_) => "postgres",
         };
@@ -68,7 +75,8 @@ impl NotificationStore {
     }
 
     /// Opens (or creates) a redb file. One process has it open at a time (readers included:
-    /// redb would otherwise need two fsyncs per commit).
+    /// redb would otherwise need two fsyncs per commit); other processes read it through this
+    /// one's [`NotificationStore::serve_readers`].
     ///
     /// # Errors
     /// [`StoreError::InUse`] when another process writes the file; [`StoreError::Redb`] when it
@@ -134,15 +142,25 @@ impl NotificationStore {
         }
     }
 
-    /// Opens the store at `location` to read it: a redb file read-only (not while a receiver
-    /// writes it), a PostgreSQL database through one connection, without touching its schema.
+    /// Opens the store at `location` to read it: a redb file read-only, or, while another process
+    /// writes it, through that process's read socket (see
+    /// [`NotificationStore::serve_readers`]); a PostgreSQL database through one connection,
+    /// without touching its schema. A store opened this way only lists and gets notifications.
     ///
     /// # Errors
-    /// As [`NotificationStore::open`].
+    /// As [`NotificationStore::open`]; [`StoreError::NoReadSocket`] when a redb file is in use
+    /// and its writer serves no read socket.
     pub async fn open_for_reading(location: &StoreLocation) -> Result<Self, StoreError> {
         match location {
             #[cfg(feature = "redb")]
-            StoreLocation::Redb(path) => Self::open_redb_read_only(path),
+            StoreLocation::Redb(path) => match Self::open_redb_read_only(path) {
+                #[cfg(unix)]
+                Err(StoreError::InUse) => Reader::connect(path)
+                    .await
+                    .map(|reader| Self::with_backend(Backend::Reader(reader)))
+                    .map_err(|e| StoreError::NoReadSocket(e.to_string())),
+                opened => opened,
+            },
             #[cfg(feature = "postgres")]
             StoreLocation::Postgres(url) => {
                 Self::postgres(crate::postgres::pool(url, 1)?, false).await
@@ -151,6 +169,38 @@ impl NotificationStore {
             other => Err(StoreError::Location(format!(
                 "{other}: this build of snap-store lacks the feature for it"
             ))),
+        }
+    }
+
+    /// Lets other processes of this user read this embedded store while it is open here (redb
+    /// keeps a file to one process): serves [`NotificationStore::list`] and
+    /// [`NotificationStore::get`] on a Unix socket beside the file (`FILE.sock`, mode 0600), which
+    /// [`NotificationStore::open_for_reading`] uses when the file is in use. Reads run in read
+    /// transactions of their own and never hold up the writer. Serves until the returned handle is
+    /// dropped; `None` for stores other processes can read anyway (PostgreSQL) or never could
+    /// (in memory). Must be called within a tokio runtime.
+    ///
+    /// # Errors
+    /// [`StoreError::ReadSocket`] when the socket cannot be made (a path too long for a Unix
+    /// socket, a directory that cannot be written).
+    #[cfg(all(feature = "redb", unix))]
+    pub fn serve_readers(
+        self: &std::sync::Arc<Self>,
+    ) -> Result<Option<crate::ReadSocket>, StoreError> {
+        let Some(file) = self.embedded().and_then(Embedded::path) else {
+            return Ok(None);
+        };
+        let file = file.to_owned();
+        crate::read_socket::serve(self, &file).map(Some)
+    }
+
+    /// The embedded store this one writes, if it does.
+    #[cfg(all(feature = "redb", unix))]
+    pub(crate) fn embedded(&self) -> Option<&Embedded> {
+        match &self.backend {
+            Backend::Embedded(b) => Some(b),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 
@@ -197,8 +247,32 @@ impl NotificationStore {
         match &self.backend {
             #[cfg(feature = "redb")]
             Backend::Embedded(b) => b.complete(key, answer, self.outbox).await,
+            #[cfg(all(feature = "redb", unix))]
+            Backend::Reader(_) => Err(StoreError::ReadOnly),
             #[cfg(feature = "postgres")]
             Backend::Postgres(b) => b.complete(key, answer, self.outbox).await,
+        }
+    }
+
+    /// Removes the answered claims of Asia/Jakarta dates before `cutoff` and returns how many
+    /// went. No request can match them any more (a new request claims the server's today), so
+    /// their retries are unaffected; the stored notifications and the outbox are kept. A claim
+    /// still in progress stays until it is answered (or, in PostgreSQL, until its lease ran out).
+    /// Call it with [`ClaimCutoff::at`] and the server's clock, once a day or more often
+    /// (`snapbi receive` does at start and hourly); several instances may run it at once.
+    ///
+    /// # Errors
+    /// A [`StoreError`] when nothing could be removed (a read-only store, a database error); a
+    /// purge of many claims in the embedded store removes them in batches, and the batches
+    /// committed before an error stay removed.
+    pub async fn purge_claims(&self, cutoff: ClaimCutoff) -> Result<u64, StoreError> {
+        match &self.backend {
+            #[cfg(feature = "redb")]
+            Backend::Embedded(b) => b.purge_claims(cutoff).await,
+            #[cfg(all(feature = "redb", unix))]
+            Backend::Reader(_) => Err(StoreError::ReadOnly),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(b) => b.purge_claims(cutoff).await,
         }
     }
 
@@ -216,6 +290,8 @@ impl NotificationStore {
         match &self.backend {
             #[cfg(feature = "redb")]
             Backend::Embedded(b) => b.list(after, limit),
+            #[cfg(all(feature = "redb", unix))]
+            Backend::Reader(b) => b.list(after, limit).await,
             #[cfg(feature = "postgres")]
             Backend::Postgres(b) => b.list(after, limit).await,
         }
@@ -232,6 +308,8 @@ impl NotificationStore {
         match &self.backend {
             #[cfg(feature = "redb")]
             Backend::Embedded(b) => b.get(id),
+            #[cfg(all(feature = "redb", unix))]
+            Backend::Reader(b) => b.get(id).await,
             #[cfg(feature = "postgres")]
             Backend::Postgres(b) => b.get(id).await,
         }
@@ -253,6 +331,8 @@ impl NotificationStore {
         match &self.backend {
             #[cfg(feature = "redb")]
             Backend::Embedded(b) => b.take_deliveries(limit, lock_for),
+            #[cfg(all(feature = "redb", unix))]
+            Backend::Reader(_) => Err(StoreError::ReadOnly),
             #[cfg(feature = "postgres")]
             Backend::Postgres(b) => b.take_deliveries(limit, lock_for).await,
         }
@@ -305,6 +385,8 @@ impl NotificationStore {
         match &self.backend {
             #[cfg(feature = "redb")]
             Backend::Embedded(b) => b.report(id, status, error, after).await,
+            #[cfg(all(feature = "redb", unix))]
+            Backend::Reader(_) => Err(StoreError::ReadOnly),
             #[cfg(feature = "postgres")]
             Backend::Postgres(b) => b.report(id, status, error, after).await,
         }
@@ -321,6 +403,8 @@ impl ReplayStore for NotificationStore {
             match &self.backend {
                 #[cfg(feature = "redb")]
                 Backend::Embedded(b) => b.claim(key, fingerprint),
+                #[cfg(all(feature = "redb", unix))]
+                Backend::Reader(_) => Err(StoreError::ReadOnly),
                 #[cfg(feature = "postgres")]
                 Backend::Postgres(b) => b.claim(key, fingerprint, self.lease).await,
             }
@@ -344,6 +428,8 @@ impl ReplayStore for NotificationStore {
                     b.release(key);
                     Ok(())
                 }
+                #[cfg(all(feature = "redb", unix))]
+                Backend::Reader(_) => Err(StoreError::ReadOnly.into()),
                 #[cfg(feature = "postgres")]
                 Backend::Postgres(b) => b.release(key).await.map_err(Into::into),
             }
@@ -354,6 +440,8 @@ impl ReplayStore for NotificationStore {
         match &self.backend {
             #[cfg(feature = "redb")]
             Backend::Embedded(b) => Box::pin(b.wait(key)),
+            #[cfg(all(feature = "redb", unix))]
+            Backend::Reader(_) => Box::pin(std::future::ready(())),
             // Short polling: the answer may come from another instance.
             #[cfg(feature = "postgres")]
             Backend::Postgres(_) => Box::pin(tokio::time::sleep(crate::postgres::POLL)),

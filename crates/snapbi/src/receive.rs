@@ -6,19 +6,23 @@
 //! one transaction before anything is acknowledged. With `--forward`, every stored notification
 //! is handed on to the merchant's own service through the store's outbox.
 //!
-//! One receiver uses an embedded redb file; several receivers share one PostgreSQL database
-//! (`store = "postgres://…"`) and behave as one.
+//! One receiver uses an embedded redb file (which `snapbi inbox` reads through the receiver's
+//! socket beside it while it runs); several receivers share one PostgreSQL database
+//! (`store = "postgres://…"`) and behave as one. Answered claims of earlier days are purged at
+//! start and hourly; notifications never are.
 
 mod config;
 mod forward;
 mod inbox;
 mod log;
+mod purge;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use snap_crypto::SystemClock;
 use snap_http::{JwtTokenIssuer, Outcome, Partner, RequestContext, SnapServer};
 use snap_store::{NotificationStore, StoreLocation};
 use snap_types::{AnyVaPayment, QrMpmNotification, StandardDebitNotification, VirtualAccountData};
@@ -158,8 +162,11 @@ pub(crate) struct ReceiverHandle {
     store: Arc<NotificationStore>,
     stop: oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
-    /// Background tasks (the forwarder), each with its stop signal.
+    /// Background tasks (the hourly purge, the forwarder), each with its stop signal.
     tasks: Vec<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
+    /// The socket through which `snapbi inbox` reads a redb store while this receiver has it.
+    #[cfg(unix)]
+    readers: Option<snap_store::ReadSocket>,
 }
 
 impl ReceiverHandle {
@@ -183,6 +190,8 @@ impl ReceiverHandle {
             let _ = stop.send(());
             let _ = task.await;
         }
+        #[cfg(unix)]
+        drop(self.readers);
     }
 }
 
@@ -230,8 +239,12 @@ pub(crate) async fn start(
     store: NotificationStore,
 ) -> Result<ReceiverHandle, String> {
     let store = Arc::new(store.with_outbox(forward.is_some()));
+    // The server's one clock: it dates the claims, and the purge of old ones reads it too.
+    let clock = SystemClock;
+    purge::once(&store, &clock).await;
     let issuer = JwtTokenIssuer::new(&config.token_key).map_err(|e| format!("token_key: {e}"))?;
     let mut builder = SnapServer::builder()
+        .clock(clock)
         .prefix(&config.prefix)
         .token_issuer(issuer)
         .replay_store_arc(Arc::clone(&store) as Arc<dyn snap_http::ReplayStore>);
@@ -265,7 +278,20 @@ pub(crate) async fn start(
     let server = tokio::spawn(snap_http::serve(listener, log::requests(server), async {
         let _ = stopped.await;
     }));
+    // A redb file is this process's alone: `snapbi inbox` reads it through this socket meanwhile.
+    #[cfg(unix)]
+    let readers = store.serve_readers().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "snapbi inbox cannot read the store while this receiver runs");
+        None
+    });
     let mut tasks = Vec::new();
+    {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(purge::every_hour(Arc::clone(&store), clock, async {
+            let _ = stopped.await;
+        }));
+        tasks.push((stop, task));
+    }
     match (forward, config.forward_secret) {
         (Some(url), Some(secret)) => {
             let forwarder =
@@ -287,6 +313,8 @@ pub(crate) async fn start(
         stop,
         server,
         tasks,
+        #[cfg(unix)]
+        readers,
     })
 }
 

@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use snap_http::{Claim, Fingerprint, ReceivedRequest, ReplayKey, ReplayStore, StoredResponse};
-use snap_store::{DeliveryStatus, Notification, NotificationId, NotificationStore, Summary};
+use snap_store::{
+    ClaimCutoff, DeliveryStatus, Notification, NotificationId, NotificationStore, Summary,
+};
 use snap_types::ServiceCode;
+use time::Date;
 use time::macros::datetime;
 
 use crate::support::Backend;
@@ -323,6 +326,118 @@ pub async fn listing_pages_in_order(backend: &impl Backend) {
     );
 }
 
+fn key_on(external_id: &str, date: Date) -> ReplayKey {
+    ReplayKey::new(
+        "QoinSnap".parse().unwrap(),
+        external_id.parse().unwrap(),
+        date,
+    )
+}
+
+/// The server's clock in the purge tests: 18:00 UTC on the 6th is 01:00 on the 7th in Jakarta.
+const NOW: time::OffsetDateTime = datetime!(2026-12-06 18:00 UTC);
+
+pub async fn old_answered_claims_are_purged(backend: &impl Backend) {
+    let store = backend.open().await.with_outbox(true);
+    let today = snap_types::jakarta_date(NOW);
+    let yesterday = today.previous_day().unwrap();
+    let two_days_ago = yesterday.previous_day().unwrap();
+    let last_month = today - time::Duration::days(30);
+    let days = [last_month, two_days_ago, yesterday, today];
+    for (n, date) in (1u8..).zip(days) {
+        let k = key_on(&format!("700{n}"), date);
+        assert_eq!(store.claim(&k, fp(n)).await.unwrap(), Claim::New);
+        store
+            .record(&request(&k, fp(n), va_body(&format!("700{n}"))), success())
+            .await
+            .unwrap();
+    }
+    // A refusal two days ago: its answer is a claim too, without a notification.
+    let refused = key_on("7009", two_days_ago);
+    assert_eq!(store.claim(&refused, fp(9)).await.unwrap(), Claim::New);
+    let refusal = StoredResponse {
+        status: 404,
+        body: Bytes::from_static(br#"{"responseCode":"4042512"}"#),
+    };
+    store
+        .record(&request(&refused, fp(9), va_body("x")), refusal)
+        .await
+        .unwrap();
+    // A claim two days old still being handled is not purged.
+    let handled = key_on("7010", two_days_ago);
+    assert_eq!(store.claim(&handled, fp(10)).await.unwrap(), Claim::New);
+
+    let cutoff = ClaimCutoff::at(NOW);
+    assert_eq!(cutoff.first_kept(), yesterday);
+    assert_eq!(
+        store.purge_claims(cutoff).await.unwrap(),
+        3,
+        "last month's, the two-day-old one and the refusal"
+    );
+    assert_eq!(
+        store.claim(&handled, fp(10)).await.unwrap(),
+        Claim::InProgress
+    );
+    for (n, date) in [(3, yesterday), (4, today)] {
+        let k = key_on(&format!("700{n}"), date);
+        assert_eq!(
+            store.claim(&k, fp(n)).await.unwrap(),
+            Claim::Duplicate(success()),
+            "the claims of yesterday and today are kept"
+        );
+    }
+    for (n, date) in [(1, last_month), (2, two_days_ago), (9, two_days_ago)] {
+        let k = key_on(&format!("700{n}"), date);
+        assert_eq!(store.claim(&k, fp(n)).await.unwrap(), Claim::New, "purged");
+        store.release(&k).await.unwrap();
+    }
+    // The notifications and their pending outbox entries are the merchant's record: all kept.
+    let listed: Vec<String> = store
+        .list(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.unwrap().notification.external_id.to_string())
+        .collect();
+    assert_eq!(listed, ["7001", "7002", "7003", "7004"]);
+    let due = store
+        .take_deliveries(10, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 4, "no pending delivery is purged");
+    assert_eq!(store.purge_claims(cutoff).await.unwrap(), 0);
+    store.release(&handled).await.unwrap();
+}
+
+pub async fn a_large_purge_removes_every_old_claim(backend: &impl Backend) {
+    let store = backend.open().await;
+    let old = snap_types::jakarta_date(NOW) - time::Duration::days(3);
+    let claims = (0..2500).map(|i| {
+        let store = &store;
+        async move {
+            let k = key_on(&format!("8{i:04}"), old);
+            assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::New);
+            let refusal = StoredResponse {
+                status: 401,
+                body: Bytes::from_static(br#"{"responseCode":"4012500"}"#),
+            };
+            store
+                .record(&request(&k, fp(1), va_body("x")), refusal)
+                .await
+                .unwrap();
+        }
+    });
+    futures_util::future::join_all(claims).await;
+    assert_eq!(
+        store.purge_claims(ClaimCutoff::at(NOW)).await.unwrap(),
+        2500
+    );
+    assert_eq!(
+        store.claim(&key_on("82499", old), fp(1)).await.unwrap(),
+        Claim::New
+    );
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod redb {
@@ -355,4 +470,122 @@ contract!(
     a_dead_claim_is_taken_over,
     outbox_hands_out_each_entry_once,
     listing_pages_in_order,
+    old_answered_claims_are_purged,
+    a_large_purge_removes_every_old_claim,
 );
+
+/// Two instances purging one database at the same time: each removes what the other did not,
+/// neither waits for the other, and nothing old is left.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_purge_at_once() {
+    let Some(backend) = crate::support::Postgres::new().await else {
+        return;
+    };
+    let (a, b) = (backend.open().await, backend.open().await);
+    let old = snap_types::jakarta_date(NOW) - time::Duration::days(2);
+    for i in 0..300 {
+        let k = key_on(&format!("9{i:03}"), old);
+        let store = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(store.claim(&k, fp(1)).await.unwrap(), Claim::New);
+        store
+            .record(&request(&k, fp(1), va_body(&format!("9{i:03}"))), success())
+            .await
+            .unwrap();
+    }
+    let cutoff = ClaimCutoff::at(NOW);
+    let (from_a, from_b) = tokio::join!(a.purge_claims(cutoff), b.purge_claims(cutoff));
+    assert_eq!(from_a.unwrap() + from_b.unwrap(), 300);
+    assert_eq!(a.purge_claims(cutoff).await.unwrap(), 0);
+    assert_eq!(a.list(None, 1000).await.unwrap().len(), 300);
+}
+
+/// While one process writes a redb file, readers get the same records through its read socket
+/// (here from the same process: redb refuses a second open of the file all the same).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_written_redb_file_is_read_through_its_socket() {
+    use snap_store::{StoreError, StoreLocation};
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("store.redb");
+    let location = StoreLocation::Redb(file.clone());
+    let writer = Arc::new(
+        NotificationStore::open_redb(&file)
+            .unwrap()
+            .with_outbox(true),
+    );
+    for i in 0..7 {
+        accept(&writer, &format!("110{i}"), fp(i)).await;
+    }
+    // Without a socket the file cannot be read, and the error says what to do.
+    let refused = NotificationStore::open_for_reading(&location)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::NoReadSocket(_)), "{refused}");
+    assert!(refused.to_string().contains("stop"), "{refused}");
+
+    let socket = writer.serve_readers().unwrap().unwrap();
+    assert_eq!(socket.path(), dir.path().join("store.redb.sock"));
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(socket.path()).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600, "this user's only");
+    let reader = NotificationStore::open_for_reading(&location)
+        .await
+        .unwrap();
+    let strip = |page: Vec<Result<snap_store::StoredNotification, _>>| {
+        page.into_iter().map(Result::unwrap).collect::<Vec<_>>()
+    };
+    let all = strip(writer.list(None, 100).await.unwrap());
+    assert_eq!(all.len(), 7);
+    assert_eq!(strip(reader.list(None, 100).await.unwrap()), all);
+    let from_third = strip(reader.list(Some(all[2].id), 3).await.unwrap());
+    assert_eq!(from_third, all[3..6]);
+    assert_eq!(
+        reader.get(all[4].id).await.unwrap().unwrap().unwrap(),
+        all[4]
+    );
+    assert!(reader.get(NotificationId(999)).await.unwrap().is_none());
+    // What the writer stores later is seen by the same reader.
+    accept(&writer, "1199", fp(99)).await;
+    assert_eq!(reader.list(None, 100).await.unwrap().len(), 8);
+    // A reader writes nothing.
+    assert!(matches!(
+        reader.purge_claims(ClaimCutoff::at(NOW)).await,
+        Err(StoreError::ReadOnly)
+    ));
+    assert!(matches!(
+        reader.take_deliveries(1, Duration::from_secs(1)).await,
+        Err(StoreError::ReadOnly)
+    ));
+    assert!(reader.claim(&key("1100"), fp(0)).await.is_err());
+
+    // The socket never keeps the file open: once the writer is gone it is opened directly, and
+    // the reader's requests are refused.
+    drop(writer);
+    let direct = NotificationStore::open_for_reading(&location)
+        .await
+        .unwrap();
+    assert_eq!(direct.list(None, 100).await.unwrap().len(), 8);
+    assert!(reader.list(None, 100).await.is_err());
+    drop(socket);
+    assert!(!dir.path().join("store.redb.sock").exists(), "removed");
+}
+
+/// A socket left behind by a killed writer is replaced by the next one.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_read_socket_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("store.redb");
+    let stale = std::os::unix::net::UnixListener::bind(dir.path().join("store.redb.sock")).unwrap();
+    drop(stale);
+    let writer = Arc::new(NotificationStore::open_redb(&file).unwrap());
+    accept(&writer, "1201", fp(1)).await;
+    let _socket = writer.serve_readers().unwrap().unwrap();
+    let reader = NotificationStore::open_for_reading(&snap_store::StoreLocation::Redb(file))
+        .await
+        .unwrap();
+    assert_eq!(reader.list(None, 10).await.unwrap().len(), 1);
+}

@@ -1,8 +1,9 @@
 //! `snapbi inbox list|show ID|export [--data DIR | --store URL]`: read the receiver's store.
 //!
-//! A redb store is opened read-only, which redb allows only while no receiver has it open (one
-//! process at a time keeps its commits to one fsync); a PostgreSQL store is read with a connection
-//! of its own, also while receivers run. A record that cannot be read is reported on stderr and skipped:
+//! A redb store is opened read-only when no receiver has it open; while one runs (redb keeps the
+//! file to one process, so its commits cost one fsync), it is read through that receiver's Unix
+//! socket beside the file (`notifications.redb.sock`, this user's only). A PostgreSQL store is
+//! read with a connection of its own, also while receivers run. A record that cannot be read is reported on stderr and skipped:
 //! the others are still printed, and the exit code is 1 at the end.
 
 use std::io::Write as _;

@@ -205,10 +205,17 @@ async fn identical_retry_after_restart_gets_the_original_response() {
     assert_eq!(status, 200, "{first}");
     assert!(first.starts_with(r#"{"responseCode":"2002500""#), "{first}");
     assert!(first.contains("virtualAccountData"), "{first}");
-    // An embedded store is one process's at a time: inbox says so while the receiver runs.
-    let (code, _) = inbox(dir.path(), &["list"]);
-    assert_eq!(code, 2, "the store is in use");
+    // The receiver has the redb file to itself; inbox reads it through the receiver's socket.
+    let socket = dir.path().join("data/notifications.redb.sock");
+    assert!(socket.exists());
+    let running = listed(dir.path());
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0]["externalId"], "1001");
+    let (code, shown) = inbox(dir.path(), &["show", "1"]);
+    assert_eq!(code, 0);
+    assert!(shown.contains("trx-1"), "{shown}");
     receiver.terminate();
+    assert!(!socket.exists(), "removed at shutdown");
 
     let receiver = Receiver::start(dir.path(), &[]);
     let token = token_again(&client, &receiver.base).await;
@@ -289,6 +296,16 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
     }
     let pause = 300 + u64::from(std::process::id() % 500);
     tokio::time::sleep(Duration::from_millis(pause)).await;
+    // Reading the store meanwhile (through the receiver) neither fails nor stops the load.
+    let dir_path = dir.path().to_owned();
+    let (code, during) = tokio::task::spawn_blocking(move || inbox(&dir_path, &["list", "--json"]))
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    assert!(during.lines().count() > 0);
+    let before = counter.load(Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(counter.load(Ordering::Relaxed) > before, "still accepting");
     receiver.kill();
     stop.store(true, Ordering::Relaxed);
     for task in tasks {
@@ -301,10 +318,15 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
         acknowledged.len()
     );
 
-    // Restart once (redb recovers the file), then read the store offline.
-    Receiver::start(dir.path(), &[]).terminate();
+    // Restart once (redb recovers the file; the killed receiver's socket is replaced), read the
+    // store through it, then offline: the same records.
+    let restarted = Receiver::start(dir.path(), &[]);
     let (code, export) = inbox(dir.path(), &["export"]);
     assert_eq!(code, 0);
+    restarted.terminate();
+    let (code, offline) = inbox(dir.path(), &["export"]);
+    assert_eq!(code, 0);
+    assert_eq!(offline, export);
     let exported: Vec<serde_json::Value> = export
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -548,4 +570,60 @@ async fn requests_are_logged_without_secrets() {
     for secret in [signature.as_str(), token.as_str(), SECRET, "Bearer"] {
         assert!(!stderr.contains(secret), "{secret:?} logged: {stderr}");
     }
+}
+
+/// At start the receiver purges the answered claims of days before yesterday (Asia/Jakarta, by
+/// its clock); today's claims and every notification stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_claims_are_purged_at_start() {
+    use snap_http::{Claim, Fingerprint, ReceivedRequest, ReplayKey, ReplayStore, StoredResponse};
+    use snap_store::NotificationStore;
+
+    let dir = setup("");
+    let file = dir.path().join("data/notifications.redb");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let received = snap_crypto::Clock::now(&snap_crypto::SystemClock);
+    let today = snap_types::jakarta_date(received);
+    let old = today - time::Duration::days(2);
+    let key =
+        |id: &str, date| ReplayKey::new("QoinSnap".parse().unwrap(), id.parse().unwrap(), date);
+    let fingerprint = Fingerprint::from_bytes([7; 32]);
+    let answer = StoredResponse {
+        status: 200,
+        body: Bytes::from_static(br#"{"responseCode":"2002500"}"#),
+    };
+    {
+        let store = NotificationStore::open_redb(&file).unwrap();
+        for (id, date) in [("7001", old), ("7002", today)] {
+            let k = key(id, date);
+            assert_eq!(store.claim(&k, fingerprint).await.unwrap(), Claim::New);
+            let request = ReceivedRequest::new(
+                snap_types::ServiceCode::TRANSFER_VA_PAYMENT,
+                k,
+                "/api/v1.0/transfer-va/payment",
+                fingerprint,
+                now().parse().unwrap(),
+                received,
+                Bytes::from(va_body(id)),
+            );
+            store.record(&request, answer.clone()).await.unwrap();
+        }
+    }
+    Receiver::start(dir.path(), &[]).terminate();
+
+    let store = NotificationStore::open_redb(&file).unwrap();
+    assert_eq!(
+        store.claim(&key("7001", old), fingerprint).await.unwrap(),
+        Claim::New,
+        "the claim of two days ago was purged"
+    );
+    assert_eq!(
+        store.claim(&key("7002", today), fingerprint).await.unwrap(),
+        Claim::Duplicate(answer)
+    );
+    assert_eq!(
+        store.list(None, 10).await.unwrap().len(),
+        2,
+        "notifications are kept"
+    );
 }
