@@ -13,6 +13,7 @@ mod read_socket;
 #[cfg(feature = "redis")]
 mod redis;
 mod retention;
+#[cfg(any(feature = "redb", feature = "postgres"))]
 mod store;
 mod summary;
 
@@ -28,29 +29,40 @@ pub use read_socket::ReadSocket;
 #[cfg(feature = "redis")]
 pub use redis::RedisReplayStore;
 pub use retention::ClaimCutoff;
-pub use store::{DEFAULT_LEASE, NotificationStore};
+#[cfg(any(feature = "redb", feature = "postgres"))]
+pub use store::NotificationStore;
 pub use summary::Summary;
 
-use snap_http::{Fingerprint, ReplayKey, StoredResponse};
+/// How long an in-progress claim of a shared store (PostgreSQL, Redis) holds its key when its
+/// instance dies: the provider's retry is handled once it runs out. Handlers that take longer
+/// need a longer lease (`with_lease` on the store).
+pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 
+#[cfg(any(feature = "redb", feature = "postgres"))]
 /// What `complete` stores: the answer, and the notification it answers when it was accepted.
 pub(crate) struct Answer {
-    pub(crate) fingerprint: Fingerprint,
-    pub(crate) response: StoredResponse,
+    pub(crate) fingerprint: snap_http::Fingerprint,
+    pub(crate) response: snap_http::StoredResponse,
     pub(crate) notification: Option<Notification>,
 }
 
+#[cfg(any(feature = "redb", feature = "postgres"))]
 /// A replay key's parts as the backends index them.
 pub(crate) struct KeyParts<'a> {
+    #[cfg(feature = "redb")]
     pub(crate) day: i32,
+    #[cfg(feature = "postgres")]
     pub(crate) date: time::Date,
     pub(crate) partner: &'a str,
     pub(crate) external_id: &'a str,
 }
 
-pub(crate) fn key_parts(key: &ReplayKey) -> KeyParts<'_> {
+#[cfg(any(feature = "redb", feature = "postgres"))]
+pub(crate) fn key_parts(key: &snap_http::ReplayKey) -> KeyParts<'_> {
     KeyParts {
+        #[cfg(feature = "redb")]
         day: key.date.to_julian_day(),
+        #[cfg(feature = "postgres")]
         date: key.date,
         partner: key.partner_id.as_str(),
         external_id: key.external_id.as_str(),

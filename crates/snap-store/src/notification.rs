@@ -88,6 +88,7 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
+    #[cfg(feature = "postgres")]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -121,6 +122,7 @@ pub struct DeliveryState {
 }
 
 impl DeliveryState {
+    #[cfg(feature = "redb")]
     pub(crate) fn pending() -> Self {
         Self {
             status: DeliveryStatus::Pending,

@@ -13,14 +13,9 @@ use crate::postgres::Shared;
 #[cfg(all(feature = "redb", unix))]
 use crate::read_socket::Reader;
 use crate::{
-    Answer, ClaimCutoff, Delivery, DeliveryStatus, Notification, NotificationId, StoreError,
-    StoreLocation, StoredNotification, UnreadableRecord,
+    Answer, ClaimCutoff, DEFAULT_LEASE, Delivery, DeliveryStatus, Notification, NotificationId,
+    StoreError, StoreLocation, StoredNotification, UnreadableRecord,
 };
-
-/// How long an in-progress claim of a shared store holds its key when its instance dies (the
-/// provider's retry is handled once it runs out). Handlers that take longer must be given a longer
-/// lease with [`NotificationStore::with_lease`].
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 
 /// Durable notifications and their replay claims: one object backs snap-http's idempotency
 /// ([`ReplayStore`]) and keeps every accepted notification, its answer and its outbox entry,
@@ -444,7 +439,10 @@ impl ReplayStore for NotificationStore {
             Backend::Reader(_) => Box::pin(std::future::ready(())),
             // Short polling: the answer may come from another instance.
             #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => Box::pin(tokio::time::sleep(crate::postgres::POLL)),
+            Backend::Postgres(_) => {
+                let _ = key;
+                Box::pin(tokio::time::sleep(crate::postgres::POLL))
+            }
         }
     }
 }
