@@ -777,6 +777,8 @@ fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profile
                 if let Some(path) = p.path(*service).map(|c| c.into_owned()) {
                     p = p.with_path(*service, path);
                 }
+                // The provider's own methods stay (Midtrans posts delete VA).
+                p = p.with_method(*service, profile.method(*service));
             }
             *profile = p;
         }
