@@ -6,6 +6,10 @@
 //! one transaction before anything is acknowledged. With `--forward`, every stored notification
 //! is handed on to the merchant's own service through the store's outbox.
 //!
+//! Each partner's notifications are read in its profile's dialect (`profile`): the seeds' and the
+//! standard's shapes by default, DOKU's for a partner configured as DOKU, never one partner's
+//! dialect for another (`profile.rs`).
+//!
 //! One receiver uses an embedded redb file; several receivers share one PostgreSQL database
 //! (`store = "postgres://…"`) and behave as one.
 
@@ -28,7 +32,8 @@ use snap_types::{
 };
 use tokio::sync::oneshot;
 
-pub(crate) use config::{PartnerConfig, PartnerProfile, ReceiverConfig, SignatureMode};
+use config::{PartnerConfig, PartnerProfile};
+pub(crate) use config::{ReceiverConfig, SignatureMode};
 pub(crate) use inbox::{InboxArgs, run as run_inbox};
 use profile::ByProfile;
 
