@@ -148,7 +148,7 @@ with ApiClient(config) as client:
             original_partner_reference_no=reference, service_code="54", merchant_id=MERCHANT_ID
         )
     )
-    attempt("dana query payment (55): pending", query, lambda r: r.latest_transaction_status == "03")
+    attempt("dana query payment (55): initiated", query, lambda r: r.latest_transaction_status == "01")
 
     paid = admin("/_sandbox/pay", {"qr": reference})
     delivery = admin(f"/_sandbox/deliveries/{paid['deliveryId']}?wait_ms=15000")

@@ -20,6 +20,9 @@
 //! | unknown order | `404xx01 Transaction Not Found` |
 //! | cancel a paid order, refund an unpaid one | `404xx00 Invalid Transaction Status` |
 //! | refund more than is left | `404xx13 Invalid Amount` |
+//!
+//! Query answers DANA's statuses: `01` Initiated for an unpaid order, `00` Success, `05`
+//! Cancelled.
 
 use serde_json::json;
 use snap_http::{Outcome, RequestContext};
@@ -32,6 +35,18 @@ use snap_types::{
 
 use super::provider::{HandlerResult, Sandbox, stamp};
 use super::state::{Flavor, Qr, Refusal, Status};
+
+/// An order's `latestTransactionStatus` in query payment (55) as DANA lists it: `00` Success
+/// (paid; a refund does not change it), `01` Initiated (waiting for payment), `05` Cancelled
+/// (cancelled, or closed on expiry). DANA has no `03`; `02` Paying and `07` Not found never
+/// apply here (an unknown order is `404xx01`).
+fn dana_status(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Open => ("01", "Initiated"),
+        Status::Paid | Status::Refunded => ("00", "Success"),
+        Status::Canceled | Status::Expired => ("05", "Cancelled"),
+    }
+}
 
 /// `200xx00 Successful` of `service`: the code and message a response DTO carries (the server
 /// writes the same in its place).
@@ -153,7 +168,7 @@ impl Sandbox {
             Ok(order) => order,
             Err(answer) => return Ok(answer),
         };
-        let (code, desc) = order.status.snap();
+        let (code, desc) = dana_status(order.status);
         let (response_code, response_message) = successful(ServiceCode::DEBIT_STATUS);
         Ok(Outcome::success_with(DanaQueryPaymentResponse {
             response_code,

@@ -1682,7 +1682,7 @@ async fn dana_merchant() -> Merchant {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dana_finish_notify_goes_to_the_orders_notification_url() {
-    use snap_types::{DanaCreateOrderRequest, DanaUrlParam};
+    use snap_types::{DanaCreateOrderRequest, DanaQueryPaymentRequest, DanaUrlParam};
     let merchant = dana_merchant().await;
     let sandbox = sandbox_with(
         &merchant.base,
@@ -1722,6 +1722,13 @@ async fn dana_finish_notify_goes_to_the_orders_notification_url() {
         .await
         .unwrap();
     assert!(created.reference_no.is_some());
+    let query: DanaQueryPaymentRequest = serde_json::from_value(json!({
+        "originalPartnerReferenceNo": "DN-URL-1", "serviceCode": "54", "merchantId": "SANDBOX0001",
+    }))
+    .unwrap();
+    let status = || async { dana.call(&query).await.unwrap().latest_transaction_status };
+    // DANA's statuses: 01 Initiated until paid (DANA has no 03), then 00.
+    assert_eq!(status().await.code(), "01");
     let (_, delivery) = pay_and_wait(&sandbox, &["--qr", "DN-URL-1"]);
     assert_eq!(delivery["state"], "delivered", "{delivery}");
     assert_eq!(delivery["path"], own_url.as_str());
@@ -1732,6 +1739,7 @@ async fn dana_finish_notify_goes_to_the_orders_notification_url() {
         assert_eq!(body["originalPartnerReferenceNo"], "DN-URL-1");
         assert_eq!(body["amount"]["value"], "25000.00");
     }
+    assert_eq!(status().await.code(), "00");
 
     // Without a NOTIFICATION entry: the merchant's configured callback.
     dana.call(&order(
