@@ -76,6 +76,9 @@ class Merchant(BaseHTTPRequestHandler):
 
 
 server = HTTPServer(("127.0.0.1", int(os.environ["WEBHOOK_PORT"])), Merchant)
+# DANA sends the finish notify to the order's NOTIFICATION URL, not to a configured callback.
+NOTIFY_PATH = "/dana/finish-notify"
+NOTIFY_URL = f"http://127.0.0.1:{os.environ['WEBHOOK_PORT']}{NOTIFY_PATH}"
 threading.Thread(target=server.serve_forever, daemon=True).start()
 
 config = SnapConfiguration(
@@ -112,7 +115,8 @@ def order(api, reference, value):
                 )
             ],
             url_params=[
-                UrlParam(url="https://merchant.example/notify", type="NOTIFICATION", is_deeplink="N")
+                UrlParam(url="https://merchant.example/back", type="PAY_RETURN", is_deeplink="N"),
+                UrlParam(url=NOTIFY_URL, type="NOTIFICATION", is_deeplink="N"),
             ],
             additional_info=CreateOrderByApiAdditionalInfo(
                 mcc="5732", env_info=EnvInfo(source_platform="IPG", terminal_type="SYSTEM")
@@ -144,11 +148,16 @@ with ApiClient(config) as client:
             original_partner_reference_no=reference, service_code="54", merchant_id=MERCHANT_ID
         )
     )
-    attempt("dana query payment (55): pending", query, lambda r: r.latest_transaction_status == "03")
+    attempt("dana query payment (55): initiated", query, lambda r: r.latest_transaction_status == "01")
 
     paid = admin("/_sandbox/pay", {"qr": reference})
     delivery = admin(f"/_sandbox/deliveries/{paid['deliveryId']}?wait_ms=15000")
     check("dana finish notify (56) delivered", delivery.get("state") == "delivered", json.dumps(delivery)[:400])
+    check(
+        "dana finish notify (56) at the order's NOTIFICATION URL",
+        received.get("path") == NOTIFY_PATH,
+        repr(received.get("path")),
+    )
     if "body" in received:
         parser = WebhookParser(public_key=os.environ["SANDBOX_PUBLIC_KEY"])
         try:

@@ -4,7 +4,9 @@
 mod access_token;
 mod amount;
 mod create_va;
+mod dana_debit;
 mod debit_notify;
+mod doku_va;
 mod error;
 mod generated;
 mod ids;
@@ -28,7 +30,13 @@ pub use amount::{Amount, Currency, Money};
 pub use create_va::{
     BillDescription, BillDetail, CreateVaAdditionalInfo, CreateVaRequest, CreateVaResponse,
 };
+pub use dana_debit::{
+    DanaCancelOrderRequest, DanaCancelOrderResponse, DanaCreateOrderRequest,
+    DanaCreateOrderResponse, DanaFinishNotify, DanaQueryPaymentRequest, DanaQueryPaymentResponse,
+    DanaRefundOrderRequest, DanaRefundOrderResponse, DanaUrlParam,
+};
 pub use debit_notify::DebitNotification;
+pub use doku_va::{DokuVaInquiryRequest, DokuVaPaymentRequest};
 pub use error::Error;
 pub use generated::Case;
 pub use ids::{AccessToken, ChannelId, ExternalId, PartnerId};

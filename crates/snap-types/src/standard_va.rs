@@ -159,11 +159,29 @@ va_identity_fields! {
     }
 }
 
-/// `channelCode` is a JSON number of at most 4 digits in the standard.
-fn check_channel_code(value: Option<&Value>) -> Result<(), FieldError> {
+/// Whose rules a VA body from a PJP (24, 25) is read by: the standard's, or a provider's
+/// documented dialect of them (only the rules that differ; see `doku_va.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// The standard's table.
+    Standard,
+    /// DOKU's: `channelCode` as a numeric string, `customerNo` as the whole VA number.
+    Doku,
+}
+
+/// `channelCode`: a JSON number of at most 4 digits in the standard; DOKU also sends it as a
+/// string of digits (`"6011"`).
+fn check_channel_code(value: Option<&Value>, dialect: Dialect) -> Result<(), FieldError> {
     match value {
         None => Ok(()),
         Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n <= 9999) => Ok(()),
+        Some(Value::String(s)) if dialect == Dialect::Doku && channel_code_text(s).is_some() => {
+            Ok(())
+        }
+        Some(_) if dialect == Dialect::Doku => Err(FieldError::format(
+            "channelCode",
+            "must be a number or a string of at most 4 digits",
+        )),
         Some(_) => Err(FieldError::format(
             "channelCode",
             "must be a number of at most 4 digits",
@@ -171,15 +189,57 @@ fn check_channel_code(value: Option<&Value>) -> Result<(), FieldError> {
     }
 }
 
-impl Validate for StandardVaInquiryRequest {
-    fn validate(&self) -> Result<(), FieldError> {
-        check_va_identity(
+/// A `channelCode` string of 1 to 4 digits as its number.
+fn channel_code_text(text: &str) -> Option<u16> {
+    if (1..=4).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// The ISO 18245 channel of a `channelCode` value, whether a number or (DOKU) a digit string.
+pub(crate) fn channel_code(value: Option<&Value>) -> Option<u16> {
+    match value? {
+        Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+        Value::String(s) => channel_code_text(s),
+        _ => None,
+    }
+}
+
+/// The VA identity as `dialect` reads it: the standard's rule, and for DOKU also `customerNo`
+/// equal to the whole VA number that starts with `partnerServiceId` (its Mandiri sample:
+/// `"88899"`, `"8889912345678980003"`, `"8889912345678980003"`).
+fn check_identity_in(
+    psid: &PartnerServiceId,
+    customer_no: &CustomerNo,
+    va: &VirtualAccountNo,
+    dialect: Dialect,
+) -> Result<(), FieldError> {
+    let standard = check_va_identity(psid, customer_no, va);
+    let prefix = psid.as_str().trim_start();
+    let doku_whole_number = dialect == Dialect::Doku
+        && !customer_no.is_empty()
+        && customer_no.as_str() == va.as_str()
+        && !prefix.is_empty()
+        && va.as_str().starts_with(prefix);
+    match standard {
+        Err(_) if doku_whole_number => Ok(()),
+        other => other,
+    }
+}
+
+impl StandardVaInquiryRequest {
+    /// The table's checks, with the rules of `dialect`.
+    pub(crate) fn validate_in(&self, dialect: Dialect) -> Result<(), FieldError> {
+        check_identity_in(
             &self.partner_service_id,
             &self.customer_no,
             &self.virtual_account_no,
+            dialect,
         )?;
         optional_str("trxDateInit", self.trx_date_init.as_deref(), Some(25))?;
-        check_channel_code(self.channel_code.as_ref())?;
+        check_channel_code(self.channel_code.as_ref(), dialect)?;
         optional_str("language", self.language.as_deref(), Some(2))?;
         for (path, max) in [
             ("hashedSourceAccountNo", 32),
@@ -194,6 +254,12 @@ impl Validate for StandardVaInquiryRequest {
         }
         mandatory_str("inquiryRequestId", &self.inquiry_request_id, Some(128))?;
         check_info("additionalInfo", self.additional_info.as_ref())
+    }
+}
+
+impl Validate for StandardVaInquiryRequest {
+    fn validate(&self) -> Result<(), FieldError> {
+        self.validate_in(Dialect::Standard)
     }
 }
 
@@ -254,10 +320,18 @@ va_identity_fields! {
 
 impl Validate for StandardVaPaymentRequest {
     fn validate(&self) -> Result<(), FieldError> {
-        check_va_identity(
+        self.validate_in(Dialect::Standard)
+    }
+}
+
+impl StandardVaPaymentRequest {
+    /// The table's checks, with the rules of `dialect`.
+    pub(crate) fn validate_in(&self, dialect: Dialect) -> Result<(), FieldError> {
+        check_identity_in(
             &self.partner_service_id,
             &self.customer_no,
             &self.virtual_account_no,
+            dialect,
         )?;
         optional_str(
             "virtualAccountName",
@@ -281,7 +355,7 @@ impl Validate for StandardVaPaymentRequest {
         }
         optional_str("trxId", self.trx_id.as_deref(), Some(64))?;
         mandatory_str("paymentRequestId", &self.payment_request_id, Some(128))?;
-        check_channel_code(self.channel_code.as_ref())?;
+        check_channel_code(self.channel_code.as_ref(), dialect)?;
         optional_str("trxDateTime", self.trx_date_time.as_deref(), Some(25))?;
         optional_str("referenceNo", self.reference_no.as_deref(), Some(64))?;
         optional_str("flagAdvise", self.flag_advise.as_deref(), Some(1))?;

@@ -6,6 +6,10 @@
 //! one transaction before anything is acknowledged. With `--forward`, every stored notification
 //! is handed on to the merchant's own service through the store's outbox.
 //!
+//! Each partner's notifications are read in its profile's dialect (`profile`): the seeds' and the
+//! standard's shapes by default, DOKU's for a partner configured as DOKU, never one partner's
+//! dialect for another (`profile.rs`).
+//!
 //! One receiver uses an embedded redb file (which `snapbi inbox` reads through the receiver's
 //! socket beside it while it runs); several receivers share one PostgreSQL database
 //! (`store = "postgres://…"`) and behave as one. Answered claims of earlier days are purged at
@@ -15,6 +19,7 @@ mod config;
 mod forward;
 mod inbox;
 mod log;
+mod profile;
 mod purge;
 
 use std::net::SocketAddr;
@@ -23,13 +28,18 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use snap_crypto::SystemClock;
-use snap_http::{JwtTokenIssuer, Outcome, Partner, RequestContext, SnapServer};
+use snap_http::{JwtTokenIssuer, Outcome, Partner, RequestContext, SnapServer, SnapServerBuilder};
 use snap_store::{NotificationStore, StoreLocation};
-use snap_types::{AnyVaPayment, QrMpmNotification, StandardDebitNotification, VirtualAccountData};
+use snap_types::{
+    AnyVaPayment, DokuVaPaymentRequest, QrMpmNotification, StandardDebitNotification,
+    VirtualAccountData,
+};
 use tokio::sync::oneshot;
 
+use config::{PartnerConfig, PartnerProfile};
 pub(crate) use config::{ReceiverConfig, SignatureMode};
 pub(crate) use inbox::{InboxArgs, run as run_inbox};
+use profile::ByProfile;
 
 /// Arguments of `snapbi receive`.
 #[derive(Debug, clap::Args)]
@@ -242,34 +252,37 @@ pub(crate) async fn start(
     // The server's one clock: it dates the claims, and the purge of old ones reads it too.
     let clock = SystemClock;
     purge::once(&store, &clock).await;
-    let issuer = JwtTokenIssuer::new(&config.token_key).map_err(|e| format!("token_key: {e}"))?;
-    let mut builder = SnapServer::builder()
-        .clock(clock)
-        .prefix(&config.prefix)
-        .token_issuer(issuer)
-        .replay_store_arc(Arc::clone(&store) as Arc<dyn snap_http::ReplayStore>);
-    for p in config.partners {
-        let mode = match p.signature {
-            SignatureMode::Symmetric => snap_http::SignatureMode::Symmetric,
-            SignatureMode::Asymmetric => snap_http::SignatureMode::Asymmetric,
-        };
-        let partner = Partner::new(&p.client_id)
-            .and_then(|x| x.with_partner_id(&p.partner_id))
-            .and_then(|x| x.with_channels(p.channels.iter()))
-            .map_err(|e| format!("partner {}: {e}", p.client_id))?
-            .with_public_key(p.public_key)
-            .with_client_secret(p.client_secret)
-            .with_mode(mode);
-        builder = builder.partner(partner);
+    let (doku, standard): (Vec<PartnerConfig>, Vec<PartnerConfig>) = config
+        .partners
+        .into_iter()
+        .partition(|p| p.profile == PartnerProfile::Doku);
+    let doku_ids: std::collections::HashSet<String> = doku
+        .iter()
+        .flat_map(|p| [p.client_id.clone(), p.partner_id.clone()])
+        .collect();
+    let server_of = |partners: Vec<PartnerConfig>| {
+        let issuer =
+            JwtTokenIssuer::new(&config.token_key).map_err(|e| format!("token_key: {e}"))?;
+        let mut builder = SnapServer::builder()
+            .clock(clock)
+            .prefix(&config.prefix)
+            .token_issuer(issuer)
+            .replay_store_arc(Arc::clone(&store) as Arc<dyn snap_http::ReplayStore>);
+        for p in partners {
+            builder = builder.partner(partner(p)?);
+        }
+        Ok::<_, String>(builder)
+    };
+    // The standard partners: either VA payment shape (seed 000's or the standard's) and the
+    // standard's debit notify, which seed bodies also satisfy.
+    let standard =
+        notifications(server_of(standard)?.mount::<AnyVaPayment, _, _, _>(on_va_payment))?;
+    let mut server = ByProfile::new(standard);
+    if !doku.is_empty() {
+        // DOKU's partners: its dialect of the VA payment, the rest as the standard says.
+        let doku = server_of(doku)?.mount::<DokuVaPaymentRequest, _, _, _>(on_doku_va_payment);
+        server = server.with_doku(notifications(doku)?, doku_ids);
     }
-    let server = builder
-        // Either VA payment shape (seed 000's or the standard's) and the standard's debit notify,
-        // which seed bodies also satisfy.
-        .mount::<AnyVaPayment, _, _, _>(on_va_payment)
-        .mount::<StandardDebitNotification, _, _, _>(on_debit_notify)
-        .qr_mpm_notify(on_qr_notify)
-        .build()
-        .map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("listen {}: {e}", config.listen))?;
@@ -318,6 +331,30 @@ pub(crate) async fn start(
     })
 }
 
+/// A configured partner as snap-http's server knows it.
+fn partner(p: PartnerConfig) -> Result<Partner, String> {
+    let mode = match p.signature {
+        SignatureMode::Symmetric => snap_http::SignatureMode::Symmetric,
+        SignatureMode::Asymmetric => snap_http::SignatureMode::Asymmetric,
+    };
+    Ok(Partner::new(&p.client_id)
+        .and_then(|x| x.with_partner_id(&p.partner_id))
+        .and_then(|x| x.with_channels(p.channels.iter()))
+        .map_err(|e| format!("partner {}: {e}", p.client_id))?
+        .with_public_key(p.public_key)
+        .with_client_secret(p.client_secret)
+        .with_mode(mode))
+}
+
+/// The notifications every profile reads the standard's way (debit notify 56, QR notify 52).
+fn notifications(builder: SnapServerBuilder) -> Result<SnapServer, String> {
+    builder
+        .mount::<StandardDebitNotification, _, _, _>(on_debit_notify)
+        .qr_mpm_notify(on_qr_notify)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 /// Every notification in `store`, oldest first (the demo prints them).
 pub(crate) async fn stored(
     store: &NotificationStore,
@@ -358,6 +395,13 @@ async fn on_va_payment(
             trx_id: n.trx_id().map(str::to_owned),
         },
     }))
+}
+
+async fn on_doku_va_payment(
+    ctx: RequestContext,
+    n: DokuVaPaymentRequest,
+) -> Result<Outcome, snap_http::BoxError> {
+    on_va_payment(ctx, AnyVaPayment::Standard(n.0)).await
 }
 
 async fn on_debit_notify(

@@ -3,8 +3,9 @@
 //!
 //! - provider endpoints on snap-http's verifying server, with business rules and exact SNAP
 //!   codes: the seeds' QoinHub and Finpay shapes (`provider`), the standard's VA 26–31 and QR
-//!   MPM 47/51/77/78 (`standard`), at each profile's paths or the config's per-endpoint paths;
-//!   a provider SDK's own token-request quirks only in that provider's profile (`quirks`);
+//!   MPM 47/51/77/78 (`standard`), DANA's gateway 54–58 (`dana`), at each profile's paths and
+//!   methods or the config's per-endpoint ones; a provider SDK's own token-request quirks only in
+//!   that provider's profile (`quirks`); DOKU's `channelCode` string in its 24/25 (`delivery`);
 //! - simulated payments (`snapbi sandbox pay`, or the admin endpoint) that notify the merchant,
 //!   symmetric (token from the merchant, then HMAC-SHA512) or asymmetric (SHA256withRSA with
 //!   the sandbox's key, `snapbi sandbox key`), with retries, backoff and a delivery log

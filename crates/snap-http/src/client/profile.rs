@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use http::Method;
 use snap_crypto::{SignatureOptions, TimestampStyle};
 use snap_types::ServiceCode;
 
@@ -30,6 +31,7 @@ pub struct ProviderProfile {
     token_path: Cow<'static, str>,
     prefix: Option<Cow<'static, str>>,
     paths: BTreeMap<ServiceCode, Cow<'static, str>>,
+    methods: BTreeMap<ServiceCode, Method>,
     timestamp_style: TimestampStyle,
     signature_mode: SignatureMode,
     signature_options: SignatureOptions,
@@ -47,6 +49,7 @@ impl ProviderProfile {
             token_path: token_path.into(),
             prefix: None,
             paths: BTreeMap::new(),
+            methods: BTreeMap::new(),
             timestamp_style: TimestampStyle::Wib,
             signature_mode: SignatureMode::Symmetric,
             signature_options: SignatureOptions::standard(),
@@ -151,10 +154,14 @@ impl ProviderProfile {
 
     /// Midtrans SnapBi, as its Node client (`midtrans-client` 1.4.3, `lib/snapBi/snapBi.js`)
     /// calls it: the standard's `/v1.0/...` paths (token, create VA, VA status, delete VA, QR MPM
-    /// generate, query, refund, cancel), symmetric signatures, `+07:00` timestamps. (Its
-    /// notifications to merchants are asymmetric; that is the merchant's side.)
+    /// generate, query, refund, cancel), symmetric signatures, `+07:00` timestamps, and delete VA
+    /// (31) sent as `POST` where the standard says `DELETE` (the client posts every call,
+    /// `snapBiApiRequestor.js`). (Its notifications to merchants are asymmetric; that is the
+    /// merchant's side.)
     pub fn midtrans() -> Self {
-        Self::standard().with_name("midtrans")
+        Self::standard()
+            .with_name("midtrans")
+            .with_method(ServiceCode::TRANSFER_VA_DELETE_VA, Method::POST)
     }
 
     /// DANA's payment gateway, as its Python SDK (`dana-python` 2.2.2,
@@ -230,6 +237,14 @@ impl ProviderProfile {
         self
     }
 
+    /// Sends one service with this HTTP method instead of the standard's (Midtrans posts delete
+    /// VA). The signature covers the method sent.
+    #[must_use]
+    pub fn with_method(mut self, service: ServiceCode, method: Method) -> Self {
+        self.methods.insert(service, method);
+        self
+    }
+
     /// Sets how X-TIMESTAMP values are written.
     #[must_use]
     pub fn with_timestamp_style(mut self, style: TimestampStyle) -> Self {
@@ -270,6 +285,18 @@ impl ProviderProfile {
         let prefix = self.prefix.as_deref()?;
         let info = service.info()?;
         Some(Cow::Owned(format!("{prefix}{}", info.path_suffix)))
+    }
+
+    /// The HTTP method of a service: the profile's own, else the standard's (`PUT` for update
+    /// VA 28 and 29, `DELETE` for delete VA 31), else `POST`.
+    pub fn method(&self, service: ServiceCode) -> Method {
+        if let Some(method) = self.methods.get(&service) {
+            return method.clone();
+        }
+        service
+            .info()
+            .and_then(|i| Method::from_bytes(i.method.as_bytes()).ok())
+            .unwrap_or(Method::POST)
     }
 
     /// How X-TIMESTAMP values are written.
@@ -354,6 +381,20 @@ mod tests {
         assert_eq!(
             dana.path(ServiceCode::DEBIT_REFUND).as_deref(),
             Some("/payment-gateway/v1.0/debit/refund.htm")
+        );
+        let delete = ServiceCode::TRANSFER_VA_DELETE_VA;
+        assert_eq!(s.method(delete), http::Method::DELETE);
+        assert_eq!(
+            s.method(ServiceCode::TRANSFER_VA_UPDATE_VA),
+            http::Method::PUT
+        );
+        assert_eq!(s.method(ServiceCode::QR_MPM_GENERATE), http::Method::POST);
+        assert_eq!(d.method(delete), http::Method::DELETE);
+        assert_eq!(m.method(delete), http::Method::POST);
+        assert_eq!(
+            m.method(ServiceCode::TRANSFER_VA_UPDATE_VA),
+            http::Method::PUT,
+            "only delete VA is Midtrans's own"
         );
         for name in ["standard", "doku", "midtrans", "dana"] {
             assert_eq!(ProviderProfile::by_name(name).unwrap().name(), name);

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Request, Response};
+use http::{HeaderMap, Request, Response};
 use serde::de::DeserializeOwned;
 use snap_crypto::{Clock, ExternalIdGenerator, SystemClock};
 use snap_types::{
@@ -347,12 +347,8 @@ impl SnapClient {
                 })?
             }
         };
-        let method = service
-            .info()
-            .and_then(|i| Method::from_bytes(i.method.as_bytes()).ok())
-            .unwrap_or(Method::POST);
         let mut request = Request::new(body);
-        *request.method_mut() = method;
+        *request.method_mut() = config.profile.method(service);
         *request.uri_mut() = config.url(&path)?;
         request
             .headers_mut()

@@ -19,6 +19,7 @@
 //! client_secret_file = "qoinhub.secret" # or client_secret_env; verifies HMAC-SHA512 notifications
 //! signature = "symmetric"              # or "asymmetric" (notifications signed with the RSA key)
 //! channels = ["95221"]                 # allowed CHANNEL-IDs; empty or absent = any
+//! profile = "standard"                 # or "doku": read DOKU's dialect of its notifications
 //! ```
 
 use std::net::SocketAddr;
@@ -45,6 +46,18 @@ pub(crate) enum SignatureMode {
     Symmetric,
     /// SHA256withRSA with the partner's private key.
     Asymmetric,
+}
+
+/// Whose dialect a partner's notifications are read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PartnerProfile {
+    /// Seed 000's VA payment or the standard's, as their tables say.
+    #[default]
+    Standard,
+    /// DOKU: the standard's VA payment with `channelCode` as a digit string and `customerNo` as
+    /// the whole VA number (snap-types' `DokuVaPaymentRequest`).
+    Doku,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +91,8 @@ struct RawPartner {
     signature: Option<SignatureMode>,
     #[serde(default)]
     channels: Vec<String>,
+    #[serde(default)]
+    profile: PartnerProfile,
 }
 
 /// A partner (the provider calling us), with its keys loaded.
@@ -89,6 +104,8 @@ pub(crate) struct PartnerConfig {
     pub(crate) client_secret: ClientSecret,
     pub(crate) signature: SignatureMode,
     pub(crate) channels: Vec<String>,
+    /// The dialect its notifications are read in.
+    pub(crate) profile: PartnerProfile,
 }
 
 /// The validated configuration.
@@ -243,6 +260,7 @@ impl ReceiverConfig {
                 client_secret: ClientSecret::from_bytes(&secret),
                 signature: p.signature.unwrap_or(SignatureMode::Symmetric),
                 channels: p.channels,
+                profile: p.profile,
             });
         }
         Ok(Self {
@@ -303,6 +321,10 @@ channels = ["95221"]
         assert_eq!(config.prefix, "/api");
         assert_eq!(config.partners[0].partner_id, "QoinSnap");
         assert_eq!(config.partners[0].signature, SignatureMode::Symmetric);
+        assert_eq!(config.partners[0].profile, PartnerProfile::Standard);
+        let doku = GOOD.replace("channels = [", "profile = \"doku\"\nchannels = [");
+        let config = ReceiverConfig::parse(&doku, dir.path()).unwrap();
+        assert_eq!(config.partners[0].profile, PartnerProfile::Doku);
         assert_eq!(
             config.store,
             StoreLocation::Redb(dir.path().join("data").join(STORE_FILE))
@@ -384,6 +406,10 @@ channels = ["95221"]
             (
                 GOOD.replace("signature", "x").replace("channels", "colour"),
                 "unknown field `colour`",
+            ),
+            (
+                GOOD.replace("channels = [", "profile = \"bca\"\nchannels = ["),
+                "unknown variant `bca`",
             ),
             (
                 GOOD.split("[[partners]]").next().unwrap().to_owned(),

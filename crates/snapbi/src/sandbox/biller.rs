@@ -2,7 +2,8 @@
 //! sandbox did not create, under the prefix of a merchant configured with `inquiry = true`, is
 //! first inquired (service 24) at that merchant; its answer (name, amount or open amount) is the
 //! bill, and the payment notification (25) that follows carries the inquiry's id as
-//! `paymentRequestId`.
+//! `paymentRequestId`. Both speak the dialect of the first served VA profile (`doku`: DOKU's
+//! `channelCode` string).
 
 use serde_json::json;
 use snap_types::{
@@ -11,8 +12,9 @@ use snap_types::{
 };
 use time::Duration;
 
+use super::delivery;
 use super::provider::{Paid, PayError, Sandbox, stamp};
-use super::state::{Flavor, Status, Va};
+use super::state::{Status, Va};
 
 /// How long an inquired bill stays payable.
 const BILL_LIFETIME: Duration = Duration::hours(1);
@@ -68,13 +70,14 @@ impl Sandbox {
         let va_no = VirtualAccountNo::compose(&psid, &customer_no)
             .map_err(|_| refused("virtualAccountNo"))?;
         let now = self.now();
-        let inquiry_request_id = self.reference(Flavor::Standard);
+        let flavor = self.biller_flavor;
+        let inquiry_request_id = self.reference(flavor);
         let mut body = json!({
             "partnerServiceId": psid.padded(),
             "customerNo": customer_no.as_str(),
             "virtualAccountNo": va_no.as_str(),
             "trxDateInit": stamp(now),
-            "channelCode": 6011,
+            "channelCode": delivery::channel_code(flavor),
             "language": "ID",
             "inquiryRequestId": inquiry_request_id,
         });
@@ -126,13 +129,13 @@ impl Sandbox {
         };
         let va = Va {
             merchant,
-            flavor: Flavor::Standard,
+            flavor,
             partner_id: info.client_id.clone(),
             virtual_account_no: va_no.as_str().to_owned(),
             partner_service_id: psid.padded(),
             customer_no: customer_no.as_str().to_owned(),
             trx_id: String::new(),
-            reference_no: self.reference(Flavor::Standard),
+            reference_no: self.reference(flavor),
             payment_request_id: Some(inquiry_request_id),
             name,
             email: text("virtualAccountEmail"),

@@ -22,6 +22,8 @@
 //! prefix = "/snap"                      # token and services at {prefix}/v1.0/...
 //! [profiles.standard.paths]
 //! "27" = "/snap/v1.0/va/create"         # one service (by its code) elsewhere
+//! [profiles.standard.methods]
+//! "31" = "POST"                         # one service with another method (POST, PUT, DELETE)
 //!
 //! [profiles.qoinhub]
 //! prefix = "/ordersnap/api"             # token, create VA, QR under {prefix}/v1.0/...
@@ -360,6 +362,8 @@ struct RawProfile {
     qr_prefix: Option<String>,
     #[serde(default)]
     paths: BTreeMap<String, String>,
+    #[serde(default)]
+    methods: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -735,6 +739,24 @@ fn check_qris(q: &QrisMerchant) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// The service a `paths` or `methods` key names (a two-digit code), when `kind` serves it.
+fn served_service(kind: ProfileKind, key: &str, field: &str) -> Result<ServiceCode, ConfigError> {
+    let service: ServiceCode = key
+        .parse()
+        .map_err(|_| problem(field, "the key is a two-digit service code such as \"27\""))?;
+    if kind.services().contains(&service) {
+        Ok(service)
+    } else {
+        Err(problem(
+            field,
+            format!(
+                "the {} profile does not serve service {service}",
+                kind.name()
+            ),
+        ))
+    }
+}
+
 fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profiles, ConfigError> {
     let mut out = match serve {
         Some(kinds) if kinds.is_empty() => {
@@ -777,6 +799,8 @@ fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profile
                 if let Some(path) = p.path(*service).map(|c| c.into_owned()) {
                     p = p.with_path(*service, path);
                 }
+                // The provider's own methods stay (Midtrans posts delete VA).
+                p = p.with_method(*service, profile.method(*service));
             }
             *profile = p;
         }
@@ -803,20 +827,25 @@ fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profile
         }
         for (key, path) in raw.paths {
             let key_field = field(&format!("paths.{key}"));
-            let service: ServiceCode = key.parse().map_err(|_| {
-                problem(
-                    &key_field,
-                    "the key is a two-digit service code such as \"27\"",
-                )
-            })?;
-            if !kind.services().contains(&service) {
-                return Err(problem(
-                    &key_field,
-                    format!("the {name} profile does not serve service {service}"),
-                ));
-            }
+            let service = served_service(kind, &key, &key_field)?;
             let path = check(&key_field, path)?;
             *profile = profile.clone().with_path(service, path);
+        }
+        for (key, method) in raw.methods {
+            let key_field = field(&format!("methods.{key}"));
+            let service = served_service(kind, &key, &key_field)?;
+            let method = match method.as_str() {
+                "POST" => http::Method::POST,
+                "PUT" => http::Method::PUT,
+                "DELETE" => http::Method::DELETE,
+                _ => {
+                    return Err(problem(
+                        &key_field,
+                        format!("{method:?} is not POST, PUT or DELETE"),
+                    ));
+                }
+            };
+            *profile = profile.clone().with_method(service, method);
         }
     }
     Ok(out)
@@ -880,13 +909,15 @@ client_secret_file = "callback.secret"
     fn profiles_and_per_endpoint_paths() {
         let dir = dir_with_keys(false);
         let text = format!(
-            "serve = [\"standard\", \"doku\"]\n{GOOD}\n[profiles.standard]\nprefix = \"/snap\"\n\
+            "serve = [\"standard\", \"doku\", \"midtrans\"]\n{GOOD}\n[profiles.standard]\nprefix = \"/snap\"\n\
              [profiles.standard.paths]\n\"27\" = \"/snap/va/new\"\n\
-             [profiles.doku]\ntoken_path = \"/auth/token\"\n"
+             [profiles.standard.methods]\n\"28\" = \"POST\"\n\
+             [profiles.doku]\ntoken_path = \"/auth/token\"\n\
+             [profiles.midtrans]\nprefix = \"/mt\"\n"
         );
         let config = SandboxConfig::parse(&text, dir.path(), true).unwrap();
         let served = &config.profiles.served;
-        assert_eq!(served.len(), 2);
+        assert_eq!(served.len(), 3);
         let (kind, standard) = &served[0];
         assert_eq!(*kind, ProfileKind::Standard);
         assert_eq!(standard.token_path(), "/snap/v1.0/access-token/b2b");
@@ -898,6 +929,17 @@ client_secret_file = "callback.secret"
             standard.path(ServiceCode::QR_MPM_REFUND).as_deref(),
             Some("/snap/v1.0/qr/qr-mpm-refund")
         );
+        let update = ServiceCode::TRANSFER_VA_UPDATE_VA;
+        let delete = ServiceCode::TRANSFER_VA_DELETE_VA;
+        assert_eq!(standard.method(update), http::Method::POST);
+        assert_eq!(standard.method(delete), http::Method::DELETE);
+        // A new prefix keeps the provider's own method: Midtrans posts delete VA.
+        let (_, midtrans) = &served[2];
+        assert_eq!(
+            midtrans.path(delete).as_deref(),
+            Some("/mt/v1.0/transfer-va/delete-va")
+        );
+        assert_eq!(midtrans.method(delete), http::Method::POST);
         let (_, doku) = &served[1];
         assert_eq!(doku.token_path(), "/auth/token");
         assert_eq!(
@@ -916,6 +958,14 @@ client_secret_file = "callback.secret"
             (
                 "[profiles.standard.paths]\n\"27\" = \"x\"\n",
                 "must start with /",
+            ),
+            (
+                "[profiles.standard.methods]\n\"31\" = \"GET\"\n",
+                "profiles.standard.methods.31: \"GET\" is not POST, PUT or DELETE",
+            ),
+            (
+                "[profiles.standard.methods]\n\"54\" = \"POST\"\n",
+                "the standard profile does not serve service 54",
             ),
         ] {
             let text = format!("serve = [\"standard\"]\n{GOOD}\n{extra}");

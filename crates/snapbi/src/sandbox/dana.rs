@@ -5,149 +5,67 @@
 //! notified as DANA's finish notify (56 with `merchantId`, `amount`, `createdTime`,
 //! `finishedTime` mandatory), signed with the sandbox's key.
 //!
-//! The bodies are the SDK's models, with the fields the sandbox acts on typed and checked as
-//! DANA's API reference marks them; everything else is kept and ignored.
+//! The bodies are snap-types' `Dana*` DTOs (DANA's API reference and SDK models); the answers
+//! are their response DTOs. A paid order's finish notify goes to the order's `urlParams` entry of
+//! type `NOTIFICATION`, as DANA sends it; an order without one is notified at the merchant's
+//! configured callback (`debit_notify_path`).
 //!
 //! | situation | answer |
 //! |---|---|
 //! | a mandatory field missing or empty | `400xx02 Invalid Mandatory Field {field}` |
+//! | a `NOTIFICATION` URL that is not an absolute `http(s)` URL | `400xx01 Invalid Field Format urlParams[i].url` |
 //! | `merchantId` other than the sandbox merchant's | `404xx08 Invalid Merchant` |
 //! | currency not IDR, `validUpTo` not RFC 3339 or past | `400xx01 Invalid Field Format {field}` |
 //! | a used `partnerReferenceNo` / `partnerRefundNo` | `409xx01` |
 //! | unknown order | `404xx01 Transaction Not Found` |
 //! | cancel a paid order, refund an unpaid one | `404xx00 Invalid Transaction Status` |
 //! | refund more than is left | `404xx13 Invalid Amount` |
+//!
+//! Query answers DANA's statuses: `01` Initiated for an unpaid order, `00` Success, `05`
+//! Cancelled.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use snap_http::{Outcome, RequestContext};
 use snap_types::{
-    Amount, Case, Currency, Extra, FieldError, Money, ServiceCode, SnapRequest, StatusResponse,
-    Timestamp, Validate,
+    Amount, Case, Currency, DanaCancelOrderRequest, DanaCancelOrderResponse,
+    DanaCreateOrderRequest, DanaCreateOrderResponse, DanaFinishNotify, DanaQueryPaymentRequest,
+    DanaQueryPaymentResponse, DanaRefundOrderRequest, DanaRefundOrderResponse, DanaUrlParam, Extra,
+    Money, ResponseCode, ServiceCode, Timestamp, TransactionStatus,
 };
 
-use super::provider::{HandlerResult, Sandbox, fields, money, stamp};
+use super::provider::{HandlerResult, Sandbox, stamp};
 use super::state::{Flavor, Qr, Refusal, Status};
 
-fn mandatory(path: &str, value: &str) -> Result<(), FieldError> {
-    if value.trim().is_empty() {
-        Err(FieldError::mandatory(path))
-    } else {
-        Ok(())
+/// An order's `latestTransactionStatus` in query payment (55) as DANA lists it: `00` Success
+/// (paid; a refund does not change it), `01` Initiated (waiting for payment), `05` Cancelled
+/// (cancelled, or closed on expiry). DANA has no `03`; `02` Paying and `07` Not found never
+/// apply here (an unknown order is `404xx01`).
+fn dana_status(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Open => ("01", "Initiated"),
+        Status::Paid | Status::Refunded => ("00", "Success"),
+        Status::Canceled | Status::Expired => ("05", "Cancelled"),
     }
 }
 
-/// Create order by API (54): `POST /payment-gateway/v1.0/debit/payment-host-to-host.htm`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct DanaCreateOrder {
-    partner_reference_no: String,
-    merchant_id: String,
-    amount: Money,
-    valid_up_to: String,
-    url_params: Vec<Value>,
-    #[serde(flatten)]
-    extra: Extra,
+/// `200xx00 Successful` of `service`: the code and message a response DTO carries (the server
+/// writes the same in its place).
+fn successful(service: ServiceCode) -> (ResponseCode, String) {
+    (
+        ResponseCode::of(Case::Successful, service),
+        "Successful".to_owned(),
+    )
 }
 
-impl Validate for DanaCreateOrder {
-    fn validate(&self) -> Result<(), FieldError> {
-        mandatory("partnerReferenceNo", &self.partner_reference_no)?;
-        mandatory("merchantId", &self.merchant_id)?;
-        mandatory("validUpTo", &self.valid_up_to)?;
-        if self.url_params.is_empty() {
-            return Err(FieldError::mandatory("urlParams"));
-        }
-        Ok(())
-    }
-}
-
-impl SnapRequest for DanaCreateOrder {
-    const SERVICE: ServiceCode = ServiceCode::DEBIT_PAYMENT_HOST_TO_HOST;
-    type Response = StatusResponse;
-}
-
-/// Query payment (55): `POST /payment-gateway/v1.0/debit/status.htm`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct DanaQuery {
-    #[serde(default)]
-    original_partner_reference_no: Option<String>,
-    #[serde(default)]
-    original_reference_no: Option<String>,
-    service_code: String,
-    merchant_id: String,
-    #[serde(flatten)]
-    extra: Extra,
-}
-
-impl Validate for DanaQuery {
-    fn validate(&self) -> Result<(), FieldError> {
-        mandatory("serviceCode", &self.service_code)?;
-        mandatory("merchantId", &self.merchant_id)
-    }
-}
-
-impl SnapRequest for DanaQuery {
-    const SERVICE: ServiceCode = ServiceCode::DEBIT_STATUS;
-    type Response = StatusResponse;
-}
-
-/// Cancel order (57): `POST /payment-gateway/v1.0/debit/cancel.htm`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct DanaCancel {
-    original_partner_reference_no: String,
-    #[serde(default)]
-    original_reference_no: Option<String>,
-    merchant_id: String,
-    #[serde(flatten)]
-    extra: Extra,
-}
-
-impl Validate for DanaCancel {
-    fn validate(&self) -> Result<(), FieldError> {
-        mandatory(
-            "originalPartnerReferenceNo",
-            &self.original_partner_reference_no,
-        )?;
-        mandatory("merchantId", &self.merchant_id)
-    }
-}
-
-impl SnapRequest for DanaCancel {
-    const SERVICE: ServiceCode = ServiceCode::DEBIT_CANCEL;
-    type Response = StatusResponse;
-}
-
-/// Refund order (58): `POST /payment-gateway/v1.0/debit/refund.htm`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct DanaRefund {
-    merchant_id: String,
-    original_partner_reference_no: String,
-    #[serde(default)]
-    original_reference_no: Option<String>,
-    partner_refund_no: String,
-    refund_amount: Money,
-    #[serde(flatten)]
-    extra: Extra,
-}
-
-impl Validate for DanaRefund {
-    fn validate(&self) -> Result<(), FieldError> {
-        mandatory("merchantId", &self.merchant_id)?;
-        mandatory(
-            "originalPartnerReferenceNo",
-            &self.original_partner_reference_no,
-        )?;
-        mandatory("partnerRefundNo", &self.partner_refund_no)
-    }
-}
-
-impl SnapRequest for DanaRefund {
-    const SERVICE: ServiceCode = ServiceCode::DEBIT_REFUND;
-    type Response = StatusResponse;
+/// The index of the `NOTIFICATION` entry whose URL the sandbox cannot send to: not an absolute
+/// `http://` or `https://` URL.
+fn bad_notification_url(params: &[DanaUrlParam]) -> Option<usize> {
+    params.iter().position(|p| {
+        p.kind == DanaUrlParam::NOTIFICATION
+            && p.url.parse::<http::Uri>().map_or(true, |uri| {
+                !matches!(uri.scheme_str(), Some("http" | "https")) || uri.authority().is_none()
+            })
+    })
 }
 
 impl Sandbox {
@@ -179,11 +97,17 @@ impl Sandbox {
     pub(crate) fn dana_create_order(
         &self,
         context: &RequestContext,
-        request: DanaCreateOrder,
+        request: DanaCreateOrderRequest,
     ) -> HandlerResult {
         let merchant = self.merchant(context)?;
         if let Err(answer) = self.dana_merchant_ok(&request.merchant_id) {
             return Ok(answer);
+        }
+        if let Some(i) = bad_notification_url(&request.url_params) {
+            return Ok(Outcome::business(
+                Case::InvalidFieldFormat,
+                format!("urlParams[{i}].url"),
+            ));
         }
         if request.amount.currency != Currency::IDR {
             return Ok(Outcome::business(
@@ -210,22 +134,29 @@ impl Sandbox {
             paid_at: None,
             status: Status::Open,
             refunds: Vec::new(),
+            notify_url: request.notification_url().map(str::to_owned),
         };
         if self.store.insert_qr(order).is_err() {
             return Ok(Outcome::business(Case::DuplicatePartnerreferenceno, ""));
         }
-        Ok(Outcome::success_with(fields(vec![
-            ("referenceNo", json!(reference_no)),
-            ("partnerReferenceNo", json!(request.partner_reference_no)),
-            (
-                "webRedirectUrl",
-                json!(format!("http://sandbox.invalid/pay/{reference_no}")),
-            ),
-        ])?))
+        let (response_code, response_message) = successful(ServiceCode::DEBIT_PAYMENT_HOST_TO_HOST);
+        Ok(Outcome::success_with(DanaCreateOrderResponse {
+            response_code,
+            response_message,
+            web_redirect_url: Some(format!("http://sandbox.invalid/pay/{reference_no}")),
+            reference_no: Some(reference_no),
+            partner_reference_no: request.partner_reference_no,
+            additional_info: None,
+            extra: Extra::new(),
+        }))
     }
 
     /// Query payment (55).
-    pub(crate) fn dana_query(&self, context: &RequestContext, request: DanaQuery) -> HandlerResult {
+    pub(crate) fn dana_query(
+        &self,
+        context: &RequestContext,
+        request: DanaQueryPaymentRequest,
+    ) -> HandlerResult {
         if let Err(answer) = self.dana_merchant_ok(&request.merchant_id) {
             return Ok(answer);
         }
@@ -237,29 +168,28 @@ impl Sandbox {
             Ok(order) => order,
             Err(answer) => return Ok(answer),
         };
-        let (code, desc) = order.status.snap();
-        let mut pairs = vec![
-            (
-                "originalPartnerReferenceNo",
-                json!(order.partner_reference_no),
-            ),
-            ("originalReferenceNo", json!(order.reference_no)),
-            ("serviceCode", json!(request.service_code)),
-            ("latestTransactionStatus", json!(code)),
-            ("transactionStatusDesc", json!(desc)),
-            ("amount", money(order.amount)),
-        ];
-        if let Some(paid) = order.paid_at {
-            pairs.push(("paidTime", json!(stamp(paid))));
-        }
-        Ok(Outcome::success_with(fields(pairs)?))
+        let (code, desc) = dana_status(order.status);
+        let (response_code, response_message) = successful(ServiceCode::DEBIT_STATUS);
+        Ok(Outcome::success_with(DanaQueryPaymentResponse {
+            response_code,
+            response_message,
+            original_partner_reference_no: Some(order.partner_reference_no),
+            original_reference_no: Some(order.reference_no),
+            service_code: request.service_code,
+            latest_transaction_status: TransactionStatus::from(code),
+            transaction_status_desc: Some(desc.to_owned()),
+            amount: Some(Money::idr(order.amount)),
+            paid_time: order.paid_at.map(stamp),
+            additional_info: None,
+            extra: Extra::new(),
+        }))
     }
 
     /// Cancel order (57): an unpaid order can no longer be paid.
     pub(crate) fn dana_cancel(
         &self,
         context: &RequestContext,
-        request: DanaCancel,
+        request: DanaCancelOrderRequest,
     ) -> HandlerResult {
         if let Err(answer) = self.dana_merchant_ok(&request.merchant_id) {
             return Ok(answer);
@@ -272,15 +202,17 @@ impl Sandbox {
             Ok(order) => order,
             Err(answer) => return Ok(answer),
         };
+        let (response_code, response_message) = successful(ServiceCode::DEBIT_CANCEL);
         match self.store.cancel_qr(&order.reference_no) {
-            Ok(order) => Ok(Outcome::success_with(fields(vec![
-                (
-                    "originalPartnerReferenceNo",
-                    json!(order.partner_reference_no),
-                ),
-                ("originalReferenceNo", json!(order.reference_no)),
-                ("cancelTime", json!(stamp(self.now()))),
-            ])?)),
+            Ok(order) => Ok(Outcome::success_with(DanaCancelOrderResponse {
+                response_code,
+                response_message,
+                original_reference_no: Some(order.reference_no),
+                original_partner_reference_no: order.partner_reference_no,
+                cancel_time: Some(stamp(self.now())),
+                additional_info: None,
+                extra: Extra::new(),
+            })),
             Err(_) => Ok(Outcome::business(Case::InvalidTransactionStatus, "")),
         }
     }
@@ -289,7 +221,7 @@ impl Sandbox {
     pub(crate) fn dana_refund(
         &self,
         context: &RequestContext,
-        request: DanaRefund,
+        request: DanaRefundOrderRequest,
     ) -> HandlerResult {
         if let Err(answer) = self.dana_merchant_ok(&request.merchant_id) {
             return Ok(answer);
@@ -308,23 +240,25 @@ impl Sandbox {
             Ok(order) => order,
             Err(answer) => return Ok(answer),
         };
+        let (response_code, response_message) = successful(ServiceCode::DEBIT_REFUND);
         match self.store.refund_qr(
             &order.reference_no,
             &request.partner_refund_no,
             Some(request.refund_amount.value),
             self.now(),
         ) {
-            Ok((order, refund)) => Ok(Outcome::success_with(fields(vec![
-                (
-                    "originalPartnerReferenceNo",
-                    json!(order.partner_reference_no),
-                ),
-                ("originalReferenceNo", json!(order.reference_no)),
-                ("refundNo", json!(refund.reference_no)),
-                ("partnerRefundNo", json!(refund.partner_reference_no)),
-                ("refundAmount", money(refund.amount)),
-                ("refundTime", json!(stamp(refund.at))),
-            ])?)),
+            Ok((order, refund)) => Ok(Outcome::success_with(DanaRefundOrderResponse {
+                response_code,
+                response_message,
+                original_reference_no: Some(order.reference_no),
+                original_partner_reference_no: order.partner_reference_no,
+                refund_no: Some(refund.reference_no),
+                partner_refund_no: refund.partner_reference_no,
+                refund_amount: Money::idr(refund.amount),
+                refund_time: Some(stamp(refund.at)),
+                additional_info: None,
+                extra: Extra::new(),
+            })),
             Err(Refusal::Duplicate) => Ok(Outcome::business(Case::DuplicatePartnerreferenceno, "")),
             Err(Refusal::NotFound) => Ok(Outcome::business(Case::TransactionNotFound, "")),
             Err(Refusal::InvalidStatus(_)) => {
@@ -343,24 +277,28 @@ pub(crate) fn finish_notify_body(
     merchant_id: &str,
     now: time::OffsetDateTime,
 ) -> Result<Vec<u8>, String> {
-    serde_json::to_vec(&json!({
-        "originalPartnerReferenceNo": order.partner_reference_no,
-        "originalReferenceNo": order.reference_no,
-        "merchantId": merchant_id,
-        "amount": money(amount),
-        "latestTransactionStatus": "00",
-        "transactionStatusDesc": "SUCCESS",
-        "createdTime": stamp(order.created_at),
-        "finishedTime": stamp(now),
-        "additionalInfo": {
+    let notify = DanaFinishNotify {
+        original_partner_reference_no: order.partner_reference_no.clone(),
+        original_reference_no: order.reference_no.clone(),
+        original_external_id: None,
+        merchant_id: merchant_id.to_owned(),
+        sub_merchant_id: None,
+        amount: Money::idr(amount),
+        latest_transaction_status: TransactionStatus::Success,
+        transaction_status_desc: Some("SUCCESS".to_owned()),
+        created_time: stamp(order.created_at),
+        finished_time: stamp(now),
+        external_store_id: None,
+        additional_info: Some(json!({
             "paymentInfo": {
                 "paidTime": stamp(now),
                 "payOptionInfos": [{
                     "payMethod": "BALANCE",
-                    "transAmount": money(amount),
+                    "transAmount": Money::idr(amount),
                 }],
             },
-        },
-    }))
-    .map_err(|e| e.to_string())
+        })),
+        extra: Extra::new(),
+    };
+    serde_json::to_vec(&notify).map_err(|e| e.to_string())
 }

@@ -26,7 +26,7 @@ use time::OffsetDateTime;
 use super::config::{DeliveryPolicy, Faults, MerchantConfig, Notifications};
 use super::persist::Persist;
 use super::scenario::{self, Scenario};
-use super::state::{Qr, Va};
+use super::state::{Flavor, Qr, Va};
 
 /// Which notification a delivery carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,17 +106,79 @@ pub(crate) struct Delivery {
     /// The delivery this one sends again (`snapbi sandbox resend`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) resend_of: Option<u64>,
+    /// The URL it goes to instead of the merchant's callback (a DANA order's `NOTIFICATION`
+    /// URL); `path` is that URL then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) url: Option<String>,
 }
 
-/// Why a delivery is sent: what its payment's amount asked for, or which delivery it repeats.
-#[derive(Debug, Clone, Copy)]
+/// Why a delivery is sent (what its payment's amount asked for, or which delivery it repeats),
+/// and where, when not to the merchant's callback.
+#[derive(Debug, Clone)]
 struct Origin {
     scenario: Scenario,
     resend_of: Option<u64>,
+    url: Option<String>,
+}
+
+/// One delivery being sent: what, to whom, where, and what its payment asked for.
+struct Job {
+    id: u64,
+    merchant: usize,
+    kind: Kind,
+    body: Bytes,
+    external_id: ExternalId,
+    scenario: Scenario,
+    /// A URL of its own instead of the merchant's callback.
+    url: Option<String>,
+}
+
+/// What a merchant's signing client is made of, to make one for another base URL.
+struct ClientMaker {
+    client_id: String,
+    channel_id: String,
+    key: Arc<dyn Signer>,
+    secret: Arc<dyn Signer>,
+    profile: ProviderProfile,
+    timeout: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl ClientMaker {
+    /// A client of the merchant's endpoints under `base_url`.
+    fn client(&self, base_url: &str) -> Result<SnapClient, String> {
+        let config = ClientConfig::builder()
+            .base_url(base_url)
+            .client_id(self.client_id.parse().map_err(|e| format!("{e}"))?)
+            .channel_id(self.channel_id.parse().map_err(|e| format!("{e}"))?)
+            .private_key_arc(Arc::clone(&self.key))
+            .client_secret_arc(Arc::clone(&self.secret))
+            .profile(self.profile.clone())
+            .build()
+            .map_err(|e| e.to_string())?
+            .with_request_timeout(self.timeout)
+            .with_connect_timeout(self.timeout);
+        SnapClient::with_clock(config, Arc::clone(&self.clock)).map_err(|e| e.to_string())
+    }
+
+    /// A client for an absolute URL, and the path (with query) to call there: the URL's own
+    /// origin, signed over its own path.
+    fn client_for_url(&self, url: &str) -> Result<(SnapClient, String), String> {
+        let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            return Err(format!("{url}: not an absolute URL"));
+        };
+        let path = uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        Ok((self.client(&format!("{scheme}://{authority}"))?, path))
+    }
 }
 
 struct Link {
     client: SnapClient,
+    /// Makes clients for URLs of the merchant's own choosing.
+    maker: ClientMaker,
     merchant: String,
     paths: [String; 3],
     /// The headers every notification to this merchant carries, secrets masked (the log shows
@@ -170,21 +232,18 @@ impl Notifier {
                     .with_path(ServiceCode::QR_MPM_NOTIFY, cb.qr_notify_path.clone())
                     .with_path(ServiceCode::DEBIT_NOTIFY, cb.debit_notify_path.clone())
                     .with_signature_mode(mode);
-            let callback =
-                |e: &dyn std::fmt::Display| format!("merchant {}: callback: {e}", m.client_id);
-            let config = ClientConfig::builder()
-                .base_url(&cb.base_url)
-                .client_id(cb.client_id.parse().map_err(|e| callback(&e))?)
-                .channel_id(cb.channel_id.parse().map_err(|e| callback(&e))?)
-                .private_key_arc(Arc::clone(&key))
-                .client_secret(snap_crypto::ClientSecret::from_bytes(&cb.client_secret))
-                .profile(profile)
-                .build()
-                .map_err(|e| callback(&e))?
-                .with_request_timeout(policy.request_timeout)
-                .with_connect_timeout(policy.request_timeout);
-            let client = SnapClient::with_clock(config, Arc::clone(&clock))
-                .map_err(|e| format!("merchant {}: callback client: {e}", m.client_id))?;
+            let maker = ClientMaker {
+                client_id: cb.client_id.clone(),
+                channel_id: cb.channel_id.clone(),
+                key: Arc::clone(&key),
+                secret: Arc::new(snap_crypto::ClientSecret::from_bytes(&cb.client_secret)),
+                profile,
+                timeout: policy.request_timeout,
+                clock: Arc::clone(&clock),
+            };
+            let client = maker
+                .client(&cb.base_url)
+                .map_err(|e| format!("merchant {}: callback: {e}", m.client_id))?;
             let mut headers = vec![
                 ("Content-Type".to_owned(), "application/json".to_owned()),
                 ("X-PARTNER-ID".to_owned(), cb.client_id.clone()),
@@ -196,6 +255,7 @@ impl Notifier {
             }
             links.push(Link {
                 client,
+                maker,
                 headers,
                 merchant: m.client_id.clone(),
                 paths: [
@@ -349,24 +409,22 @@ impl Notifier {
                 delivery = d.id,
                 "sending a delivery left pending before the restart"
             );
-            let this = Arc::clone(self);
-            tokio::spawn(async move {
-                this.run(
-                    d.id,
-                    merchant,
-                    d.kind,
-                    Bytes::from(d.body.into_bytes()),
-                    external_id,
-                    d.scenario,
-                )
-                .await
-            });
+            let job = Job {
+                id: d.id,
+                merchant,
+                kind: d.kind,
+                body: Bytes::from(d.body.into_bytes()),
+                external_id,
+                scenario: d.scenario,
+                url: d.url,
+            };
+            tokio::spawn(Arc::clone(self).run(job));
         }
         Ok(())
     }
 
-    /// Logs a new delivery and starts sending it in the background, as `scenario` asks;
-    /// returns its id.
+    /// Logs a new delivery and starts sending it in the background, as `scenario` asks, to the
+    /// merchant's callback or to `url`; returns its id.
     pub(crate) fn enqueue(
         self: &Arc<Self>,
         merchant: usize,
@@ -374,6 +432,7 @@ impl Notifier {
         reference: &str,
         body: Vec<u8>,
         scenario: Scenario,
+        url: Option<String>,
     ) -> Result<u64, String> {
         let external_id: ExternalId = self
             .ids
@@ -383,6 +442,7 @@ impl Notifier {
         let origin = Origin {
             scenario,
             resend_of: None,
+            url,
         };
         self.start(merchant, kind, reference, body, external_id, origin)
     }
@@ -410,6 +470,7 @@ impl Notifier {
             Origin {
                 scenario: Scenario::Normal,
                 resend_of: Some(id),
+                url: original.url,
             },
         )
     }
@@ -426,13 +487,15 @@ impl Notifier {
         let Origin {
             scenario,
             resend_of,
+            url,
         } = origin;
         let link = self.links.get(merchant).ok_or("no such merchant")?;
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
-        let path = match kind {
-            Kind::VaPayment => &link.paths[0],
-            Kind::QrNotify => &link.paths[1],
-            Kind::DebitNotify => &link.paths[2],
+        let path = match (&url, kind) {
+            (Some(url), _) => url,
+            (None, Kind::VaPayment) => &link.paths[0],
+            (None, Kind::QrNotify) => &link.paths[1],
+            (None, Kind::DebitNotify) => &link.paths[2],
         };
         let delivery = Delivery {
             id,
@@ -447,6 +510,7 @@ impl Notifier {
             attempts: Vec::new(),
             scenario,
             resend_of,
+            url: url.clone(),
         };
         {
             let mut log = self
@@ -456,11 +520,16 @@ impl Notifier {
             self.save(&delivery);
             log.push(delivery);
         }
-        let this = Arc::clone(self);
-        tokio::spawn(async move {
-            this.run(id, merchant, kind, Bytes::from(body), external_id, scenario)
-                .await
-        });
+        let job = Job {
+            id,
+            merchant,
+            kind,
+            body: Bytes::from(body),
+            external_id,
+            scenario,
+            url,
+        };
+        tokio::spawn(Arc::clone(self).run(job));
         Ok(id)
     }
 
@@ -478,24 +547,38 @@ impl Notifier {
             .is_ok()
     }
 
-    async fn run(
-        self: Arc<Self>,
-        id: u64,
-        merchant: usize,
-        kind: Kind,
-        body: Bytes,
-        external_id: ExternalId,
-        scenario: Scenario,
-    ) {
+    async fn run(self: Arc<Self>, job: Job) {
+        let Job {
+            id,
+            merchant,
+            kind,
+            body,
+            external_id,
+            scenario,
+            url,
+        } = job;
         let Some(link) = self.links.get(merchant) else {
             return;
+        };
+        // A URL of its own: the merchant's signing client for that URL's origin and path.
+        let (client, path) = match url.as_deref().map(|u| link.maker.client_for_url(u)) {
+            None => (link.client.clone(), None),
+            Some(Ok((client, path))) => (client, Some(path)),
+            Some(Err(e)) => {
+                tracing::warn!(delivery = id, error = %e, "delivery URL refused");
+                self.update(id, |d| d.state = DeliveryState::Failed);
+                return;
+            }
         };
         if scenario == Scenario::Delay {
             tokio::time::sleep(scenario::DELAY).await;
         }
         let expected = ResponseCode::of(Case::Successful, kind.service());
         let external_text = external_id.as_str().to_owned();
-        let options = CallOptions::new().with_external_id(external_id);
+        let mut options = CallOptions::new().with_external_id(external_id);
+        if let Some(path) = path {
+            options = options.with_path(path);
+        }
         // A delivery resumed after a restart (`--data`) numbers its attempts after the saved ones.
         let before = self
             .delivery(id)
@@ -527,8 +610,7 @@ impl Notifier {
                 });
             } else {
                 let started = std::time::Instant::now();
-                let result = link
-                    .client
+                let result = client
                     .call_raw(kind.service(), body.clone(), &options)
                     .await;
                 let mut record = attempt_record(before + attempt, at, "sent", &result);
@@ -545,8 +627,7 @@ impl Notifier {
                     if faults.duplicate || scenario == Scenario::Duplicate {
                         let at = format_timestamp(self.clock.now(), TimestampStyle::Wib);
                         let started = std::time::Instant::now();
-                        let result = link
-                            .client
+                        let result = client
                             .call_raw(kind.service(), body.clone(), &options)
                             .await;
                         let mut record =
@@ -742,9 +823,20 @@ pub(crate) fn debit_notify_body(
     .map_err(|e| e.to_string())
 }
 
+/// `channelCode` of the VA inquiry (24) and payment (25) bodies: ISO 18245 `6011` (ATM), a JSON
+/// number as the standard's tables say, a string as DOKU sends it (its PHP SDK's
+/// `InquiryRequestBodyDto`, its VA notification samples).
+pub(crate) fn channel_code(flavor: Flavor) -> serde_json::Value {
+    match flavor {
+        Flavor::Doku => serde_json::json!("6011"),
+        _ => serde_json::json!(6011),
+    }
+}
+
 /// The standard's VA payment (service 25) body for a VA created through a standard profile:
-/// the VA identity, `paymentRequestId` (the inquiry's id when one came first), the amounts,
-/// `trxDateTime`, `referenceNo`, `flagAdvise` `N`, and `paymentFlagStatus` in `additionalInfo`.
+/// the VA identity, `paymentRequestId` (the inquiry's id when one came first), `channelCode`
+/// (in the VA's dialect), the amounts, `trxDateTime`, `referenceNo`, `flagAdvise` `N`, and
+/// `paymentFlagStatus` in `additionalInfo`.
 pub(crate) fn standard_va_payment_body(
     va: &Va,
     amount: Amount,
@@ -758,6 +850,7 @@ pub(crate) fn standard_va_payment_body(
         "virtualAccountName": va.name,
         "trxId": va.trx_id,
         "paymentRequestId": va.payment_request_id.clone().unwrap_or_else(|| va.reference_no.clone()),
+        "channelCode": channel_code(va.flavor),
         "paidAmount": Money::idr(amount),
         "trxDateTime": stamp(now)?,
         "referenceNo": va.reference_no,

@@ -51,6 +51,9 @@ pub(crate) struct Sandbox {
     pub(crate) notifier: Arc<Notifier>,
     pub(crate) merchants: Vec<MerchantInfo>,
     pub(crate) qris: QrisMerchant,
+    /// The dialect of a biller's inquiry (24) and the payment (25) that follows: DOKU's when the
+    /// first served profile with VA services is `doku`, else the standard's.
+    pub(crate) biller_flavor: Flavor,
     pub(crate) clock: Arc<dyn Clock>,
     /// The sandbox's public key (SPKI PEM): merchants verify asymmetric notifications with it.
     pub(crate) public_key_pem: String,
@@ -144,7 +147,7 @@ impl Sandbox {
                 seq
             ),
             // The standard leaves the form to the PJP: `SB` (DANA orders `DN`), yymmdd, 12 digits.
-            Flavor::Standard | Flavor::Dana => format!(
+            Flavor::Standard | Flavor::Doku | Flavor::Dana => format!(
                 "{}{:02}{:02}{:02}{:012}",
                 if flavor == Flavor::Dana { "DN" } else { "SB" },
                 now.year() % 100,
@@ -300,6 +303,7 @@ impl Sandbox {
             paid_at: None,
             status: Status::Open,
             refunds: Vec::new(),
+            notify_url: None,
         };
         if self.store.insert_qr(qr).is_err() {
             return Ok(Outcome::business(Case::DuplicatePartnerreferenceno, ""));
@@ -338,7 +342,7 @@ impl Sandbox {
                     ("terminalId", json!(terminal)),
                 ])?
             }
-            Flavor::Finpay | Flavor::Standard | Flavor::Dana => fields(vec![
+            Flavor::Finpay | Flavor::Standard | Flavor::Doku | Flavor::Dana => fields(vec![
                 ("referenceNo", json!(reference_no)),
                 ("partnerReferenceNo", json!(partner_reference_no)),
                 ("qrContent", json!(qr_content)),
@@ -389,7 +393,7 @@ impl Sandbox {
                 ("paidTime", json!(paid_time)),
                 ("amount", money(qr.amount)),
             ])?,
-            Flavor::Finpay | Flavor::Standard | Flavor::Dana => {
+            Flavor::Finpay | Flavor::Standard | Flavor::Doku | Flavor::Dana => {
                 let mut pairs = vec![
                     ("referenceNo", json!(qr.reference_no)),
                     ("partnerReferenceNo", json!(qr.partner_reference_no)),
@@ -519,7 +523,9 @@ impl Sandbox {
             "00"
         };
         let body = match va.flavor {
-            Flavor::Standard => delivery::standard_va_payment_body(&va, sent, flag, now),
+            Flavor::Standard | Flavor::Doku => {
+                delivery::standard_va_payment_body(&va, sent, flag, now)
+            }
             Flavor::QoinHub | Flavor::Finpay | Flavor::Dana => {
                 delivery::va_payment_body(&va, sent, flag, now)
             }
@@ -533,6 +539,7 @@ impl Sandbox {
                 &va.virtual_account_no,
                 body,
                 scenario,
+                None,
             )
             .map_err(|e| internal(service, &e))?;
         if scenario == Scenario::ProviderError {
@@ -548,7 +555,8 @@ impl Sandbox {
     }
 
     /// Simulates the payer scanning and paying a QR, and notifies the merchant: QR notify (52)
-    /// for Finpay QRs, debit notify (56) for QoinHub QRs (seed 001).
+    /// for Finpay QRs, debit notify (56) for QoinHub QRs (seed 001), DANA's finish notify (56)
+    /// for DANA orders (to the order's `NOTIFICATION` URL when it gave one).
     pub(crate) fn pay_qr(&self, reference: &str) -> Result<Paid, PayError> {
         let service = ServiceCode::QR_MPM_PAYMENT;
         let qr = self
@@ -577,7 +585,7 @@ impl Sandbox {
         };
         let (kind, body) = match qr.flavor {
             Flavor::Finpay => (Kind::QrNotify, delivery::qr_notify_body(&qr, sent, now)),
-            Flavor::Standard => (
+            Flavor::Standard | Flavor::Doku => (
                 Kind::QrNotify,
                 delivery::standard_qr_notify_body(&qr, sent, now),
             ),
@@ -593,7 +601,14 @@ impl Sandbox {
         let body = body.map_err(|e| internal(service, &e))?;
         let delivery_id = self
             .notifier
-            .enqueue(qr.merchant, kind, &qr.reference_no, body, scenario)
+            .enqueue(
+                qr.merchant,
+                kind,
+                &qr.reference_no,
+                body,
+                scenario,
+                qr.notify_url.clone(),
+            )
             .map_err(|e| internal(service, &e))?;
         if scenario == Scenario::ProviderError {
             self.fail_next_call.arm();

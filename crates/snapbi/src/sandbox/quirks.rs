@@ -6,29 +6,20 @@
 //! | `doku` | token request body `{"grantType":"client_credentials","additionalInfo":""}` (a string where the standard has an object) | `doku-python-library` 1.1.72, `model/token/token_b2b_request.py` |
 //! | `midtrans` | token request body `{"grant_type":"client_credentials"}` (snake case) | `midtrans-client` 1.4.3, `lib/snapBi/snapBi.js` `getAccessToken` |
 //! | `doku` | token answer with `expiresIn` as a JSON number (the SDK computes `expires_in - 10`; a string fails) | `doku-python-library` 1.1.72, `model/token/token_b2b_response.py`; DOKU's PHP SDK types it `int` |
-//! | `midtrans` | delete VA (31) sent as `POST` (the standard says `DELETE`), signed with `POST` | `midtrans-client` 1.4.3, `snapBiApiRequestor.js` (`axios.post` for every call) |
+//! | `midtrans` | delete VA (31) sent as `POST` (the standard says `DELETE`), signed with `POST`: the method of snap-http's `ProviderProfile::midtrans`, which the sandbox serves | `midtrans-client` 1.4.3, `snapBiApiRequestor.js` (`axios.post` for every call) |
 //!
 //! The token request's signature covers `clientId|X-TIMESTAMP` only, never the body, so reading
 //! these bodies the way the provider does weakens no check: the signature, the timestamp window
 //! and the client's key are verified by snap-http exactly as for the standard.
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, header};
+use http::{HeaderValue, Request, Response, header};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::{Map, Value};
 use snap_http::SnapServer;
 
 use super::config::ProfileKind;
-
-/// The method delete VA (31) is served with: `DELETE` as the standard says, `POST` for Midtrans,
-/// whose client posts every call (and signs it as `POST`).
-pub(crate) fn delete_va_method(kind: ProfileKind) -> Method {
-    match kind {
-        ProfileKind::Midtrans => Method::POST,
-        _ => Method::DELETE,
-    }
-}
 
 /// Token bodies are tiny; anything larger is handed on unread and refused by the server.
 const TOKEN_BODY_LIMIT: usize = 16 * 1024;

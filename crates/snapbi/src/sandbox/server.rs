@@ -16,8 +16,9 @@ use snap_crypto::{ClientSecret, Clock, SystemClock, Verifier};
 use snap_http::SnapServerBuilder;
 use snap_http::{BoxFuture, JwtTokenIssuer, Partner, SnapServer};
 use snap_types::{
-    CreateVaRequest, QrMpmGenerateRequest, QrMpmQueryRequest, QrMpmRefundRequest, ServiceCode,
-    StandardCreateVaRequest, StandardDeleteVaRequest, StandardInquiryVaRequest,
+    CreateVaRequest, DanaCancelOrderRequest, DanaCreateOrderRequest, DanaQueryPaymentRequest,
+    DanaRefundOrderRequest, QrMpmGenerateRequest, QrMpmQueryRequest, QrMpmRefundRequest,
+    ServiceCode, StandardCreateVaRequest, StandardDeleteVaRequest, StandardInquiryVaRequest,
     StandardQrCancelRequest, StandardQrGenerateRequest, StandardQrQueryRequest,
     StandardQrRefundRequest, StandardUpdateVaRequest, StandardUpdateVaStatusRequest,
     StandardVaStatusRequest,
@@ -27,8 +28,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::admin;
-use super::config::{MerchantConfig, ProfileKind, SandboxConfig};
-use super::dana::{DanaCancel, DanaCreateOrder, DanaQuery, DanaRefund};
+use super::config::{MerchantConfig, ProfileKind, Profiles, SandboxConfig};
 use super::delivery::Notifier;
 use super::persist::Persist;
 use super::provider::{MerchantInfo, Sandbox};
@@ -145,6 +145,18 @@ fn issuer(key: Option<&[u8]>, flavor: &str) -> Result<JwtTokenIssuer, String> {
     issuer.map_err(|e| format!("token issuer: {e}"))
 }
 
+/// The dialect of biller inquiries: that of the first served profile with VA services.
+fn biller_flavor(profiles: &Profiles) -> Flavor {
+    let first_va = profiles.served.iter().map(|(kind, _)| *kind).find(|kind| {
+        kind.services()
+            .contains(&ServiceCode::TRANSFER_VA_CREATE_VA)
+    });
+    match first_va {
+        Some(ProfileKind::Doku) => Flavor::Doku,
+        _ => Flavor::Standard,
+    }
+}
+
 /// Binds `config.listen` (port 0 picks one) and serves until [`Running::shutdown`].
 pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -186,6 +198,7 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
             })
             .collect(),
         qris,
+        biller_flavor: biller_flavor(&profiles),
         clock,
         public_key_pem,
         fail_next_call: FailNextCall::default(),
@@ -229,7 +242,13 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
                 continue;
             };
             claim(&path)?;
-            builder = mount(builder, *kind, *service, &path, &sandbox);
+            builder = mount(
+                builder,
+                *kind,
+                (*service, paths.method(*service)),
+                &path,
+                &sandbox,
+            );
         }
         served.push(Served {
             kind: *kind,
@@ -262,11 +281,13 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
     })
 }
 
-/// Mounts one service of a profile at `path` with the handler of that profile's dialect.
+/// Mounts one service of a profile at `path`, answering the profile's method for it (the
+/// standard's, or the provider's own: Midtrans posts delete VA), with the handler of that
+/// profile's dialect.
 fn mount(
     builder: SnapServerBuilder,
     kind: ProfileKind,
-    service: ServiceCode,
+    (service, method): (ServiceCode, Method),
     path: &str,
     sandbox: &Arc<Sandbox>,
 ) -> SnapServerBuilder {
@@ -283,85 +304,89 @@ fn mount(
         ProfileKind::Finpay => Flavor::Finpay,
         _ => Flavor::QoinHub,
     };
+    let standard_flavor = match kind {
+        ProfileKind::Doku => Flavor::Doku,
+        _ => Flavor::Standard,
+    };
     match (kind, service) {
         (ProfileKind::Qoinhub, ServiceCode::TRANSFER_VA_CREATE_VA) => {
-            on!(Method::POST, CreateVaRequest, |s, ctx, req| s
+            on!(method, CreateVaRequest, |s, ctx, req| s
                 .create_va(&ctx, req))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_GENERATE) => {
-            on!(Method::POST, QrMpmGenerateRequest, |s, ctx, req| s
-                .generate_qr(seed_flavor, &ctx, req))
+            on!(method, QrMpmGenerateRequest, |s, ctx, req| s.generate_qr(
+                seed_flavor,
+                &ctx,
+                req
+            ))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_QUERY) => {
-            on!(Method::POST, QrMpmQueryRequest, |s, ctx, req| s.query_qr(
+            on!(method, QrMpmQueryRequest, |s, ctx, req| s.query_qr(
                 seed_flavor,
                 &ctx,
                 req
             ))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, ServiceCode::QR_MPM_REFUND) => {
-            on!(Method::POST, QrMpmRefundRequest, |s, ctx, req| s
+            on!(method, QrMpmRefundRequest, |s, ctx, req| s
                 .refund_qr(&ctx, req))
         }
         (ProfileKind::Qoinhub | ProfileKind::Finpay, _) => builder,
         (ProfileKind::Dana, ServiceCode::DEBIT_PAYMENT_HOST_TO_HOST) => {
-            on!(Method::POST, DanaCreateOrder, |s, ctx, req| s
+            on!(method, DanaCreateOrderRequest, |s, ctx, req| s
                 .dana_create_order(&ctx, req))
         }
         (ProfileKind::Dana, ServiceCode::DEBIT_STATUS) => {
-            on!(Method::POST, DanaQuery, |s, ctx, req| s
+            on!(method, DanaQueryPaymentRequest, |s, ctx, req| s
                 .dana_query(&ctx, req))
         }
         (ProfileKind::Dana, ServiceCode::DEBIT_CANCEL) => {
-            on!(Method::POST, DanaCancel, |s, ctx, req| s
+            on!(method, DanaCancelOrderRequest, |s, ctx, req| s
                 .dana_cancel(&ctx, req))
         }
         (ProfileKind::Dana, ServiceCode::DEBIT_REFUND) => {
-            on!(Method::POST, DanaRefund, |s, ctx, req| s
+            on!(method, DanaRefundOrderRequest, |s, ctx, req| s
                 .dana_refund(&ctx, req))
         }
         (ProfileKind::Dana, _) => builder,
         (_, ServiceCode::TRANSFER_VA_STATUS) => {
-            on!(Method::POST, StandardVaStatusRequest, |s, ctx, req| s
+            on!(method, StandardVaStatusRequest, |s, ctx, req| s
                 .standard_va_status(&ctx, req))
         }
         (_, ServiceCode::TRANSFER_VA_CREATE_VA) => {
-            on!(Method::POST, StandardCreateVaRequest, |s, ctx, req| s
-                .standard_create_va(&ctx, req))
+            on!(method, StandardCreateVaRequest, |s, ctx, req| s
+                .standard_create_va(standard_flavor, &ctx, req))
         }
         (_, ServiceCode::TRANSFER_VA_UPDATE_VA) => {
-            on!(Method::PUT, StandardUpdateVaRequest, |s, ctx, req| s
+            on!(method, StandardUpdateVaRequest, |s, ctx, req| s
                 .standard_update_va(&ctx, req))
         }
         (_, ServiceCode::TRANSFER_VA_UPDATE_STATUS) => {
-            on!(Method::PUT, StandardUpdateVaStatusRequest, |s, ctx, req| s
+            on!(method, StandardUpdateVaStatusRequest, |s, ctx, req| s
                 .standard_update_va_status(&ctx, req))
         }
         (_, ServiceCode::TRANSFER_VA_INQUIRY_VA) => {
-            on!(Method::POST, StandardInquiryVaRequest, |s, ctx, req| s
+            on!(method, StandardInquiryVaRequest, |s, ctx, req| s
                 .standard_inquiry_va(&ctx, req))
         }
         (_, ServiceCode::TRANSFER_VA_DELETE_VA) => {
-            on!(
-                quirks::delete_va_method(kind),
-                StandardDeleteVaRequest,
-                |s, ctx, req| s.standard_delete_va(&ctx, req)
-            )
+            on!(method, StandardDeleteVaRequest, |s, ctx, req| s
+                .standard_delete_va(&ctx, req))
         }
         (_, ServiceCode::QR_MPM_GENERATE) => {
-            on!(Method::POST, StandardQrGenerateRequest, |s, ctx, req| s
-                .standard_generate_qr(&ctx, req))
+            on!(method, StandardQrGenerateRequest, |s, ctx, req| s
+                .standard_generate_qr(standard_flavor, &ctx, req))
         }
         (_, ServiceCode::QR_MPM_QUERY) => {
-            on!(Method::POST, StandardQrQueryRequest, |s, ctx, req| s
+            on!(method, StandardQrQueryRequest, |s, ctx, req| s
                 .standard_query_qr(&ctx, req))
         }
         (_, ServiceCode::QR_MPM_CANCEL) => {
-            on!(Method::POST, StandardQrCancelRequest, |s, ctx, req| s
+            on!(method, StandardQrCancelRequest, |s, ctx, req| s
                 .standard_cancel_qr(&ctx, req))
         }
         (_, ServiceCode::QR_MPM_REFUND) => {
-            on!(Method::POST, StandardQrRefundRequest, |s, ctx, req| s
+            on!(method, StandardQrRefundRequest, |s, ctx, req| s
                 .standard_refund_qr(&ctx, req))
         }
         _ => builder,

@@ -116,6 +116,7 @@ impl Sandbox {
     /// `partnerServiceId`) or leave it to the sandbox.
     pub(crate) fn standard_create_va(
         &self,
+        flavor: Flavor,
         context: &RequestContext,
         request: StandardCreateVaRequest,
     ) -> HandlerResult {
@@ -149,13 +150,13 @@ impl Sandbox {
         }
         let va = Va {
             merchant,
-            flavor: Flavor::Standard,
+            flavor,
             partner_id: info.client_id.clone(),
             virtual_account_no: va_no.as_str().to_owned(),
             partner_service_id: own.padded(),
             customer_no: customer_no.as_str().to_owned(),
             trx_id: request.trx_id.clone(),
-            reference_no: self.reference(Flavor::Standard),
+            reference_no: self.reference(flavor),
             payment_request_id: None,
             name: request.virtual_account_name.clone(),
             email: request.virtual_account_email.clone().unwrap_or_default(),
@@ -378,6 +379,7 @@ impl Sandbox {
     /// QR MPM generate (47): a real dynamic QRIS with the amount and the reference in 62.05.
     pub(crate) fn standard_generate_qr(
         &self,
+        flavor: Flavor,
         context: &RequestContext,
         request: StandardQrGenerateRequest,
     ) -> HandlerResult {
@@ -408,13 +410,13 @@ impl Sandbox {
             .clone()
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| context.external_id().as_str().to_owned());
-        let reference_no = self.reference(Flavor::Standard);
+        let reference_no = self.reference(flavor);
         let terminal = request.terminal_id.clone();
         let qr_content = self.qris_payload(&reference_no, value, terminal.as_deref())?;
         let qr = Qr {
             merchant,
             partner_id: self.merchants[merchant].client_id.clone(),
-            flavor: Flavor::Standard,
+            flavor,
             reference_no: reference_no.clone(),
             partner_reference_no: partner_reference_no.clone(),
             amount: value,
@@ -424,6 +426,7 @@ impl Sandbox {
             paid_at: None,
             status: Status::Open,
             refunds: Vec::new(),
+            notify_url: None,
         };
         if self.store.insert_qr(qr).is_err() {
             return Ok(Outcome::business(Case::DuplicatePartnerreferenceno, ""));

@@ -21,9 +21,12 @@ pub(crate) enum Flavor {
     QoinHub,
     /// Finpay (seed 003; QR payments notified with qr-mpm-notify).
     Finpay,
-    /// The ASPI standard's shapes (the `standard`, `doku`, `midtrans` profiles): VA payments
-    /// notified with the standard 25 body, QR payments with the standard 52 body.
+    /// The ASPI standard's shapes (the `standard`, `midtrans` profiles): VA payments notified
+    /// with the standard 25 body, QR payments with the standard 52 body.
     Standard,
+    /// The standard's shapes as DOKU sends them (the `doku` profile): as `Standard`, with
+    /// `channelCode` a digit string in the VA inquiry (24) and payment (25).
+    Doku,
     /// DANA's payment gateway orders (the `dana` profile): paid orders are notified with DANA's
     /// finish notify (56).
     Dana,
@@ -129,6 +132,10 @@ pub(crate) struct Qr {
     pub(crate) paid_at: Option<OffsetDateTime>,
     pub(crate) status: Status,
     pub(crate) refunds: Vec<Refund>,
+    /// Where its payment is notified instead of the merchant's configured callback: a DANA
+    /// order's `urlParams` entry of type `NOTIFICATION`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) notify_url: Option<String>,
 }
 
 impl Qr {

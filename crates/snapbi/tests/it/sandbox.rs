@@ -1203,6 +1203,11 @@ impl Drop for Receiver {
 }
 
 fn receiver() -> Receiver {
+    receiver_with("standard")
+}
+
+/// `snapbi receive` whose one partner, the sandbox, is configured with `profile`.
+fn receiver_with(profile: &str) -> Receiver {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         keys().join("demo-public.pem"),
@@ -1220,7 +1225,7 @@ fn receiver() -> Receiver {
         format!(
             "listen = \"127.0.0.1:0\"\nprefix = \"/api\"\ndata_dir = \"data\"\ntoken_key_file = \"token.key\"\n\n\
              [[partners]]\nclient_id = \"{SANDBOX_ID}\"\npublic_key_file = \"sandbox.pub.pem\"\n\
-             client_secret_file = \"sandbox.secret\"\n"
+             client_secret_file = \"sandbox.secret\"\nprofile = \"{profile}\"\n"
         ),
     )
     .unwrap();
@@ -1378,4 +1383,460 @@ async fn dana_profile_takes_asymmetric_requests_only() {
             .collect::<Vec<u8>>(),
     );
     assert_eq!(code_of(&send(&sandbox, request).await).0, 401);
+}
+
+/// Waits until delivery `id` has at least one attempt (or is no longer pending) and returns it.
+fn first_attempt(sandbox: &Sandbox, id: u64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, out) = admin(sandbox, &["deliveries", "--json"]);
+        let d = json_of(&out)
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id)
+            .cloned()
+            .unwrap();
+        let tried = d["attempts"].as_array().is_some_and(|a| !a.is_empty());
+        if tried || d["state"] != "pending" || Instant::now() > deadline {
+            return d;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Creates a 5000.00 VA at a `doku` sandbox with DOKU's paths and pays it; the delivery's id.
+async fn doku_va_paid(sandbox: &Sandbox, trx_id: &str) -> u64 {
+    let created = client(sandbox, ProviderProfile::doku())
+        .call(&StandardCreateVaRequest {
+            virtual_account_name: "Budi".into(),
+            trx_id: trx_id.into(),
+            total_amount: Some(Money::idr(Amount::new(500_000).unwrap())),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let va = created
+        .virtual_account_data
+        .unwrap()
+        .virtual_account_no
+        .unwrap();
+    let (code, out) = admin(sandbox, &["pay", "--va", &va]);
+    assert_eq!(code, 0, "{out}");
+    json_of(&out)["deliveryId"].as_u64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapbi_receive_reads_dokus_dialect_only_for_a_doku_partner() {
+    // The doku profile sends 25 as DOKU does: channelCode "6011", a string.
+    let doku_receiver = receiver_with("doku");
+    let sandbox = sandbox_with(
+        &format!("{}/api", doku_receiver.base),
+        &["--profile", "doku"],
+    );
+    let id = doku_va_paid(&sandbox, "DOKU-RCV-1").await;
+    let delivery = wait_delivery(&sandbox, id);
+    assert_eq!(delivery["state"], "delivered", "{delivery}");
+    assert_eq!(actions(&delivery), ["sent 2002500"]);
+    let body = json_of(delivery["body"].as_str().unwrap());
+    assert_eq!(body["channelCode"], json!("6011"), "{body}");
+
+    // A partner left standard gets the standard's field error for the same body.
+    let standard_receiver = receiver();
+    let sandbox = sandbox_with(
+        &format!("{}/api", standard_receiver.base),
+        &["--profile", "doku"],
+    );
+    let id = doku_va_paid(&sandbox, "DOKU-RCV-2").await;
+    let delivery = first_attempt(&sandbox, id);
+    let attempt = &delivery["attempts"][0];
+    assert_eq!(attempt["responseCode"], "4002501", "{delivery}");
+    assert!(
+        attempt["answer"].as_str().unwrap().contains("channelCode"),
+        "{delivery}"
+    );
+    // The standard profile sends the number, which both read.
+    let sandbox = sandbox_with(
+        &format!("{}/api", doku_receiver.base),
+        &["--profile", "standard"],
+    );
+    let created = client(&sandbox, ProviderProfile::standard())
+        .call(&StandardCreateVaRequest {
+            virtual_account_name: "Budi".into(),
+            trx_id: "STD-RCV-3".into(),
+            total_amount: Some(Money::idr(Amount::new(500_000).unwrap())),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let va = created
+        .virtual_account_data
+        .unwrap()
+        .virtual_account_no
+        .unwrap();
+    let (_, delivery) = pay_and_wait(&sandbox, &["--va", &va]);
+    assert_eq!(delivery["state"], "delivered", "{delivery}");
+    let body = json_of(delivery["body"].as_str().unwrap());
+    assert_eq!(body["channelCode"], json!(6011), "{body}");
+}
+
+/// A biller merchant: answers inquiry (24) with a 15000.00 bill and takes the payment (25), read
+/// as `T24` / `T25`; records (service, body).
+async fn biller_merchant<T24, T25>() -> Merchant
+where
+    T24: snap_types::SnapRequest + Send + 'static,
+    T25: snap_types::SnapRequest + Send + 'static,
+{
+    let inbox: Inbox = Arc::default();
+    let (i24, i25) = (Arc::clone(&inbox), Arc::clone(&inbox));
+    let partner = Partner::new(SANDBOX_ID)
+        .unwrap()
+        .with_public_key(RsaPublicKey::from_file(keys().join("demo-public.pem")).unwrap())
+        .with_client_secret(ClientSecret::new(&secret()));
+    let server = SnapServer::builder()
+        .prefix("/api")
+        .token_issuer(JwtTokenIssuer::random().unwrap())
+        .partner(partner)
+        .mount::<T24, _, _, snap_http::BoxError>(move |ctx, _n| {
+            let inbox = Arc::clone(&i24);
+            async move {
+                let body: Value = serde_json::from_slice(ctx.body()).unwrap();
+                let answer = json!({"virtualAccountData": {
+                    "inquiryStatus": "00",
+                    "partnerServiceId": body["partnerServiceId"],
+                    "customerNo": body["customerNo"],
+                    "virtualAccountNo": body["virtualAccountNo"],
+                    "virtualAccountName": "Budi Biller",
+                    "inquiryRequestId": body["inquiryRequestId"],
+                    "totalAmount": {"value": "15000.00", "currency": "IDR"},
+                }});
+                inbox
+                    .lock()
+                    .unwrap()
+                    .push(("24".into(), ctx.external_id().as_str().into(), body));
+                Ok(Outcome::success_with(answer))
+            }
+        })
+        .mount::<T25, _, _, snap_http::BoxError>(move |ctx, _n| {
+            let inbox = Arc::clone(&i25);
+            async move {
+                let body: Value = serde_json::from_slice(ctx.body()).unwrap();
+                inbox
+                    .lock()
+                    .unwrap()
+                    .push(("25".into(), ctx.external_id().as_str().into(), body));
+                Ok(Outcome::success())
+            }
+        })
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(snap_http::serve(listener, server, async {
+        let _ = stopped.await;
+    }));
+    Merchant {
+        base: format!("http://{addr}/api"),
+        inbox,
+        stop: Some(stop),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doku_biller_inquiry_and_payment_carry_channel_code_as_a_string() {
+    use snap_types::{
+        DokuVaInquiryRequest, DokuVaPaymentRequest, StandardVaInquiryRequest,
+        StandardVaPaymentRequest,
+    };
+    let merchant = biller_merchant::<DokuVaInquiryRequest, DokuVaPaymentRequest>().await;
+    let sandbox = sandbox_with(&merchant.base, &["--profile", "doku", "--biller"]);
+    let (_, delivery) = pay_and_wait(&sandbox, &["--va", "8889900012345"]);
+    assert_eq!(delivery["state"], "delivered", "{delivery}");
+    {
+        let inbox = merchant.inbox.lock().unwrap();
+        let services: Vec<&str> = inbox.iter().map(|(s, _, _)| s.as_str()).collect();
+        assert_eq!(services, ["24", "25"]);
+        assert_eq!(inbox[0].2["channelCode"], json!("6011"), "{:?}", inbox[0]);
+        assert_eq!(inbox[1].2["channelCode"], json!("6011"), "{:?}", inbox[1]);
+        assert_eq!(inbox[1].2["paidAmount"]["value"], "15000.00");
+        assert_eq!(
+            inbox[1].2["paymentRequestId"], inbox[0].2["inquiryRequestId"],
+            "the payment carries the inquiry's id"
+        );
+    }
+    // A merchant reading the standard's table refuses DOKU's inquiry with the field at fault;
+    // the payment is refused with the merchant's code and nothing is paid.
+    let strict = biller_merchant::<StandardVaInquiryRequest, StandardVaPaymentRequest>().await;
+    let sandbox = sandbox_with(&strict.base, &["--profile", "doku", "--biller"]);
+    let (code, out) = admin(&sandbox, &["pay", "--va", "8889900012345"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(json_of(&out)["responseCode"], "4002401", "{out}");
+    assert!(strict.inbox.lock().unwrap().is_empty());
+    // With the standard profile, the standard merchant reads the number.
+    let sandbox = sandbox_with(&strict.base, &["--profile", "standard", "--biller"]);
+    let (_, delivery) = pay_and_wait(&sandbox, &["--va", "8889900012345"]);
+    assert_eq!(delivery["state"], "delivered", "{delivery}");
+    assert_eq!(
+        strict.inbox.lock().unwrap()[0].2["channelCode"],
+        json!(6011)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_va_is_sent_with_each_profiles_method() {
+    // Midtrans posts delete VA; the standard deletes it. Each client meets its own sandbox.
+    for (name, profile, other) in [
+        (
+            "midtrans",
+            ProviderProfile::midtrans(),
+            ProviderProfile::standard(),
+        ),
+        (
+            "standard",
+            ProviderProfile::standard(),
+            ProviderProfile::midtrans(),
+        ),
+    ] {
+        let sandbox = sandbox_with("http://127.0.0.1:9/api", &["--profile", name]);
+        let own = client(&sandbox, profile);
+        let created = own
+            .call(&StandardCreateVaRequest {
+                virtual_account_name: "Budi".into(),
+                trx_id: format!("DEL-{name}"),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let data = created.virtual_account_data.unwrap();
+        let delete: StandardDeleteVaRequest = serde_json::from_value(json!({
+            "partnerServiceId": data.partner_service_id,
+            "customerNo": data.customer_no,
+            "virtualAccountNo": data.virtual_account_no,
+            "trxId": format!("DEL-{name}"),
+        }))
+        .unwrap();
+        // The other profile's method is refused at this sandbox's delete path.
+        let err = client(&sandbox, other).call(&delete).await.unwrap_err();
+        assert_eq!(
+            err.response_code().map(|c| c.to_string()).as_deref(),
+            Some("4053100"),
+            "{name}: {err}"
+        );
+        let deleted = own
+            .call(&delete)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(deleted.response_code.to_string(), "2003100", "{name}");
+    }
+}
+
+/// A DANA merchant: takes DANA's finish notify at `/api/dana/finish-notify` (its own URL) and at
+/// the configured callback's `/api/v1.0/debit/notify`, verifying the sandbox's RSA signature;
+/// records (path, body).
+async fn dana_merchant() -> Merchant {
+    use snap_types::DanaFinishNotify;
+    let inbox: Inbox = Arc::default();
+    let record = |inbox: &Inbox| {
+        let inbox = Arc::clone(inbox);
+        move |ctx: snap_http::RequestContext, _n: DanaFinishNotify| {
+            let inbox = Arc::clone(&inbox);
+            async move {
+                let body: Value = serde_json::from_slice(ctx.body()).unwrap();
+                let path = ctx.path().to_owned();
+                inbox
+                    .lock()
+                    .unwrap()
+                    .push((path, ctx.external_id().as_str().into(), body));
+                Ok::<_, snap_http::BoxError>(Outcome::success())
+            }
+        }
+    };
+    let partner = Partner::new(SANDBOX_ID)
+        .unwrap()
+        .with_public_key(RsaPublicKey::from_pem(&sandbox_key()).unwrap())
+        .with_mode(snap_http::SignatureMode::Asymmetric);
+    let server = SnapServer::builder()
+        .prefix("/api")
+        .partner(partner)
+        .route::<DanaFinishNotify, _, _, _>(
+            http::Method::POST,
+            "/dana/finish-notify",
+            record(&inbox),
+        )
+        .mount::<DanaFinishNotify, _, _, _>(record(&inbox))
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(snap_http::serve(listener, server, async {
+        let _ = stopped.await;
+    }));
+    Merchant {
+        base: format!("http://{addr}/api"),
+        inbox,
+        stop: Some(stop),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dana_finish_notify_goes_to_the_orders_notification_url() {
+    use snap_types::{DanaCreateOrderRequest, DanaQueryPaymentRequest, DanaUrlParam};
+    let merchant = dana_merchant().await;
+    let sandbox = sandbox_with(
+        &merchant.base,
+        &["--profile", "dana", "--notifications", "asymmetric"],
+    );
+    let dana = client(&sandbox, ProviderProfile::dana());
+    let valid = timestamp_at(
+        snap_crypto::Clock::now(&snap_crypto::SystemClock) + time::Duration::minutes(20),
+    );
+    let url_param = |url: &str, kind: &str| DanaUrlParam {
+        url: url.into(),
+        kind: kind.into(),
+        is_deeplink: "N".into(),
+        extra: Default::default(),
+    };
+    let order = |reference: &str, params: Vec<DanaUrlParam>| DanaCreateOrderRequest {
+        partner_reference_no: reference.into(),
+        merchant_id: "SANDBOX0001".into(),
+        sub_merchant_id: None,
+        amount: Money::idr(Amount::new(2_500_000).unwrap()),
+        external_store_id: None,
+        valid_up_to: valid.clone(),
+        disabled_pay_methods: None,
+        url_params: params,
+        additional_info: None,
+        extra: Default::default(),
+    };
+    let own_url = format!("{}/dana/finish-notify", merchant.base);
+    let created = dana
+        .call(&order(
+            "DN-URL-1",
+            vec![
+                url_param("https://shop.example/back", DanaUrlParam::PAY_RETURN),
+                url_param(&own_url, DanaUrlParam::NOTIFICATION),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert!(created.reference_no.is_some());
+    let query: DanaQueryPaymentRequest = serde_json::from_value(json!({
+        "originalPartnerReferenceNo": "DN-URL-1", "serviceCode": "54", "merchantId": "SANDBOX0001",
+    }))
+    .unwrap();
+    let status = || async { dana.call(&query).await.unwrap().latest_transaction_status };
+    // DANA's statuses: 01 Initiated until paid (DANA has no 03), then 00.
+    assert_eq!(status().await.code(), "01");
+    let (_, delivery) = pay_and_wait(&sandbox, &["--qr", "DN-URL-1"]);
+    assert_eq!(delivery["state"], "delivered", "{delivery}");
+    assert_eq!(delivery["path"], own_url.as_str());
+    {
+        let inbox = merchant.inbox.lock().unwrap();
+        let (path, _, body) = inbox.last().unwrap();
+        assert_eq!(path, "/api/dana/finish-notify");
+        assert_eq!(body["originalPartnerReferenceNo"], "DN-URL-1");
+        assert_eq!(body["amount"]["value"], "25000.00");
+    }
+    assert_eq!(status().await.code(), "00");
+
+    // Without a NOTIFICATION entry: the merchant's configured callback.
+    dana.call(&order(
+        "DN-URL-2",
+        vec![url_param(
+            "https://shop.example/back",
+            DanaUrlParam::PAY_RETURN,
+        )],
+    ))
+    .await
+    .unwrap();
+    let (_, delivery) = pay_and_wait(&sandbox, &["--qr", "DN-URL-2"]);
+    assert_eq!(delivery["state"], "delivered", "{delivery}");
+    assert_eq!(
+        merchant.inbox.lock().unwrap().last().unwrap().0,
+        "/api/v1.0/debit/notify"
+    );
+
+    // A NOTIFICATION URL the sandbox could not send to is refused when the order is made.
+    let err = dana
+        .call(&order(
+            "DN-URL-3",
+            vec![url_param("merchant/notify", DanaUrlParam::NOTIFICATION)],
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.response_code().map(|c| c.to_string()).as_deref(),
+        Some("4005401"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("urlParams[0].url"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doku_qr_paths_generate_query_refund_cancel_and_notify() {
+    let merchant = standard_merchant(snap_http::SignatureMode::Symmetric, &sandbox_key()).await;
+    let sandbox = sandbox_with(&merchant.base, &["--profile", "doku"]);
+    let doku = client(&sandbox, ProviderProfile::doku());
+    // Generate (47) at /snap-adapter/b2b/v1.0/qr/qr-mpm-generate.
+    let generated = doku
+        .call(&StandardQrGenerateRequest {
+            partner_reference_no: Some("DK-QR-1".into()),
+            amount: Some(Money::idr(Amount::new(3_000_000).unwrap())),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(generated.response_code.to_string(), "2004700");
+    assert!(generated.has_qr());
+    // The payer pays: the sandbox (as DOKU) notifies the merchant (52).
+    let (_, delivery) = pay_and_wait(&sandbox, &["--qr", "DK-QR-1"]);
+    assert_eq!(delivery["state"], "delivered", "{delivery}");
+    let (service, _, body) = merchant.inbox.lock().unwrap().last().unwrap().clone();
+    assert_eq!(service, "52");
+    assert_eq!(body["originalPartnerReferenceNo"], "DK-QR-1");
+    assert_eq!(body["amount"]["value"], "30000.00");
+    // Query (51), refund (78).
+    let query = doku
+        .call(&StandardQrQueryRequest {
+            original_partner_reference_no: Some("DK-QR-1".into()),
+            service_code: "47".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(query.latest_transaction_status.unwrap().code(), "00");
+    let refund: StandardQrRefundRequest = serde_json::from_value(json!({
+        "originalPartnerReferenceNo": "DK-QR-1", "partnerRefundNo": "DK-RF-1",
+        "refundAmount": {"value": "10000.00", "currency": "IDR"},
+    }))
+    .unwrap();
+    let refunded = doku.call(&refund).await.unwrap();
+    assert_eq!(refunded.response_code.to_string(), "2007800");
+    assert_eq!(refunded.partner_refund_no.as_deref(), Some("DK-RF-1"));
+    // Cancel (77) an unpaid QR.
+    doku.call(&StandardQrGenerateRequest {
+        partner_reference_no: Some("DK-QR-2".into()),
+        amount: Some(Money::idr(Amount::new(1_000_000).unwrap())),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let cancel: StandardQrCancelRequest = serde_json::from_value(json!({
+        "originalPartnerReferenceNo": "DK-QR-2", "merchantId": "SANDBOX0001", "reason": "changed mind",
+    }))
+    .unwrap();
+    let cancelled = doku.call(&cancel).await.unwrap();
+    assert_eq!(cancelled.response_code.to_string(), "2007700");
+    // The standard's paths are not DOKU's: the same client with the standard's paths is lost.
+    let err = client(&sandbox, ProviderProfile::standard())
+        .call(&StandardQrQueryRequest {
+            original_partner_reference_no: Some("DK-QR-1".into()),
+            service_code: "47".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("404"), "{err}");
 }
