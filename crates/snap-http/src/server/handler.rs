@@ -425,13 +425,19 @@ where
     }
 }
 
+/// JSON's insignificant whitespace (RFC 8259 §2).
+const JSON_WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
 /// The body as a validated `T`.
 fn parse<T: SnapRequest>(body: &[u8]) -> Result<T, RequestError> {
     // Fast path: plain serde_json over text (the verification refused bodies that are not UTF-8).
     // Only a refused body pays for the path-tracking parse that names the bad field (same
-    // verdict, since both run the same Deserialize impls).
+    // verdict, since both run the same Deserialize impls). Derived structs also accept a JSON
+    // array field by field (`[]` is a valid all-optional DTO), so only an object takes the fast
+    // path; anything else gets `parse_request`'s refusal.
     let plain = std::str::from_utf8(body)
         .ok()
+        .filter(|text| text.trim_start_matches(JSON_WHITESPACE).starts_with('{'))
         .and_then(|text| serde_json::from_str::<T>(text).ok());
     match plain {
         Some(request) => {

@@ -122,6 +122,22 @@ async fn body_not_json_and_field_errors() {
 }
 
 #[tokio::test]
+async fn a_json_array_is_no_notification_even_where_every_field_is_optional() {
+    let server = TestServer::start().await;
+    let token = server.token().await;
+    // Every field of the QR MPM notify is optional, and serde's derived structs read `[]` as
+    // such a struct; found by the `service` fuzz target (fuzz/regressions/service).
+    for (id, body) in [("1", &b"[]"[..]), ("2", &b"\r\n [ ] \r\n"[..])] {
+        let request = pjp()
+            .notification(QR_PATH, Some(&token), body, &ts(), id)
+            .unwrap();
+        server.send(request).await.expect("4005200", "Bad Request");
+    }
+    assert_eq!(server.calls(), 0);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn body_not_utf8_is_refused_before_any_handler() {
     let server = TestServer::start().await;
     let token = server.token().await;
