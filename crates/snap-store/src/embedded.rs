@@ -30,6 +30,9 @@ use crate::{
     StoredNotification, Summary, UnreadableRecord,
 };
 
+#[cfg(any(test, fuzzing))]
+pub(crate) mod fuzz_check;
+
 /// Answered claims by (Julian day of the Jakarta date, partner, external id):
 /// `fingerprint (32) | status (2, big endian) | notification id (8, big endian; 0 = none) | body`.
 const CLAIMS: TableDefinition<'_, (i32, &str, &str), &[u8]> = TableDefinition::new("claims");
@@ -420,21 +423,8 @@ fn store_answer(
             .last()
             .map_err(redb_error)?
             .map_or(1, |(last, _)| last.value() + 1);
-        let record = RecordJson {
-            summary: Summary::of(notification.service, &notification.body),
-            service: notification.service,
-            partner_id: notification.partner_id,
-            endpoint: notification.endpoint,
-            external_id: notification.external_id,
-            jakarta_date: notification.jakarta_date.to_julian_day(),
-            timestamp: notification.timestamp,
-            channel_id: notification.channel_id,
-            received_at: notification
-                .received_at
-                .format(&Rfc3339)
-                .map_err(|e| unreadable(NotificationId(id), &e))?,
-        };
-        let json = serde_json::to_vec(&record).map_err(|e| unreadable(NotificationId(id), &e))?;
+        let summary = Summary::of(notification.service, &notification.body);
+        let json = encode_record(NotificationId(id), &notification, summary)?;
         notifications
             .insert(id, json.as_slice())
             .map_err(redb_error)?;
@@ -460,6 +450,29 @@ fn store_answer(
         .insert(claim_key, encoded.as_slice())
         .map_err(redb_error)?;
     Ok(())
+}
+
+/// A notification's `NOTIFICATIONS` value (its body goes to `BODIES`).
+fn encode_record(
+    id: NotificationId,
+    notification: &Notification,
+    summary: Summary,
+) -> Result<Vec<u8>, UnreadableRecord> {
+    let record = RecordJson {
+        summary,
+        service: notification.service,
+        partner_id: notification.partner_id.clone(),
+        endpoint: notification.endpoint.clone(),
+        external_id: notification.external_id.clone(),
+        jakarta_date: notification.jakarta_date.to_julian_day(),
+        timestamp: notification.timestamp.clone(),
+        channel_id: notification.channel_id.clone(),
+        received_at: notification
+            .received_at
+            .format(&Rfc3339)
+            .map_err(|e| unreadable(id, &e))?,
+    };
+    serde_json::to_vec(&record).map_err(|e| unreadable(id, &e))
 }
 
 fn encode_answer(fingerprint: &Fingerprint, response: &StoredResponse, id: u64) -> Vec<u8> {
@@ -499,20 +512,22 @@ fn read_notification(
         .get(id.0)
         .map_err(redb_error)?
         .map(|b| Bytes::copy_from_slice(b.value()));
-    let delivery = txn
-        .open_table(DELIVERIES)
-        .map_err(redb_error)?
-        .get(id.0)
-        .map_err(redb_error)?
-        .map(|d| serde_json::from_slice::<DeliveryState>(d.value()));
-    Ok(Some(decode_record(id, json.value(), body, delivery)))
+    let deliveries = txn.open_table(DELIVERIES).map_err(redb_error)?;
+    let delivery = deliveries.get(id.0).map_err(redb_error)?;
+    Ok(Some(decode_record(
+        id,
+        json.value(),
+        body,
+        delivery.as_ref().map(|d| d.value()),
+    )))
 }
 
+/// A notification from its `NOTIFICATIONS`, `BODIES` and `DELIVERIES` values.
 fn decode_record(
     id: NotificationId,
     json: &[u8],
     body: Option<Bytes>,
-    delivery: Option<Result<DeliveryState, serde_json::Error>>,
+    delivery: Option<&[u8]>,
 ) -> Result<StoredNotification, UnreadableRecord> {
     let record: RecordJson = serde_json::from_slice(json).map_err(|e| unreadable(id, &e))?;
     let body = body.ok_or_else(|| unreadable(id, &"its body is missing"))?;
@@ -521,6 +536,7 @@ fn decode_record(
     let jakarta_date = Date::from_julian_day(record.jakarta_date)
         .map_err(|e| unreadable(id, &format!("jakartaDate: {e}")))?;
     let delivery = delivery
+        .map(serde_json::from_slice::<DeliveryState>)
         .transpose()
         .map_err(|e| unreadable(id, &format!("delivery state: {e}")))?;
     Ok(StoredNotification {

@@ -27,6 +27,15 @@ pub use summary::Summary;
 
 use snap_http::{Fingerprint, ReplayKey, StoredResponse};
 
+/// The stored_record fuzz target's entry point (`fuzz/`); built only by `cargo fuzz`, which sets
+/// `cfg(fuzzing)`: the record codec it checks is private to the redb backend. Returns whether a
+/// record decoded.
+#[cfg(all(fuzzing, feature = "redb"))]
+#[doc(hidden)]
+pub fn fuzz_stored_record(data: &[u8]) -> bool {
+    embedded::fuzz_check::fuzz_check(data)
+}
+
 /// What `complete` stores: the answer, and the notification it answers when it was accepted.
 pub(crate) struct Answer {
     pub(crate) fingerprint: Fingerprint,
