@@ -1,7 +1,8 @@
-//! `snapbi`: every snap-rs capability from a terminal.
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 //!
-//! Exit codes: 0 success, 1 a negative answer (invalid signature, invalid payload, invalid JSON),
-//! 2 usage errors and unreadable inputs.
+//! This library is the `snapbi` command itself ([`run`]), split from `src/main.rs` so the fuzz
+//! targets (`fuzz/`) can link its configuration parsers; it has no other API.
 
 mod call;
 mod check;
@@ -64,7 +65,18 @@ enum Command {
     Demo(demo::DemoArgs),
 }
 
-fn main() -> ExitCode {
+/// The config fuzz target's entry point (`fuzz/`); built only by `cargo fuzz`, which sets
+/// `cfg(fuzzing)`. Returns whether the configuration was accepted.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzz_config(data: &[u8]) -> bool {
+    config_file::fuzz_check::fuzz_check(data)
+}
+
+/// Runs `snapbi` with the process's arguments and returns its exit code: 0 success, 1 a
+/// negative answer (invalid signature, invalid payload, invalid JSON), 2 usage errors and
+/// unreadable inputs.
+pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Call(args) => call::run(&args),
