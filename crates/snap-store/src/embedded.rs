@@ -30,6 +30,9 @@ use crate::{
     StoreError, StoredNotification, Summary, UnreadableRecord,
 };
 
+#[cfg(any(test, fuzzing))]
+pub(crate) mod fuzz_check;
+
 /// Answered claims by (Julian day of the Jakarta date, partner, external id):
 /// `fingerprint (32) | status (2, big endian) | notification id (8, big endian; 0 = none) | body`.
 const CLAIMS: TableDefinition<'_, (i32, &str, &str), &[u8]> = TableDefinition::new("claims");
@@ -474,21 +477,8 @@ fn store_answer(
             .last()
             .map_err(redb_error)?
             .map_or(1, |(last, _)| last.value() + 1);
-        let record = RecordJson {
-            summary: Summary::of(notification.service, &notification.body),
-            service: notification.service,
-            partner_id: notification.partner_id,
-            endpoint: notification.endpoint,
-            external_id: notification.external_id,
-            jakarta_date: notification.jakarta_date.to_julian_day(),
-            timestamp: notification.timestamp,
-            channel_id: notification.channel_id,
-            received_at: notification
-                .received_at
-                .format(&Rfc3339)
-                .map_err(|e| unreadable(NotificationId(id), &e))?,
-        };
-        let json = serde_json::to_vec(&record).map_err(|e| unreadable(NotificationId(id), &e))?;
+        let summary = Summary::of(notification.service, &notification.body);
+        let json = encode_record(NotificationId(id), &notification, summary)?;
         notifications
             .insert(id, json.as_slice())
             .map_err(redb_error)?;
@@ -514,6 +504,29 @@ fn store_answer(
         .insert(claim_key, encoded.as_slice())
         .map_err(redb_error)?;
     Ok(())
+}
+
+/// A notification's `NOTIFICATIONS` value (its body goes to `BODIES`).
+fn encode_record(
+    id: NotificationId,
+    notification: &Notification,
+    summary: Summary,
+) -> Result<Vec<u8>, UnreadableRecord> {
+    let record = RecordJson {
+        summary,
+        service: notification.service,
+        partner_id: notification.partner_id.clone(),
+        endpoint: notification.endpoint.clone(),
+        external_id: notification.external_id.clone(),
+        jakarta_date: notification.jakarta_date.to_julian_day(),
+        timestamp: notification.timestamp.clone(),
+        channel_id: notification.channel_id.clone(),
+        received_at: notification
+            .received_at
+            .format(&Rfc3339)
+            .map_err(|e| unreadable(id, &e))?,
+    };
+    serde_json::to_vec(&record).map_err(|e| unreadable(id, &e))
 }
 
 fn encode_answer(fingerprint: &Fingerprint, response: &StoredResponse, id: u64) -> Vec<u8> {

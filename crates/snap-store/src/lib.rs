@@ -38,6 +38,15 @@ pub use summary::Summary;
 /// need a longer lease (`with_lease` on the store).
 pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// The stored_record fuzz target's entry point (`fuzz/`); built only by `cargo fuzz`, which sets
+/// `cfg(fuzzing)`: the record codec it checks is private to the redb backend. Returns whether a
+/// record decoded.
+#[cfg(all(fuzzing, feature = "redb"))]
+#[doc(hidden)]
+pub fn fuzz_stored_record(data: &[u8]) -> bool {
+    embedded::fuzz_check::fuzz_check(data)
+}
+
 #[cfg(any(feature = "redb", feature = "postgres"))]
 /// What `complete` stores: the answer, and the notification it answers when it was accepted.
 pub(crate) struct Answer {

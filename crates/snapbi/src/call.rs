@@ -35,7 +35,7 @@ use snap_types::{
     QrMpmRefundRequest, ServiceCode,
 };
 
-use crate::config_file::secret;
+use crate::config_file::{ConfigError, problem, secret, toml_problem};
 
 /// Arguments of `snapbi call`.
 #[derive(Debug, Args)]
@@ -209,35 +209,42 @@ fn check_body(operation: Operation, body: &[u8]) -> Result<(), Usage> {
 fn load_config(path: &Path, profile: ProviderProfile) -> Result<ClientConfig, Usage> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
-    let raw: RawConfig =
-        toml::from_str(&text).map_err(|e| usage(format!("{}: {e}", path.display())))?;
     let base = path.parent().unwrap_or_else(|| Path::new("."));
+    parse_config(&text, base, profile).map_err(|e| usage(format!("{}: {e}", path.display())))
+}
+
+/// Validates config text for `profile`; `base` resolves relative paths. Every problem names its
+/// key (or the TOML line).
+pub(crate) fn parse_config(
+    text: &str,
+    base: &Path,
+    profile: ProviderProfile,
+) -> Result<ClientConfig, ConfigError> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| toml_problem(text, &e))?;
     let key = secret(
         base,
         "private_key",
         raw.private_key_file,
         raw.private_key_env,
         raw.private_key.is_some(),
-    )
-    .map_err(|e| usage(e.to_string()))?
-    .ok_or_else(|| usage("private_key_file: missing (or private_key_env)"))?;
-    let key = RsaPrivateKey::parse(&key).map_err(|e| usage(format!("private_key: {e}")))?;
+    )?
+    .ok_or_else(|| problem("private_key_file", "missing (or private_key_env)"))?;
+    let key = RsaPrivateKey::parse(&key).map_err(|e| problem("private_key", e.to_string()))?;
     let client_secret = secret(
         base,
         "client_secret",
         raw.client_secret_file,
         raw.client_secret_env,
         raw.client_secret.is_some(),
-    )
-    .map_err(|e| usage(e.to_string()))?;
+    )?;
     let client_id = raw
         .client_id
         .parse()
-        .map_err(|e| usage(format!("client id: {e}")))?;
+        .map_err(|e: snap_types::Error| problem("client_id", e.to_string()))?;
     let channel_id = raw
         .channel_id
         .parse()
-        .map_err(|e| usage(format!("channel id: {e}")))?;
+        .map_err(|e: snap_types::Error| problem("channel_id", e.to_string()))?;
     let mut builder = ClientConfig::builder()
         .base_url(&raw.base_url)
         .client_id(client_id)
@@ -247,16 +254,19 @@ fn load_config(path: &Path, profile: ProviderProfile) -> Result<ClientConfig, Us
     if let Some(secret) = client_secret {
         builder = builder.client_secret(ClientSecret::from_bytes(&secret));
     }
-    let mut config = builder.build().map_err(|e| usage(e.to_string()))?;
+    // Every other setting is given above: only the base URL can be wrong.
+    let mut config = builder
+        .build()
+        .map_err(|e| problem("base_url", client_problem(&e)))?;
     if let Some(origin) = &raw.origin {
         config = config
             .with_origin(origin)
-            .map_err(|e| usage(e.to_string()))?;
+            .map_err(|e| problem("origin", client_problem(&e)))?;
     }
     if let Some(partner_id) = &raw.partner_id {
         let partner_id = partner_id
             .parse()
-            .map_err(|e| usage(format!("partner id: {e}")))?;
+            .map_err(|e: snap_types::Error| problem("partner_id", e.to_string()))?;
         config = config.with_partner_id(partner_id);
     }
     if let Some(secs) = raw.connect_timeout_secs {
@@ -266,6 +276,14 @@ fn load_config(path: &Path, profile: ProviderProfile) -> Result<ClientConfig, Us
         config = config.with_request_timeout(Duration::from_secs(secs));
     }
     Ok(config)
+}
+
+/// What is wrong, from a client configuration error (the key is named by the caller).
+fn client_problem(e: &ClientError) -> String {
+    match e {
+        ClientError::Config(config) => config.kind().to_string(),
+        other => other.to_string(),
+    }
 }
 
 async fn send(args: &CallArgs, prepared: Prepared) -> Result<SnapReply, ClientError> {

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+#[cfg(any(test, fuzzing))]
+pub(crate) mod fuzz_check;
+
 /// A configuration problem, naming the field.
 #[derive(Debug, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -19,6 +22,18 @@ pub(crate) fn problem(field: impl Into<String>, message: impl Into<String>) -> C
         field: field.into(),
         message: message.into(),
     }
+}
+
+/// A TOML syntax or type error of `text` as a problem of `config`, with the line and column it
+/// is at (toml's message names the key when the key is the fault: unknown, missing, duplicate).
+pub(crate) fn toml_problem(text: &str, e: &toml::de::Error) -> ConfigError {
+    let at = e.span().map_or_else(String::new, |span| {
+        let before = text.get(..span.start).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("line {line}, column {column}: ")
+    });
+    problem("config", format!("{at}{}", e.message().trim_end()))
 }
 
 /// A key file named by `field` (relative to `base`), read by `load`: its absence or a load error

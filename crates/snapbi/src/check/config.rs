@@ -32,7 +32,7 @@ use snap_crypto::{ClientSecret, RsaPrivateKey, Signer};
 use snap_types::{Amount, CustomerNo, PartnerServiceId, VirtualAccountNo};
 
 pub(crate) use crate::config_file::ConfigError;
-use crate::config_file::{key_file, problem, secret};
+use crate::config_file::{key_file, problem, secret, toml_problem};
 
 /// How the provider signs its notifications to this merchant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -136,8 +136,7 @@ impl CheckConfig {
 
     /// Validates config text; `base` resolves relative paths.
     pub(crate) fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
-        let raw: RawConfig =
-            toml::from_str(text).map_err(|e| problem("config", e.message().to_owned()))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| toml_problem(text, &e))?;
         let client_id = raw
             .client_id
             .filter(|c| !c.is_empty())

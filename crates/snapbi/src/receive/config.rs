@@ -33,7 +33,7 @@ use snap_store::StoreLocation;
 use zeroize::Zeroizing;
 
 pub(crate) use crate::config_file::ConfigError;
-use crate::config_file::{key_file, problem, secret};
+use crate::config_file::{key_file, problem, secret, toml_problem};
 
 /// The redb file in `data_dir` when no `store` is configured.
 pub(crate) const STORE_FILE: &str = "notifications.redb";
@@ -135,8 +135,7 @@ impl ReceiverConfig {
 
     /// Validates config text; `base` resolves relative paths.
     pub(crate) fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
-        let raw: RawConfig =
-            toml::from_str(text).map_err(|e| problem("config", e.message().to_owned()))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| toml_problem(text, &e))?;
         let listen = raw.listen.as_deref().unwrap_or("127.0.0.1:8080");
         let listen = listen.parse().map_err(|_| {
             problem(

@@ -77,7 +77,7 @@ use zeroize::Zeroizing;
 
 use super::keys;
 pub(crate) use crate::config_file::ConfigError;
-use crate::config_file::{key_file, problem, secret};
+use crate::config_file::{key_file, problem, secret, toml_problem};
 
 /// The address `--demo` listens on by default, and where `pay`, `deliveries` and `fault` look.
 pub(crate) const DEMO_LISTEN: &str = "127.0.0.1:7070";
@@ -424,8 +424,7 @@ impl SandboxConfig {
         base: &Path,
         allow_demo_keys: bool,
     ) -> Result<Self, ConfigError> {
-        let raw: RawConfig =
-            toml::from_str(text).map_err(|e| problem("config", e.message().to_owned()))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| toml_problem(text, &e))?;
         let listen = raw.listen.as_deref().unwrap_or(DEMO_LISTEN);
         let listen = listen.parse().map_err(|_| {
             problem(
@@ -762,7 +761,16 @@ fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profile
         Some(kinds) if kinds.is_empty() => {
             return Err(problem("serve", "name at least one profile"));
         }
-        Some(kinds) => Profiles::of(&kinds),
+        Some(kinds) => {
+            let twice = (1..kinds.len()).find(|&i| kinds[..i].contains(&kinds[i]));
+            if let Some(i) = twice {
+                return Err(problem(
+                    "serve",
+                    format!("{} is named twice", kinds[i].name()),
+                ));
+            }
+            Profiles::of(&kinds)
+        }
         None => Profiles::default(),
     };
     let check = |field: &str, value: String| -> Result<String, ConfigError> {
@@ -829,6 +837,9 @@ fn profiles(serve: Option<Vec<ProfileKind>>, raw: RawProfiles) -> Result<Profile
             let key_field = field(&format!("paths.{key}"));
             let service = served_service(kind, &key, &key_field)?;
             let path = check(&key_field, path)?;
+            if path.is_empty() {
+                return Err(problem(&key_field, "must start with /"));
+            }
             *profile = profile.clone().with_path(service, path);
         }
         for (key, method) in raw.methods {
