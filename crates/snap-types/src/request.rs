@@ -69,6 +69,16 @@ impl RequestError {
 /// newtype refuses are [`FieldErrorKind::Format`](crate::FieldErrorKind::Format). Unknown fields
 /// are ignored.
 pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, RequestError> {
+    // The common case without path tracking: a UTF-8 JSON object that deserializes as it is. Any
+    // other body takes the checked path below, whose verdict is the same (same `Deserialize`
+    // impls) and names the field at fault. UTF-8 is checked over the whole body, since serde
+    // skips unknown values without checking their strings.
+    if let Ok(text) = std::str::from_utf8(body)
+        && is_object(text)
+        && let Ok(value) = serde_json::from_str(text)
+    {
+        return Ok(value);
+    }
     // Checked first so that a syntax error late in the body is reported as Bad Request even when a
     // field before it has the wrong type. A borrowed `RawValue`, not `IgnoredAny`: skipping a
     // value does not check that its strings are UTF-8, and a key that is not UTF-8 would then
@@ -76,7 +86,7 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, RequestError> {
     let raw = serde_json::from_slice::<&RawValue>(body).map_err(RequestError::Malformed)?;
     // serde's derived structs also accept a JSON array, field by field in order: a SNAP body is an
     // object (found by the dto fuzz target: `["client_credentials"]` was an AccessTokenRequest).
-    if !raw.get().trim_start().starts_with('{') {
+    if !is_object(raw.get()) {
         return Err(RequestError::Malformed(serde::de::Error::custom(
             "the body is not a JSON object",
         )));
@@ -90,6 +100,13 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, RequestError> {
         }
         Err(e) => Err(RequestError::Field(field_error_from_serde(e))),
     }
+}
+
+/// Whether JSON text's top level is an object: serde's derived structs also accept a JSON array,
+/// field by field in order (`[]` is a valid DTO whose fields are all optional).
+fn is_object(text: &str) -> bool {
+    text.trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
 }
 
 fn is_missing_field(e: &serde_json::Error) -> bool {

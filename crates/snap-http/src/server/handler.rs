@@ -13,8 +13,7 @@ use http::uri::PathAndQuery;
 use http::{Method, Request, Response};
 use http_body_util::Full;
 use snap_types::{
-    Case, ChannelId, ExternalId, PartnerId, RequestError, ResponseCode, ServiceCode, SnapRequest,
-    Timestamp,
+    Case, ChannelId, ExternalId, PartnerId, ResponseCode, ServiceCode, SnapRequest, Timestamp,
 };
 use tower::ServiceExt as _;
 
@@ -409,7 +408,7 @@ where
                 Rejection::Internal.respond(NO_SERVICE, None)
             )));
         };
-        let parsed = parse::<T>(&received.body);
+        let parsed = snap_types::parse_request::<T>(&received.body);
         let inner = self.inner.clone();
         Box::pin(async move {
             match parsed {
@@ -422,28 +421,5 @@ where
                 }
             }
         })
-    }
-}
-
-/// JSON's insignificant whitespace (RFC 8259 §2).
-const JSON_WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
-
-/// The body as a validated `T`.
-fn parse<T: SnapRequest>(body: &[u8]) -> Result<T, RequestError> {
-    // Fast path: plain serde_json over text (the verification refused bodies that are not UTF-8).
-    // Only a refused body pays for the path-tracking parse that names the bad field (same
-    // verdict, since both run the same Deserialize impls). Derived structs also accept a JSON
-    // array field by field (`[]` is a valid all-optional DTO), so only an object takes the fast
-    // path; anything else gets `parse_request`'s refusal.
-    let plain = std::str::from_utf8(body)
-        .ok()
-        .filter(|text| text.trim_start_matches(JSON_WHITESPACE).starts_with('{'))
-        .and_then(|text| serde_json::from_str::<T>(text).ok());
-    match plain {
-        Some(request) => {
-            request.validate()?;
-            Ok(request)
-        }
-        None => snap_types::parse_request::<T>(body),
     }
 }
