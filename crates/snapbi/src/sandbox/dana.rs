@@ -34,7 +34,7 @@ use snap_types::{
 };
 
 use super::provider::{HandlerResult, Sandbox, stamp};
-use super::state::{Flavor, Qr, Refusal, Status};
+use super::state::{Flavor, Qr, Status};
 
 /// An order's `latestTransactionStatus` in query payment (55) as DANA lists it: `00` Success
 /// (paid; a refund does not change it), `01` Initiated (waiting for payment), `05` Cancelled
@@ -259,12 +259,7 @@ impl Sandbox {
                 additional_info: None,
                 extra: Extra::new(),
             })),
-            Err(Refusal::Duplicate) => Ok(Outcome::business(Case::DuplicatePartnerreferenceno, "")),
-            Err(Refusal::NotFound) => Ok(Outcome::business(Case::TransactionNotFound, "")),
-            Err(Refusal::InvalidStatus(_)) => {
-                Ok(Outcome::business(Case::InvalidTransactionStatus, ""))
-            }
-            Err(Refusal::TooMuch) => Ok(Outcome::business(Case::InvalidAmount, "")),
+            Err(refusal) => Ok(refusal.refund_answer()),
         }
     }
 }

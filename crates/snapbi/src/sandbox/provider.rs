@@ -467,12 +467,7 @@ impl Sandbox {
                 ("refundAmount", money(refund.amount)),
                 ("transactionDate", json!(stamp(refund.at))),
             ])?)),
-            Err(Refusal::Duplicate) => Ok(Outcome::business(Case::DuplicatePartnerreferenceno, "")),
-            Err(Refusal::NotFound) => Ok(Outcome::business(Case::TransactionNotFound, "")),
-            Err(Refusal::InvalidStatus(_)) => {
-                Ok(Outcome::business(Case::InvalidTransactionStatus, ""))
-            }
-            Err(Refusal::TooMuch) => Ok(Outcome::business(Case::InvalidAmount, "")),
+            Err(refusal) => Ok(refusal.refund_answer()),
         }
     }
 

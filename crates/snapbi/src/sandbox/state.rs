@@ -255,6 +255,19 @@ pub(crate) enum Refusal {
     TooMuch,
 }
 
+impl Refusal {
+    /// A refund's refusal as the business answer every profile gives (78 and its analogues).
+    pub(crate) fn refund_answer(&self) -> snap_http::Outcome {
+        let case = match self {
+            Self::Duplicate => snap_types::Case::DuplicatePartnerreferenceno,
+            Self::NotFound => snap_types::Case::TransactionNotFound,
+            Self::InvalidStatus(_) => snap_types::Case::InvalidTransactionStatus,
+            Self::TooMuch => snap_types::Case::InvalidAmount,
+        };
+        snap_http::Outcome::business(case, "")
+    }
+}
+
 impl Store {
     /// A store saved to `persist` (and restored from it), or in memory only.
     pub(crate) fn open(persist: Option<Arc<Persist>>) -> Result<Self, String> {
