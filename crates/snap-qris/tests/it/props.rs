@@ -7,14 +7,19 @@ fn text(max: usize) -> impl Strategy<Value = String> {
     proptest::collection::vec(any::<char>(), 0..=max).prop_map(String::from_iter)
 }
 
+/// Chosen from the list rather than filtered, so no case is rejected.
 fn primitive_root_id() -> impl Strategy<Value = u8> {
-    (0u8..=99).prop_filter("primitive root id", |id| {
-        !snap_qris::is_template(None, *id) && *id != 63
-    })
+    let ids: Vec<u8> = (0u8..=99)
+        .filter(|id| !snap_qris::is_template(None, *id) && *id != 63)
+        .collect();
+    prop::sample::select(ids)
 }
 
 fn template_root_id() -> impl Strategy<Value = u8> {
-    (0u8..=99).prop_filter("template root id", |id| snap_qris::is_template(None, *id))
+    let ids: Vec<u8> = (0u8..=99)
+        .filter(|id| snap_qris::is_template(None, *id))
+        .collect();
+    prop::sample::select(ids)
 }
 
 fn object() -> impl Strategy<Value = OwnedObject> {
