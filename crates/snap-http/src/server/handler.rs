@@ -15,7 +15,6 @@ use http_body_util::Full;
 use snap_types::{
     Case, ChannelId, ExternalId, PartnerId, ResponseCode, ServiceCode, SnapRequest, Timestamp,
 };
-use tower::ServiceExt as _;
 
 use crate::error::BoxError;
 use crate::rejection::{NO_SERVICE, Rejection};
@@ -383,18 +382,21 @@ impl<T, S: Clone> Clone for Parse<T, S> {
 impl<T, S> tower::Service<Request<Full<Bytes>>> for Parse<T, S>
 where
     T: SnapRequest + Send + 'static,
-    S: tower::Service<Request<T>, Response = Response<Full<Bytes>>, Error = Infallible>
-        + Clone
+    S: tower::Service<
+            Request<T>,
+            Response = Response<Full<Bytes>>,
+            Error = Infallible,
+            Future = BoxFuture<'static, Result<Response<Full<Bytes>>, Infallible>>,
+        > + Clone
         + Send
         + 'static,
-    S::Future: Send,
 {
     type Response = Response<Full<Bytes>>;
     type Error = Infallible;
     type Future = BoxFuture<'static, Result<Response<Full<Bytes>>, Infallible>>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<Full<Bytes>>) -> Self::Future {
@@ -408,18 +410,20 @@ where
                 Rejection::Internal.respond(NO_SERVICE, None)
             )));
         };
-        let parsed = snap_types::parse_request::<T>(&received.body);
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            match parsed {
-                Ok(typed) => inner.oneshot(request.map(|_| typed)).await,
-                Err(e) => {
-                    let rejection = Rejection::from_request_error(&e);
-                    let service = received.service;
-                    tracing::info!(code = %rejection.response_code(service), reason = rejection.detail(), "rejected");
-                    Ok(rejection.respond(service, response_stamp(received.received_at)))
-                }
+        match snap_types::parse_request::<T>(&received.body) {
+            Ok(typed) => {
+                // The service made ready by `poll_ready` handles the request; a clone takes its
+                // place for the next one.
+                let ready = self.inner.clone();
+                std::mem::replace(&mut self.inner, ready).call(request.map(|_| typed))
             }
-        })
+            Err(e) => {
+                let rejection = Rejection::from_request_error(&e);
+                let service = received.service;
+                tracing::info!(code = %rejection.response_code(service), reason = rejection.detail(), "rejected");
+                let response = rejection.respond(service, response_stamp(received.received_at));
+                Box::pin(std::future::ready(Ok(response)))
+            }
+        }
     }
 }

@@ -120,12 +120,19 @@ impl SnapServer {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
-        route(&self.inner, request).await
+        match route(&self.inner, request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
     }
 }
 
-/// Finds the request's route and hands the request to it.
-async fn route<B>(inner: &Inner, request: Request<B>) -> Response<Full<Bytes>>
+/// Finds the request's route and hands the request to it: the route's own answer, or a refusal
+/// for a path or method the server does not serve.
+fn route<B>(
+    inner: &Inner,
+    request: Request<B>,
+) -> BoxFuture<'static, Result<Response<Full<Bytes>>, Infallible>>
 where
     B: Body + Send + 'static,
     B::Data: Send,
@@ -133,7 +140,8 @@ where
 {
     let refuse = |rejection: Rejection, service: ServiceCode| {
         tracing::info!(code = %rejection.response_code(service), reason = rejection.detail(), "rejected");
-        rejection.respond(service, response_stamp(inner.verify.clock.now()))
+        let response = rejection.respond(service, response_stamp(inner.verify.clock.now()));
+        Box::pin(std::future::ready(Ok(response)))
     };
     let Some(route) = inner.routes.find(request.uri().path()) else {
         tracing::debug!(path = request.uri().path(), "no SNAP route");
@@ -148,13 +156,11 @@ where
         partner = tracing::field::Empty,
         external_id = tracing::field::Empty,
     );
-    let answer = match &route.endpoint {
-        Endpoint::AccessToken(token) => token.clone().oneshot(request).instrument(span).await,
-        Endpoint::Service(verified) => (**verified).clone().oneshot(request).instrument(span).await,
-    };
-    match answer {
-        Ok(response) => response,
-        Err(never) => match never {},
+    match &route.endpoint {
+        Endpoint::AccessToken(token) => Box::pin(token.clone().oneshot(request).instrument(span)),
+        Endpoint::Service(verified) => {
+            Box::pin((**verified).clone().oneshot(request).instrument(span))
+        }
     }
 }
 
@@ -173,7 +179,6 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let server = self.clone();
-        Box::pin(async move { Ok(server.handle(request).await) })
+        route(&self.inner, request)
     }
 }
