@@ -73,6 +73,14 @@ pub fn fuzz_config(data: &[u8]) -> bool {
     config_file::fuzz_check::fuzz_check(data)
 }
 
+/// The sandbox_admin fuzz target's entry point (`fuzz/`): a script of admin requests against a
+/// fresh sandbox, with the checks of `sandbox::admin::fuzz_check`.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzz_sandbox_admin(data: &[u8]) {
+    sandbox::admin_fuzz_check(data);
+}
+
 /// Runs `snapbi` with the process's arguments and returns its exit code: 0 success, 1 a
 /// negative answer (invalid signature, invalid payload, invalid JSON), 2 usage errors and
 /// unreadable inputs.

@@ -17,6 +17,8 @@
 //! - `--data DIR`: ledger, delivery log and outbox in an embedded database (`persist`).
 
 mod admin;
+#[cfg(fuzzing)]
+pub(crate) use admin::fuzz_check::fuzz_check as admin_fuzz_check;
 mod biller;
 pub(crate) mod config;
 mod dana;

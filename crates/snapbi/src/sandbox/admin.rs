@@ -25,6 +25,9 @@ use snap_types::Amount;
 use super::config::Faults;
 use super::provider::{PayError, Sandbox};
 
+#[cfg(any(test, fuzzing))]
+pub(crate) mod fuzz_check;
+
 const BODY_LIMIT: usize = 64 * 1024;
 
 fn reply(status: StatusCode, body: &impl Serialize) -> Response<Full<Bytes>> {
@@ -62,11 +65,12 @@ pub(crate) struct PayRequest {
     pub(crate) qr: Option<String>,
 }
 
-/// Answers one admin request.
-pub(crate) async fn handle(
-    sandbox: &Sandbox,
-    request: Request<hyper::body::Incoming>,
-) -> Response<Full<Bytes>> {
+/// Answers one admin request (the body read to at most 64 KiB).
+pub(crate) async fn handle<B>(sandbox: &Sandbox, request: Request<B>) -> Response<Full<Bytes>>
+where
+    B: hyper::body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().trim_end_matches('/').to_owned();
     let query = parts.uri.query().unwrap_or("").to_owned();

@@ -65,6 +65,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::collections::BTreeMap;
@@ -307,7 +308,8 @@ pub(crate) struct MerchantConfig {
 #[derive(Debug)]
 pub(crate) struct SandboxConfig {
     pub(crate) listen: SocketAddr,
-    pub(crate) private_key: RsaPrivateKey,
+    /// Shared with the notifier, which signs asymmetric notifications with it.
+    pub(crate) private_key: Arc<RsaPrivateKey>,
     pub(crate) token_key: Option<Zeroizing<Vec<u8>>>,
     pub(crate) qris: QrisMerchant,
     pub(crate) profiles: Profiles,
@@ -649,7 +651,7 @@ impl SandboxConfig {
         }
         Ok(Self {
             listen,
-            private_key,
+            private_key: Arc::new(private_key),
             token_key,
             qris: raw.qris,
             profiles,
@@ -673,7 +675,7 @@ impl SandboxConfig {
         let secret = || Zeroizing::new(keys::demo_client_secret().as_bytes().to_vec());
         Ok(Self {
             listen,
-            private_key: keys::demo_private_key()?,
+            private_key: Arc::new(keys::demo_private_key()?),
             token_key: Some(Zeroizing::new(keys::demo_token_key().as_bytes().to_vec())),
             qris: QrisMerchant::default(),
             profiles,

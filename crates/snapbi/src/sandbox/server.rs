@@ -158,38 +158,30 @@ fn biller_flavor(profiles: &Profiles) -> Flavor {
 }
 
 /// Binds `config.listen` (port 0 picks one) and serves until [`Running::shutdown`].
-pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
+/// The sandbox's state from its configuration: the ledger and the outbox (restored from
+/// `data_dir` when set), the notifier, the merchants. Serving it is [`start`]'s part.
+pub(crate) fn open_state(config: &SandboxConfig) -> Result<Arc<Sandbox>, String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let SandboxConfig {
-        listen,
-        private_key,
-        token_key,
-        qris,
-        profiles,
-        delivery,
-        faults,
-        merchants,
-        demo: _,
-        data_dir,
-    } = config;
-    let persist = data_dir
+    let persist = config
+        .data_dir
         .as_deref()
         .map(Persist::open)
         .transpose()?
         .map(Arc::new);
-    let public_key_pem = super::keys::public_pem(&private_key.public_key());
+    let public_key_pem = super::keys::public_pem(&config.private_key.public_key());
     let notifier = Notifier::new(
-        &merchants,
-        Arc::new(private_key),
-        delivery,
-        faults,
+        &config.merchants,
+        Arc::clone(&config.private_key) as Arc<dyn snap_crypto::Signer>,
+        config.delivery,
+        config.faults.clone(),
         Arc::clone(&clock),
         persist.clone(),
     )?;
     let sandbox = Arc::new(Sandbox {
         store: Store::open(persist)?,
         notifier: Arc::new(notifier),
-        merchants: merchants
+        merchants: config
+            .merchants
             .iter()
             .map(|m| MerchantInfo {
                 client_id: m.client_id.clone(),
@@ -197,14 +189,26 @@ pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
                 inquiry: m.callback.inquiry,
             })
             .collect(),
-        qris,
-        biller_flavor: biller_flavor(&profiles),
+        qris: config.qris.clone(),
+        biller_flavor: biller_flavor(&config.profiles),
         clock,
         public_key_pem,
         fail_next_call: FailNextCall::default(),
     });
     sandbox.notifier.restore()?;
+    Ok(sandbox)
+}
 
+/// Opens the sandbox's state ([`open_state`]) and serves it on `config.listen`.
+pub(crate) async fn start(config: SandboxConfig) -> Result<Running, String> {
+    let sandbox = open_state(&config)?;
+    let SandboxConfig {
+        listen,
+        token_key,
+        profiles,
+        merchants,
+        ..
+    } = config;
     let key = token_key.as_deref().map(Vec::as_slice);
     let partners = partners(&merchants)?;
     let mut served = Vec::new();
