@@ -443,6 +443,109 @@ async fn forwarding_retries_until_the_target_recovers() {
     assert_eq!(stored[0]["delivery"]["attempts"], 3);
 }
 
+/// A forward target that answers 503 until `up` is set, then 200, and counts the deliveries it
+/// accepted per `trxId`.
+async fn switchable_target() -> (
+    String,
+    Arc<AtomicBool>,
+    Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+) {
+    use hyper::service::service_fn;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks/snap", listener.local_addr().unwrap());
+    let up = Arc::new(AtomicBool::new(false));
+    let accepted = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let (up_, accepted_) = (up.clone(), accepted.clone());
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (up, accepted) = (up_.clone(), accepted_.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                    let (up, accepted) = (up.clone(), accepted.clone());
+                    async move {
+                        let body = request.into_body().collect().await.unwrap().to_bytes();
+                        let status = if up.load(Ordering::SeqCst) {
+                            let envelope: serde_json::Value =
+                                serde_json::from_slice(&body).unwrap();
+                            let trx = envelope["notification"]["trxId"]
+                                .as_str()
+                                .unwrap()
+                                .to_owned();
+                            *accepted.lock().unwrap().entry(trx).or_insert(0) += 1;
+                            200
+                        } else {
+                            503
+                        };
+                        let mut response = http::Response::new(Full::new(Bytes::new()));
+                        *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
+            });
+        }
+    });
+    (url, up, accepted)
+}
+
+/// The embedded store's outbox is at-least-once across a crash: notifications acknowledged while
+/// the forward target was down, by a receiver then killed with SIGKILL, are all forwarded by the
+/// restarted receiver once the target is up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarding_resumes_after_a_sigkill() {
+    let (url, up, accepted) = switchable_target().await;
+    let dir = setup("");
+    let client = client();
+    let receiver = Receiver::start(dir.path(), &["--forward", &url]);
+    let token = token(&client, &receiver.base).await;
+    let ids: Vec<String> = (0..5).map(|n| format!("crash-fwd-{n}")).collect();
+    for (n, trx) in ids.iter().enumerate() {
+        let (status, body) = notify(
+            &client,
+            &receiver.base,
+            &token,
+            &format!("31{n}"),
+            va_body(trx),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+    // Let the forwarder fail at least once, then kill the receiver without warning.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    receiver.kill();
+    assert!(
+        accepted.lock().unwrap().is_empty(),
+        "delivered while the target was down"
+    );
+
+    up.store(true, Ordering::SeqCst);
+    let receiver = Receiver::start(dir.path(), &["--forward", &url]);
+    for _ in 0..300 {
+        if accepted.lock().unwrap().len() == ids.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let delivered = accepted.lock().unwrap().clone();
+    for trx in &ids {
+        assert!(
+            delivered.contains_key(trx),
+            "{trx} was acknowledged but never forwarded: {delivered:?}"
+        );
+    }
+    receiver.terminate();
+    let stored = listed(dir.path());
+    assert_eq!(stored.len(), ids.len());
+    for record in &stored {
+        assert_eq!(record["delivery"]["status"], "delivered", "{record}");
+    }
+}
+
 #[test]
 fn config_errors_name_the_field_before_listening() {
     let dir = setup("");
