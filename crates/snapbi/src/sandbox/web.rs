@@ -54,7 +54,12 @@ pub(crate) async fn handle(
         (&Method::POST, "/pay") => payment::pay(sandbox, &form(body)).await,
         (&Method::GET, "/deliveries") => deliveries::list(sandbox),
         (&Method::POST, r) if r.starts_with("/deliveries/") && r.ends_with("/resend") => {
-            deliveries::resend(sandbox, &r["/deliveries/".len()..r.len() - "/resend".len()])
+            // `/deliveries/resend` has both ends but no id between them: an empty id.
+            let id = r
+                .strip_prefix("/deliveries/")
+                .and_then(|rest| rest.strip_suffix("/resend"))
+                .unwrap_or_default();
+            deliveries::resend(sandbox, id)
         }
         (&Method::GET, r) if r.starts_with("/deliveries/") => {
             deliveries::one(sandbox, &r["/deliveries/".len()..])
