@@ -81,6 +81,22 @@ pub fn fuzz_sandbox_admin(data: &[u8]) {
     sandbox::admin_fuzz_check(data);
 }
 
+/// The files of `fuzz/DIR` (a target's corpus or regressions), sorted; none when the directory
+/// does not exist (no regressions until a target has found something). The fuzz checks' unit tests
+/// replay them.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn fuzz_inputs(dir: &str) -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz")
+        .join(dir);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
 /// Runs `snapbi` with the process's arguments and returns its exit code: 0 success, 1 a
 /// negative answer (invalid signature, invalid payload, invalid JSON), 2 usage errors and
 /// unreadable inputs.

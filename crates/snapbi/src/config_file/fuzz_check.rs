@@ -266,19 +266,7 @@ fn check_sandbox(text: &str, config: &SandboxConfig) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn inputs(dir: &str) -> Vec<std::path::PathBuf> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fuzz")
-            .join(dir);
-        // No regressions directory until the target has found something.
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Vec::new();
-        };
-        let mut files: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-        files.sort();
-        files
-    }
+    use crate::fuzz_inputs as inputs;
 
     /// Replays fuzz/corpus/config with the target's checks.
     #[test]

@@ -356,52 +356,28 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarding_retries_until_the_target_recovers() {
-    use hyper::service::service_fn;
-    let target = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target_addr = target.local_addr().unwrap();
     let attempts = Arc::new(AtomicUsize::new(0));
     let received = Arc::new(std::sync::Mutex::new(Vec::<(String, Bytes)>::new()));
-    {
+    let target = {
         let (attempts, received) = (attempts.clone(), received.clone());
-        tokio::spawn(async move {
-            loop {
-                let (stream, _) = target.accept().await.unwrap();
-                let (attempts, received) = (attempts.clone(), received.clone());
-                tokio::spawn(async move {
-                    let service =
-                        service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                            let (attempts, received) = (attempts.clone(), received.clone());
-                            async move {
-                                let signature = request
-                                    .headers()
-                                    .get("x-snap-forward-signature")
-                                    .and_then(|v| v.to_str().ok())
-                                    .unwrap_or_default()
-                                    .to_owned();
-                                let body = request.into_body().collect().await.unwrap().to_bytes();
-                                let n = attempts.fetch_add(1, Ordering::SeqCst);
-                                let status = if n < 2 { 503 } else { 200 };
-                                if status == 200 {
-                                    received.lock().unwrap().push((signature, body));
-                                }
-                                let mut response = http::Response::new(Full::new(Bytes::new()));
-                                *response.status_mut() =
-                                    http::StatusCode::from_u16(status).unwrap();
-                                Ok::<_, std::convert::Infallible>(response)
-                            }
-                        });
-                    let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(io, service)
-                        .await;
-                });
+        forward_target(move |headers, body| {
+            let signature = headers
+                .get("x-snap-forward-signature")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let n = attempts.fetch_add(1, Ordering::SeqCst);
+            let status = if n < 2 { 503 } else { 200 };
+            if status == 200 {
+                received.lock().unwrap().push((signature, body.clone()));
             }
-        });
-    }
+            status
+        })
+        .await
+    };
     let dir = setup("");
     let client = client();
-    let url = format!("http://{target_addr}/hooks/snap");
-    let receiver = Receiver::start(dir.path(), &["--forward", &url]);
+    let receiver = Receiver::start(dir.path(), &["--forward", &target]);
     let token = token(&client, &receiver.base).await;
     let (status, body) = notify(&client, &receiver.base, &token, "2001", va_body("fwd-1"))
         .await
@@ -443,42 +419,28 @@ async fn forwarding_retries_until_the_target_recovers() {
     assert_eq!(stored[0]["delivery"]["attempts"], 3);
 }
 
-/// A forward target that answers 503 until `up` is set, then 200, and counts the deliveries it
-/// accepted per `trxId`.
-async fn switchable_target() -> (
-    String,
-    Arc<AtomicBool>,
-    Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
-) {
+/// A forward target on loopback (its URL returned) answering each delivery with the status
+/// `answer` picks from the request's headers and body.
+async fn forward_target(
+    answer: impl Fn(&http::HeaderMap, &Bytes) -> u16 + Send + Sync + 'static,
+) -> String {
     use hyper::service::service_fn;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hooks/snap", listener.local_addr().unwrap());
-    let up = Arc::new(AtomicBool::new(false));
-    let accepted = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
-    let (up_, accepted_) = (up.clone(), accepted.clone());
+    let answer = Arc::new(answer);
     tokio::spawn(async move {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
-            let (up, accepted) = (up_.clone(), accepted_.clone());
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                    let (up, accepted) = (up.clone(), accepted.clone());
+                    let answer = answer.clone();
                     async move {
-                        let body = request.into_body().collect().await.unwrap().to_bytes();
-                        let status = if up.load(Ordering::SeqCst) {
-                            let envelope: serde_json::Value =
-                                serde_json::from_slice(&body).unwrap();
-                            let trx = envelope["notification"]["trxId"]
-                                .as_str()
-                                .unwrap()
-                                .to_owned();
-                            *accepted.lock().unwrap().entry(trx).or_insert(0) += 1;
-                            200
-                        } else {
-                            503
-                        };
+                        let (parts, body) = request.into_parts();
+                        let body = body.collect().await.unwrap().to_bytes();
                         let mut response = http::Response::new(Full::new(Bytes::new()));
-                        *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
+                        *response.status_mut() =
+                            http::StatusCode::from_u16(answer(&parts.headers, &body)).unwrap();
                         Ok::<_, std::convert::Infallible>(response)
                     }
                 });
@@ -489,6 +451,32 @@ async fn switchable_target() -> (
             });
         }
     });
+    url
+}
+
+/// A forward target that answers 503 until `up` is set, then 200, and counts the deliveries it
+/// accepted per `trxId`.
+async fn switchable_target() -> (
+    String,
+    Arc<AtomicBool>,
+    Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+) {
+    let up = Arc::new(AtomicBool::new(false));
+    let accepted = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let (up_, accepted_) = (up.clone(), accepted.clone());
+    let url = forward_target(move |_, body| {
+        if !up_.load(Ordering::SeqCst) {
+            return 503;
+        }
+        let envelope: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let trx = envelope["notification"]["trxId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        *accepted_.lock().unwrap().entry(trx).or_insert(0) += 1;
+        200
+    })
+    .await;
     (url, up, accepted)
 }
 

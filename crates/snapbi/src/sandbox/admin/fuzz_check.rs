@@ -289,18 +289,7 @@ fn seed(sandbox: &Arc<Sandbox>) {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::path::PathBuf;
-
-    fn inputs(dir: &str) -> Vec<PathBuf> {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fuzz")
-            .join(dir);
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .map(|entries| entries.map(|e| e.unwrap().path()).collect())
-            .unwrap_or_default();
-        files.sort();
-        files
-    }
+    use crate::fuzz_inputs as inputs;
 
     /// Replays fuzz/corpus/sandbox_admin with the target's checks.
     #[test]
